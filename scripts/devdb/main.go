@@ -1,0 +1,101 @@
+// Command devdb runs FerretDB embedded, storing data in SQLite files, for
+// development and tests. It prints the MongoDB URI on stdout once it is ready
+// to accept connections and exits when its parent process goes away (stdin
+// closes), so a crashed test run never leaves a database behind.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/FerretDB/FerretDB/ferretdb"
+)
+
+func main() {
+	dir := flag.String("dir", ".devdb/data", "folder for the SQLite files")
+	port := flag.Int("port", 0, "TCP port on 127.0.0.1 (0 picks a free one)")
+	watchStdin := flag.Bool("watch-stdin", true, "exit when stdin closes (parent died)")
+	logLevel := flag.String("log-level", "error", "FerretDB log level: debug, info, warn, error")
+	pgURL := flag.String("postgresql-url", "", "use the PostgreSQL backend at this URL instead of SQLite")
+	flag.Parse()
+
+	abs, err := filepath.Abs(*dir)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := os.MkdirAll(abs, 0o755); err != nil {
+		log.Fatal(err)
+	}
+
+	addr := fmt.Sprintf("127.0.0.1:%d", *port)
+	if *port == 0 {
+		// Pick a free port; FerretDB needs a concrete address.
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			log.Fatal(err)
+		}
+		addr = l.Addr().String()
+		l.Close()
+	}
+
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		log.Fatal(err)
+	}
+	cfg := &ferretdb.Config{
+		Listener:  ferretdb.ListenerConfig{TCP: addr},
+		Handler:   "sqlite",
+		SQLiteURL: "file:" + abs + "/",
+		Logger:    slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})),
+	}
+	if *pgURL != "" {
+		cfg.Handler = "postgresql"
+		cfg.PostgreSQLURL = *pgURL
+	}
+	f, err := ferretdb.New(cfg)
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	if *watchStdin {
+		go func() {
+			_, _ = io.Copy(io.Discard, os.Stdin)
+			stop()
+		}()
+	}
+
+	done := make(chan error, 1)
+	go func() { done <- f.Run(ctx) }()
+
+	// Wait until the port accepts connections before announcing the URI.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+		if err == nil {
+			c.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			log.Fatalf("devdb: FerretDB did not start listening on %s", addr)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	fmt.Printf("mongodb://%s/\n", addr)
+
+	if err := <-done; err != nil && ctx.Err() == nil {
+		log.Fatal(err)
+	}
+}

@@ -1,0 +1,96 @@
+/**
+ * The embedded development database: FerretDB 1.24 (MongoDB wire protocol over SQLite),
+ * compiled from scripts/devdb with the machine's Go on first use and cached in
+ * .cache/devdb, keyed by the hash of its sources. It listens on 127.0.0.1 on a free port
+ * and exits when its parent does (its stdin is a pipe from us).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+
+const ROOT = path.resolve(__dirname, '..', '..').replace(/[/\\]dist$/, '');
+const SOURCE_DIR = path.join(ROOT, 'scripts', 'devdb');
+const CACHE_DIR = path.join(ROOT, '.cache', 'devdb');
+
+export interface DevDb {
+  uri: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export interface DevDbOptions {
+  /** Folder for the SQLite files. */
+  dir: string;
+  /** Fixed port; 0 or unset picks a free one. */
+  port?: number;
+  /** PostgreSQL URL for FerretDB's PostgreSQL backend instead of SQLite. */
+  postgresqlUrl?: string;
+  log?: (line: string) => void;
+}
+
+function sourceHash(): string {
+  const h = createHash('sha256');
+  for (const f of ['main.go', 'go.mod', 'go.sum']) h.update(readFileSync(path.join(SOURCE_DIR, f)));
+  return h.digest('hex').slice(0, 12);
+}
+
+/** Path of the compiled database, building it if needed (about a minute, cold). */
+export function ensureDevDbBinary(log: (line: string) => void = () => {}): string {
+  const bin = path.join(CACHE_DIR, `devdb-${sourceHash()}`);
+  if (existsSync(bin)) return bin;
+  const go = spawnSync('go', ['version'], { encoding: 'utf8' });
+  if (go.error || go.status !== 0) {
+    throw new Error(
+      'The embedded database needs Go 1.24+ to build (https://go.dev/dl/). ' +
+        'Install Go, or set MONGODB_URI to use an existing MongoDB.',
+    );
+  }
+  mkdirSync(CACHE_DIR, { recursive: true });
+  log(
+    `building the embedded database (FerretDB) with ${go.stdout.trim()}; the first build takes about a minute`,
+  );
+  const tmp = `${bin}.${process.pid}.tmp`;
+  const build = spawnSync('go', ['build', '-o', tmp, '.'], {
+    cwd: SOURCE_DIR,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, CGO_ENABLED: '0' },
+  });
+  if (build.status !== 0) throw new Error(`go build of scripts/devdb failed (exit ${build.status})`);
+  renameSync(tmp, bin); // atomic: concurrent builders all end with one complete file
+  return bin;
+}
+
+/** Starts the embedded database and resolves once it accepts connections. */
+export async function startDevDb(options: DevDbOptions): Promise<DevDb> {
+  const log = options.log ?? (() => {});
+  const bin = ensureDevDbBinary(log);
+  const args = ['-dir', path.resolve(options.dir), '-port', String(options.port ?? 0)];
+  if (options.postgresqlUrl) args.push('-postgresql-url', options.postgresqlUrl);
+  const child = spawn(bin, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  const stderr: string[] = [];
+  createInterface({ input: child.stderr }).on('line', (line) => {
+    stderr.push(line);
+    if (stderr.length > 50) stderr.shift();
+    log(`devdb: ${line}`);
+  });
+  const uri = await new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout });
+    lines.once('line', (line) => resolve(line.trim()));
+    child.once('exit', (code) =>
+      reject(new Error(`embedded database exited with code ${code}:\n${stderr.join('\n')}`)),
+    );
+    child.once('error', reject);
+  });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        resolve();
+        return;
+      }
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
+  return { uri, process: child, stop };
+}

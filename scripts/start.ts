@@ -1,0 +1,96 @@
+/**
+ * `npm start`: the whole system on one machine. Starts the embedded database unless
+ * MONGODB_URI is set, then the web process and the worker, with readable logs. Ctrl-C or
+ * SIGTERM stops them all; if one process dies, the others are stopped too.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { loadConfig } from '../src/config';
+import { startDevDb, type DevDb } from './lib/devdb';
+
+const compiled = __filename.endsWith('.js');
+const root = path.resolve(__dirname, compiled ? '../..' : '..');
+
+function say(line: string): void {
+  process.stdout.write(`[start] ${line}\n`);
+}
+
+/** Pretty-prints the children's JSON log lines when pino-pretty is installed. */
+function logSink(): (line: string) => void {
+  try {
+    // pino-pretty is a dev dependency: production (Heroku) runs the processes directly.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const pretty = require('pino-pretty') as (o: object) => NodeJS.WritableStream;
+    const stream = pretty({ colorize: process.stdout.isTTY, translateTime: 'SYS:HH:MM:ss.l' });
+    return (line) => (line.startsWith('{') ? stream.write(`${line}\n`) : say(line));
+  } catch {
+    return (line) => process.stdout.write(`${line}\n`);
+  }
+}
+
+function entry(name: 'src/server' | 'workers/notifier'): string[] | undefined {
+  const file = compiled ? path.join(root, 'dist', `${name}.js`) : path.join(root, `${name}.ts`);
+  if (!existsSync(file)) return undefined;
+  return compiled ? [file] : ['--import', 'tsx', file];
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  let db: DevDb | undefined;
+  let uri = config.MONGODB_URI;
+  if (!uri) {
+    say(`no MONGODB_URI: starting the embedded database in ${config.DEVDB_DIR}`);
+    db = await startDevDb({ dir: path.resolve(root, config.DEVDB_DIR), log: say });
+    uri = `${db.uri}pictever`;
+    say(`embedded database ready at ${uri}`);
+  }
+  const sink = logSink();
+  const children: ChildProcess[] = [];
+  let stopping = false;
+
+  const stopAll = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    say('stopping');
+    await Promise.all(
+      children.map(
+        (c) =>
+          new Promise<void>((resolve) => {
+            if (c.exitCode !== null || c.signalCode !== null) return resolve();
+            c.once('exit', () => resolve());
+            c.kill('SIGTERM');
+          }),
+      ),
+    );
+    await db?.stop();
+    process.exit(code);
+  };
+
+  for (const name of ['src/server', 'workers/notifier'] as const) {
+    const args = entry(name);
+    if (!args) continue;
+    const child = spawn(process.execPath, args, {
+      cwd: root,
+      env: { ...process.env, MONGODB_URI: uri },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    createInterface({ input: child.stdout }).on('line', sink);
+    createInterface({ input: child.stderr }).on('line', (l) => process.stderr.write(`${l}\n`));
+    child.on('exit', (code, signal) => {
+      if (!stopping) {
+        say(`${name} exited (${signal ?? code}); stopping everything`);
+        void stopAll(code === 0 ? 1 : (code ?? 1));
+      }
+    });
+    children.push(child);
+  }
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
+}
+
+main().catch((err: unknown) => {
+  say(`failed: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,67 @@
+/**
+ * Builds the Express app from its dependencies. It never connects or listens: the
+ * server entry and the tests do that.
+ */
+import { randomUUID } from 'node:crypto';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import passport from 'passport';
+import { pinoHttp } from 'pino-http';
+import type { Connection } from 'mongoose';
+import type { Config } from './config';
+import type { Logger } from './logger';
+import { AppError, errorHandler } from './http/errors';
+import { formBody, parseQuery } from './http/form';
+import { sessionMiddleware } from './http/session';
+import { routes } from './routes';
+
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  connection: Connection;
+}
+
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', parseQuery);
+  app.set('trust proxy', deps.config.COOKIE_SECURE ? 1 : false);
+
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
+        res.setHeader('x-request-id', id);
+        return id;
+      },
+      // The query string may carry an email; log the path only.
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string }) => ({
+          id: req.id,
+          method: req.method,
+          path: req.url.split('?')[0],
+        }),
+      },
+      customLogLevel: (_req, res, err) =>
+        err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug',
+    }),
+  );
+  app.use(
+    helmet({
+      // The apps talk plain HTTP; only advertise HSTS when the deployment is HTTPS-only.
+      strictTransportSecurity: deps.config.COOKIE_SECURE,
+      contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+    }),
+  );
+  app.use((req, res, next) => (req.method === 'POST' ? formBody(req, res, next) : next()));
+  app.use(passport.initialize());
+  app.use(sessionMiddleware(deps.config, deps.connection));
+
+  app.use(routes(deps));
+
+  app.use((_req, _res, next) => next(AppError.notFound('no such route')));
+  app.use(errorHandler);
+  return app;
+}

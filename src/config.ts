@@ -1,0 +1,159 @@
+/**
+ * Every setting of the web and worker processes, parsed once from the environment.
+ * Nothing else in src/ or workers/ reads process.env. Each key carries a description,
+ * which the README's configuration table and .env.example are checked against.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+const bool = (def: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+    .default(def ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+
+/** Optional text: unset and "" both mean "not configured". */
+const optional = () =>
+  z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
+
+/** A value given inline or as a path to a file holding it (keys, service accounts). */
+const inlineOrFile = (looksInline: (v: string) => boolean) =>
+  optional().transform((v, ctx) => {
+    if (v === undefined || looksInline(v)) return v;
+    try {
+      return readFileSync(v, 'utf8');
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `cannot read file ${v}` });
+      return z.NEVER;
+    }
+  });
+
+export const schema = z.object({
+  // Process
+  NODE_ENV: z
+    .enum(['development', 'production', 'test'])
+    .default('development')
+    .describe('development, production or test; production requires MONGODB_URI and SESSION_SECRET'),
+  PORT: int(5000, 0).describe('HTTP port of the web process (0 picks a free one)'),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .default('info')
+    .describe('pino log level'),
+  SHUTDOWN_TIMEOUT_MS: int(10_000, 100).describe(
+    'how long SIGTERM waits for in-flight requests and pushes before exiting',
+  ),
+
+  // Database and sessions
+  MONGODB_URI: optional().describe(
+    'MongoDB connection string; unset in development starts the embedded FerretDB',
+  ),
+  DEVDB_DIR: z
+    .string()
+    .default('.devdb/data')
+    .describe('folder of the embedded database files (used only when MONGODB_URI is unset)'),
+  SESSION_SECRET: optional().describe('secret signing the session cookie; required in production'),
+  COOKIE_SECURE: bool(false).describe('mark the session cookie Secure (the apps use plain HTTP)'),
+  SESSION_MAX_AGE_DAYS: int(30, 1).describe('lifetime of a session cookie and its stored session'),
+  PUBLIC_URL: optional()
+    .describe("public base URL of this server, given to the apps as web_app_url; ends with '/'")
+    .refine((v) => v === undefined || /^https?:\/\/.+\/$/.test(v), {
+      message: "must be an http(s) URL ending with '/'",
+    }),
+  BCRYPT_COST: int(10, 4).describe('bcrypt cost factor for password hashes'),
+
+  // Values handed to the apps at login (all strings on the wire)
+  IOS_VERSION_NEEDED: z.string().default('2.0').describe('minimum iOS app version'),
+  ANDROID_VERSION_NEEDED: z
+    .string()
+    .default('1.0')
+    .refine((v) => Number.isFinite(Number.parseFloat(v)), { message: 'must parse as a float' })
+    .describe('minimum Android app version (must parse as a float)'),
+  FORCE_UPDATE: z.enum(['true', 'false']).default('false').describe('ask the apps to force an update'),
+  AMAZON_APP_ID: z.string().default('').describe('AWS app id handed to the apps'),
+  AWS_ACCOUNT_ID: z.string().default('').describe('AWS account id; when set, every AWS key must be set'),
+  COGNITO_POOL_ID: z.string().default('').describe('Cognito identity pool id'),
+  COGNITO_ROLE_UNAUTH: z.string().default('').describe('Cognito unauthenticated role ARN'),
+  COGNITO_ROLE_AUTH: z.string().default('').describe('Cognito authenticated role ARN'),
+  S3_BUCKET_NAME: z.string().default('').describe('S3 bucket holding the media'),
+  CLOUDFRONT_URL: z.string().default('').describe('CloudFront URL serving the media'),
+  ANDROID_UPDATE_LINK: z.string().default('').describe('store link for Android updates'),
+  IOS_UPDATE_LINK: z.string().default('').describe('store link for iOS updates'),
+
+  // Push providers
+  FCM_CREDENTIALS: inlineOrFile((v) => v.trimStart().startsWith('{')).describe(
+    'FCM service-account JSON, as text or a path to the file; unset logs Android pushes instead',
+  ),
+  FCM_API_URL: z
+    .url()
+    .default('https://fcm.googleapis.com')
+    .describe('FCM HTTP v1 base URL (tests point it at a fake)'),
+  APNS_KEY: inlineOrFile((v) => v.includes('-----BEGIN')).describe(
+    'APNs token-auth key (.p8 PEM) as text or a path; unset logs iOS pushes instead',
+  ),
+  APNS_KEY_ID: optional().describe('APNs key id'),
+  APNS_TEAM_ID: optional().describe('Apple developer team id'),
+  APNS_TOPIC: optional().describe('APNs topic (the iOS bundle id)'),
+  APNS_ENV: z.enum(['production', 'sandbox']).default('production').describe('APNs environment'),
+  APNS_HOST: optional().describe('override of the APNs host (tests)'),
+  APNS_PORT: z.coerce.number().int().min(1).max(65535).optional().describe('override of the APNs port'),
+
+  // Mail
+  SMTP_URL: optional().describe('SMTP URL (smtp://user:pass@host:port); unset logs emails instead'),
+  MAIL_FROM: z.string().default('Pictever <hello@pictever.com>').describe('From address of emails'),
+
+  // Product rules
+  FOUNDER_PHONES: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .describe('comma list of phone numbers (00… form) whose status is always Founder'),
+  FACEBOOK_LOGIN: z
+    .enum(['off', 'legacy'])
+    .default('off')
+    .describe("'legacy' enables the original unauthenticated Facebook login (unsafe)"),
+  OPERATOR_TOKEN: optional().describe('bearer token for /metrics and /readyz; unset hides them'),
+});
+
+export type Config = Readonly<z.infer<typeof schema> & { PUBLIC_URL: string }>;
+
+/** Parses an environment; throws one error listing every problem. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`);
+  if (parsed.success) {
+    const c = parsed.data;
+    if (c.NODE_ENV === 'production') {
+      if (!c.MONGODB_URI) problems.push('MONGODB_URI: required in production');
+      if (!c.SESSION_SECRET) problems.push('SESSION_SECRET: required in production');
+    }
+    const aws = [c.AMAZON_APP_ID, c.COGNITO_POOL_ID, c.COGNITO_ROLE_UNAUTH, c.COGNITO_ROLE_AUTH];
+    if (c.AWS_ACCOUNT_ID !== '' && aws.some((v) => v === '')) {
+      problems.push('AWS_ACCOUNT_ID: when set, AMAZON_APP_ID and the COGNITO_* values must be set');
+    }
+  }
+  if (problems.length > 0 || !parsed.success) {
+    throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  const c = parsed.data;
+  return Object.freeze({ ...c, PUBLIC_URL: c.PUBLIC_URL ?? `http://localhost:${c.PORT}/` });
+}
+
+/** Names and descriptions of every setting, for the README and .env.example checks. */
+export function describeSettings(): { name: string; description: string }[] {
+  return Object.entries(schema.shape).map(([name, s]) => ({
+    name,
+    description: s.description ?? '',
+  }));
+}

@@ -1,0 +1,33 @@
+/**
+ * The one Mongoose connection of a process. Start-up waits for the database; once
+ * connected, the driver reconnects by itself and requests fail fast (503) meanwhile.
+ */
+import mongoose, { type Connection } from 'mongoose';
+import type { Logger } from '../logger';
+
+export async function connectDatabase(uri: string, logger: Logger): Promise<Connection> {
+  mongoose.set('strictQuery', true);
+  mongoose.set('autoIndex', false); // indexes are synced explicitly at start (syncIndexes)
+  mongoose.set('bufferCommands', false); // no silent queueing while disconnected
+  const connection = mongoose.connection;
+  connection.on('disconnected', () => logger.warn('database disconnected'));
+  connection.on('reconnected', () => logger.info('database reconnected'));
+  await mongoose.connect(uri, {
+    serverSelectionTimeoutMS: 5_000,
+    connectTimeoutMS: 5_000,
+    maxPoolSize: 20,
+  });
+  logger.info({ db: connection.db?.databaseName }, 'database connected');
+  return connection;
+}
+
+/** Creates the indexes every model declares (MongoDB needs them; harmless elsewhere). */
+export async function ensureIndexes(connection: Connection): Promise<void> {
+  for (const model of Object.values(connection.models)) {
+    await model.createIndexes();
+  }
+}
+
+export async function disconnectDatabase(): Promise<void> {
+  await mongoose.disconnect();
+}

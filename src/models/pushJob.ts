@@ -1,0 +1,32 @@
+/**
+ * The push outbox: one document per push still to be sent, and nothing else, so the
+ * worker's scan stays as small as the pending work (the embedded database scans every
+ * query). Jobs are deleted once their outcome is recorded.
+ *
+ * kind 'message': push for a due message; the worker re-reads the message and drops
+ *                 the job if the message is no longer pending at this due time
+ *                 (blocked, resent to a later time, already delivered).
+ * kind 'teaser' | 'joined': a text push to a user (CONTRACT.md §3, §4).
+ */
+import { Schema, model, type InferSchemaType, type HydratedDocument } from 'mongoose';
+
+export const PUSH_KINDS = ['message', 'teaser', 'joined'] as const;
+export type PushKind = (typeof PUSH_KINDS)[number];
+
+const pushJobSchema = new Schema(
+  {
+    kind: { type: String, enum: PUSH_KINDS, required: true },
+    user_id: { type: Schema.Types.ObjectId, required: true }, // who gets the push
+    message_id: { type: Schema.Types.ObjectId }, // kind 'message'
+    text: { type: String }, // kind 'teaser' | 'joined'
+    due_at: { type: Date, required: true },
+    created_at: { type: Date, required: true, default: () => new Date() },
+  },
+  { collection: 'push_jobs', versionKey: false },
+);
+
+pushJobSchema.index({ due_at: 1 }); // the worker's "what is due" scan, oldest first
+
+export type PushJobFields = InferSchemaType<typeof pushJobSchema>;
+export type PushJobDoc = HydratedDocument<PushJobFields>;
+export const PushJob = model('PushJob', pushJobSchema);

@@ -1,0 +1,54 @@
+/**
+ * Accounts. The email is the account key, stored normalised (see domain/email). The
+ * password is a bcrypt hash of the SHA-256 hex the apps send; an imported legacy account
+ * may instead carry that hex itself until its next login. Neither ever serialises.
+ * The current device is embedded; who owns a phone number is decided by PhoneOwner.
+ */
+import { Schema, model, type InferSchemaType, type HydratedDocument } from 'mongoose';
+
+const deviceSchema = new Schema(
+  {
+    phone: { type: String, required: true }, // 00 + country code + national number
+    os: { type: String, default: '' }, // 'android' | 'ios' as the apps send it
+    reg_id: { type: String, default: '' }, // push token; '' when none
+    app_version: { type: String, default: '' },
+  },
+  { _id: false },
+);
+
+const userSchema = new Schema(
+  {
+    email: { type: String, required: true },
+    password: { type: String, select: false },
+    legacy_password: { type: String, select: false },
+    country_code: { type: String, default: 'us' },
+    created_at: { type: Date, required: true, default: () => new Date() },
+    last_login: { type: Date },
+    facebook_id: { type: String, default: '' },
+    facebook_name: { type: String, default: '' },
+    facebook_birthday: { type: String, default: '' },
+    device: { type: deviceSchema, default: undefined },
+    /** Highest status tier reached: the status never goes down. */
+    status_rank: { type: Number, default: 0 },
+  },
+  {
+    collection: 'users',
+    versionKey: false,
+    toJSON: {
+      transform: (_doc, ret: Record<string, unknown>) => {
+        delete ret.password;
+        delete ret.legacy_password;
+        if (ret.device) delete (ret.device as Record<string, unknown>).reg_id;
+        return ret;
+      },
+    },
+  },
+);
+
+userSchema.index({ email: 1 }, { unique: true }); // login, signup, reset
+userSchema.index({ 'device.phone': 1 }); // upload_contacts, address-book matching
+userSchema.index({ facebook_id: 1 }); // legacy Facebook login
+
+export type UserFields = InferSchemaType<typeof userSchema>;
+export type UserDoc = HydratedDocument<UserFields>;
+export const User = model('User', userSchema);

@@ -1,0 +1,59 @@
+/**
+ * The web process: connect, create indexes, listen; on SIGTERM/SIGINT stop accepting,
+ * let in-flight requests finish within SHUTDOWN_TIMEOUT_MS, disconnect and exit 0.
+ */
+import type { Server } from 'node:http';
+import { createApp } from './app';
+import { loadConfig } from './config';
+import { connectDatabase, disconnectDatabase, ensureIndexes } from './db/mongo';
+import { createLogger } from './logger';
+import { startupTasks } from './startup';
+import './models';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.LOG_LEVEL, undefined, 'web');
+  if (!config.MONGODB_URI) {
+    throw new Error('MONGODB_URI is not set: run `npm start`, which starts the embedded database, or set it');
+  }
+  const connection = await connectDatabase(config.MONGODB_URI, logger);
+  await ensureIndexes(connection);
+  await startupTasks({ config, logger, connection });
+  const app = createApp({ config, logger, connection });
+  const server: Server = app.listen(config.PORT, () => {
+    logger.info({ port: config.PORT, publicUrl: config.PUBLIC_URL }, 'web listening');
+  });
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: draining requests');
+    const force = setTimeout(() => {
+      logger.warn('drain timeout: closing remaining connections');
+      server.closeAllConnections();
+    }, config.SHUTDOWN_TIMEOUT_MS);
+    force.unref();
+    server.close(() => {
+      clearTimeout(force);
+      disconnectDatabase()
+        .then(() => {
+          logger.info('stopped');
+          process.exit(0);
+        })
+        .catch((err: unknown) => {
+          logger.error({ err }, 'disconnect failed');
+          process.exit(1);
+        });
+    });
+    server.closeIdleConnections();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  // The logger may not exist yet (bad configuration): write the reason plainly.
+  process.stderr.write(`web failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

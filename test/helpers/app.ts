@@ -1,0 +1,39 @@
+/**
+ * The app as the tests use it: real config parsing, the test database's connection, and
+ * a logger whose every line is captured so tests can check that no secret is logged.
+ */
+import { Writable } from 'node:stream';
+import mongoose from 'mongoose';
+import type { Express } from 'express';
+import { createApp } from '../../src/app';
+import { loadConfig, type Config } from '../../src/config';
+import { createLogger, type Logger } from '../../src/logger';
+
+export interface TestApp {
+  app: Express;
+  config: Config;
+  logger: Logger;
+  logLines: string[];
+}
+
+export function captureLogger(level = 'debug'): { logger: Logger; logLines: string[] } {
+  const logLines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      logLines.push(chunk.toString('utf8'));
+      done();
+    },
+  });
+  return { logger: createLogger(level, sink), logLines };
+}
+
+export function testConfig(env: Record<string, string> = {}): Config {
+  return loadConfig({ NODE_ENV: 'test', BCRYPT_COST: '4', LOG_LEVEL: 'debug', ...env });
+}
+
+export function buildTestApp(env: Record<string, string> = {}): TestApp {
+  const config = testConfig(env);
+  const { logger, logLines } = captureLogger();
+  const app = createApp({ config, logger, connection: mongoose.connection });
+  return { app, config, logger, logLines };
+}

@@ -1,0 +1,33 @@
+/**
+ * Each test file works in a database of its own on the shared test server, with every
+ * model's indexes created, and drops it at the end.
+ */
+import { randomBytes } from 'node:crypto';
+import mongoose, { type Connection } from 'mongoose';
+import { ensureIndexes } from '../../src/db/mongo';
+import '../../src/models';
+
+export function testDatabaseUri(): string {
+  const base = process.env.TEST_MONGODB_URI;
+  if (!base) throw new Error('TEST_MONGODB_URI is not set: run the tests through jest');
+  const url = new URL(base);
+  url.pathname = `/t_${randomBytes(6).toString('hex')}`;
+  return url.toString();
+}
+
+/** Connects Mongoose to a fresh database before the file's tests and drops it after. */
+export function useTestDatabase(): { uri: () => string; connection: () => Connection } {
+  let uri = '';
+  beforeAll(async () => {
+    uri = testDatabaseUri();
+    mongoose.set('autoIndex', false);
+    mongoose.set('bufferCommands', false);
+    await mongoose.connect(uri, { serverSelectionTimeoutMS: 5_000 });
+    await ensureIndexes(mongoose.connection);
+  });
+  afterAll(async () => {
+    await mongoose.connection.dropDatabase().catch(() => undefined);
+    await mongoose.disconnect();
+  });
+  return { uri: () => uri, connection: () => mongoose.connection };
+}

@@ -1,0 +1,27 @@
+/**
+ * Starts the embedded database once for the whole run (or uses MONGODB_URI). Each test
+ * file then works in a database of its own (test/helpers/db.ts).
+ */
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startDevDb, type DevDb } from '../../scripts/lib/devdb';
+
+declare global {
+  var __DEVDB__: DevDb | undefined;
+}
+
+export default async function globalSetup(): Promise<void> {
+  if (process.env.MONGODB_URI) {
+    process.env.TEST_MONGODB_URI = process.env.MONGODB_URI;
+    return;
+  }
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'pictever-testdb-'));
+  const db = await startDevDb({
+    dir,
+    log: (line) => process.stderr.write(`${line}\n`),
+  });
+  globalThis.__DEVDB__ = db;
+  process.env.TEST_MONGODB_URI = db.uri;
+  process.env.TEST_DEVDB_PID = String(db.process.pid);
+}

@@ -1,0 +1,103 @@
+import type { NextFunction, Request, Response } from 'express';
+import { AppError, errorHandler, toHttpError } from '../../src/http/errors';
+
+function fakeRes() {
+  const res = {
+    headersSent: false,
+    statusCode: 0,
+    body: undefined as unknown,
+    contentType: '',
+    status(code: number) {
+      res.statusCode = code;
+      return res;
+    },
+    type(t: string) {
+      res.contentType = t;
+      return res;
+    },
+    send(b: unknown) {
+      res.body = b;
+      return res;
+    },
+  };
+  return res;
+}
+
+function run(err: unknown, headersSent = false) {
+  const res = fakeRes();
+  res.headersSent = headersSent;
+  const logs: { level: string; obj: unknown }[] = [];
+  const req = {
+    log: {
+      error: (obj: unknown) => logs.push({ level: 'error', obj }),
+      info: (obj: unknown) => logs.push({ level: 'info', obj }),
+    },
+  };
+  const next = jest.fn() as unknown as NextFunction & jest.Mock;
+  errorHandler(err, req as unknown as Request, res as unknown as Response, next);
+  return { res, next, logs };
+}
+
+describe('AppError and the error middleware', () => {
+  it.each([
+    [AppError.badRequest('bad json'), 400, 'bad json'],
+    [AppError.unauthorized(), 401, 'login required'],
+    [AppError.notFound(), 404, 'not found'],
+    [AppError.notAcceptable('taken'), 406, 'taken'],
+    [AppError.tooManyRequests(), 429, 'too many requests, try again later'],
+    [AppError.unavailable(), 503, 'service temporarily unavailable'],
+  ])('when an AppError is thrown then its own status and reason are sent (%#)', (err, status, reason) => {
+    const { res, logs } = run(err);
+    expect(res.statusCode).toBe(status);
+    expect(res.body).toBe(reason);
+    expect(res.contentType).toBe('text/plain');
+    expect(logs[0]?.level).toBe('info');
+  });
+
+  it('when a body parser reports 413 then 413 with a reason, not 400 or 500', () => {
+    const err = Object.assign(new Error('too large'), { status: 413, type: 'entity.too.large' });
+    const { res } = run(err);
+    expect(res.statusCode).toBe(413);
+    expect(res.body).toBe('request body too large');
+  });
+
+  it('when a middleware error carries a 4xx statusCode then it is kept', () => {
+    const err = Object.assign(new Error('x'), { statusCode: 415, type: 'encoding.unsupported' });
+    expect(toHttpError(err)).toEqual({ status: 415, reason: 'encoding.unsupported', unexpected: false });
+  });
+
+  it('when an error carries a 4xx status without a type then the reason is generic', () => {
+    expect(toHttpError(Object.assign(new Error('x'), { status: 400 })).reason).toBe('bad request');
+  });
+
+  it('when the database is unreachable then 503 so the apps retry without dropping their URL', () => {
+    const err = Object.assign(new Error('connect ECONNREFUSED'), { name: 'MongoServerSelectionError' });
+    const { res, logs } = run(err);
+    expect(res.statusCode).toBe(503);
+    expect(res.body).toBe('database unavailable, retry later');
+    expect(logs[0]?.level).toBe('error');
+  });
+
+  it('when an unknown error is thrown then 500 without its message, and it is logged', () => {
+    const { res, logs } = run(new Error('secret internals at /path'));
+    expect(res.statusCode).toBe(500);
+    expect(res.body).toBe('internal error');
+    expect(logs[0]?.level).toBe('error');
+  });
+
+  it('when a non-error value is thrown then 500', () => {
+    expect(run('boom').res.statusCode).toBe(500);
+    expect(run(null).res.statusCode).toBe(500);
+  });
+
+  it('when a 5xx status is carried by a foreign error then it is still a bare 500', () => {
+    expect(toHttpError(Object.assign(new Error('x'), { status: 502 })).status).toBe(500);
+  });
+
+  it('when headers were already sent then it defers to Express', () => {
+    const err = new Error('late');
+    const { res, next } = run(err, true);
+    expect(next).toHaveBeenCalledWith(err);
+    expect(res.statusCode).toBe(0);
+  });
+});

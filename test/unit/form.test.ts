@@ -1,0 +1,70 @@
+import { parseForm, unquotePlus } from '../../src/domain/form';
+
+const enc = (s: string) => new TextEncoder().encode(s);
+
+describe('parseForm (Werkzeug rules)', () => {
+  it('when a value has + then it becomes a space', () => {
+    expect(parseForm('email=a+b@x.com')).toEqual({ email: 'a b@x.com' });
+  });
+
+  it('when a value is percent-encoded then it is decoded, %2B to +', () => {
+    expect(parseForm('email=a%2Bb%40x.com&n=%C3%A9t%C3%A9')).toEqual({ email: 'a+b@x.com', n: 'été' });
+  });
+
+  it('when an escape is invalid or cut then it is kept as-is', () => {
+    expect(parseForm('a=100%&b=%zz&c=%4&d=%%41')).toEqual({ a: '100%', b: '%zz', c: '%4', d: '%A' });
+  });
+
+  it('when raw UTF-8 arrives unencoded (iOS) then it is read as UTF-8', () => {
+    expect(parseForm(enc('name=Zoë Ünal&msg=日本'))).toEqual({ name: 'Zoë Ünal', msg: '日本' });
+  });
+
+  it('when bytes are not valid UTF-8 then they become U+FFFD and nothing throws', () => {
+    expect(parseForm(new Uint8Array([0x61, 0x3d, 0xff, 0xfe]))).toEqual({ a: '\uFFFD\uFFFD' });
+    expect(parseForm('a=%FF')).toEqual({ a: '\uFFFD' });
+  });
+
+  it('when a key repeats then the first value wins', () => {
+    expect(parseForm('a=1&a=2&b=3')).toEqual({ a: '1', b: '3' });
+  });
+
+  it('when keys have brackets then they stay flat keys', () => {
+    const f = parseForm('a[b]=c&d[]=1&d[]=2');
+    expect(f).toEqual({ 'a[b]': 'c', 'd[]': '1' });
+  });
+
+  it('when a pair has no = then the key has an empty value; empty pairs are skipped', () => {
+    expect(parseForm('flag&&x=&=v')).toEqual({ flag: '', x: '', '': 'v' });
+  });
+
+  it('when a value holds = then only the first = splits', () => {
+    expect(parseForm('a=b=c')).toEqual({ a: 'b=c' });
+  });
+
+  it('when iOS sends pretty JSON unencoded then the JSON survives intact', () => {
+    const json = '[\n  "id5",\n  "num0033612345678"\n]';
+    expect(JSON.parse(parseForm(`receiver_ids=${json}&message=hi`).receiver_ids!)).toEqual([
+      'id5',
+      'num0033612345678',
+    ]);
+  });
+
+  it('when the body is 5 MB then it parses', () => {
+    const value = 'x'.repeat(5 * 1024 * 1024);
+    expect(parseForm(`address_book=${value}`).address_book).toHaveLength(value.length);
+  });
+
+  it('when the body is empty then the form is empty', () => {
+    expect(parseForm('')).toEqual({});
+  });
+
+  it('when a key is __proto__ then it is a plain key, not a prototype', () => {
+    const f = parseForm('__proto__=x&constructor=y');
+    expect(f.__proto__).toBe('x');
+    expect(Object.getPrototypeOf(f)).toBeNull();
+  });
+
+  it('unquotePlus decodes mixed input', () => {
+    expect(unquotePlus(enc('a+%20b%2'))).toBe('a  b%2');
+  });
+});
