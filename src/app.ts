@@ -10,6 +10,7 @@ import { pinoHttp } from 'pino-http';
 import type { Connection } from 'mongoose';
 import type { Config } from './config';
 import type { Logger } from './logger';
+import type { Mailer } from './mail/mailer';
 import { AppError, errorHandler } from './http/errors';
 import { formBody, parseQuery } from './http/form';
 import { sessionMiddleware } from './http/session';
@@ -19,6 +20,11 @@ export interface AppDeps {
   config: Config;
   logger: Logger;
   connection: Connection;
+  mailer: Mailer;
+  /** The current time; tests inject a clock. */
+  now: () => Date;
+  /** A uniform random number in [0, 1); tests inject a seeded source. */
+  random: () => number;
 }
 
 export function createApp(deps: AppDeps): Express {

@@ -122,6 +122,12 @@ export const schema = z.object({
     .default('off')
     .describe("'legacy' enables the original unauthenticated Facebook login (unsafe)"),
   OPERATOR_TOKEN: optional().describe('bearer token for /metrics and /readyz; unset hides them'),
+
+  // -- accounts settings --
+
+  // -- messages settings --
+
+  // -- worker settings --
 });
 
 export type Config = Readonly<z.infer<typeof schema> & { PUBLIC_URL: string }>;

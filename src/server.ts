@@ -7,6 +7,7 @@ import { createApp } from './app';
 import { loadConfig } from './config';
 import { connectDatabase, disconnectDatabase, ensureIndexes } from './db/mongo';
 import { createLogger } from './logger';
+import { createMailer } from './mail';
 import { startupTasks } from './startup';
 import './models';
 
@@ -19,7 +20,8 @@ async function main(): Promise<void> {
   const connection = await connectDatabase(config.MONGODB_URI, logger);
   await ensureIndexes(connection);
   await startupTasks({ config, logger, connection });
-  const app = createApp({ config, logger, connection });
+  const mailer = createMailer(config, logger);
+  const app = createApp({ config, logger, connection, mailer, now: () => new Date(), random: Math.random });
   const server: Server = app.listen(config.PORT, () => {
     logger.info({ port: config.PORT, publicUrl: config.PUBLIC_URL }, 'web listening');
   });

@@ -3,3 +3,4 @@ export * from './user';
 export * from './phoneOwner';
 export * from './message';
 export * from './pushJob';
+export * from './addressBook';

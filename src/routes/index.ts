@@ -4,10 +4,16 @@
  */
 import { Router } from 'express';
 import type { AppDeps } from '../app';
+import { accountRoutes } from './accounts';
+import { contactRoutes } from './contacts';
+import { messageRoutes } from './messages';
 import { opsRoutes } from './ops';
 
 export function routes(deps: AppDeps): Router {
   const router = Router();
   router.use(opsRoutes(deps));
+  router.use(accountRoutes(deps));
+  router.use(contactRoutes(deps));
+  router.use(messageRoutes(deps));
   return router;
 }

@@ -8,6 +8,8 @@ import type { Express } from 'express';
 import { createApp } from '../../src/app';
 import { loadConfig, type Config } from '../../src/config';
 import { createLogger, type Logger } from '../../src/logger';
+import { createMailer } from '../../src/mail';
+import type { AppDeps } from '../../src/app';
 
 export interface TestApp {
   app: Express;
@@ -31,9 +33,18 @@ export function testConfig(env: Record<string, string> = {}): Config {
   return loadConfig({ NODE_ENV: 'test', BCRYPT_COST: '4', LOG_LEVEL: 'debug', ...env });
 }
 
-export function buildTestApp(env: Record<string, string> = {}): TestApp {
+/** The app on the test database; `deps` overrides any dependency (clock, random, mailer). */
+export function buildTestApp(env: Record<string, string> = {}, deps: Partial<AppDeps> = {}): TestApp {
   const config = testConfig(env);
   const { logger, logLines } = captureLogger();
-  const app = createApp({ config, logger, connection: mongoose.connection });
+  const app = createApp({
+    config,
+    logger,
+    connection: mongoose.connection,
+    mailer: createMailer(config, logger),
+    now: () => new Date(),
+    random: Math.random,
+    ...deps,
+  });
   return { app, config, logger, logLines };
 }

@@ -1,0 +1,29 @@
+/**
+ * Picks the mail provider: SMTP through nodemailer when SMTP_URL is set, otherwise a
+ * logging mailer that records the recipient and subject only (bodies may hold reset codes).
+ */
+import nodemailer from 'nodemailer';
+import type { Config } from '../config';
+import type { Logger } from '../logger';
+import type { Mailer, MailMessage } from './mailer';
+
+export function createMailer(config: Config, logger: Logger): Mailer {
+  if (!config.SMTP_URL) {
+    if (config.NODE_ENV !== 'test') logger.warn('SMTP_URL is not set: emails are logged, not sent');
+    return {
+      send: (m: MailMessage) => {
+        logger.info({ to: m.to, subject: m.subject }, 'email not sent (no SMTP_URL); body withheld');
+        return Promise.resolve();
+      },
+    };
+  }
+  const transport = nodemailer.createTransport(config.SMTP_URL, { from: config.MAIL_FROM });
+  return {
+    send: async (m: MailMessage) => {
+      await transport.sendMail({ from: config.MAIL_FROM, to: m.to, subject: m.subject, text: m.text });
+    },
+    close: () => transport.close(),
+  };
+}
+
+export type { Mailer, MailMessage };
