@@ -5,6 +5,6 @@
  */
 import type { Types } from 'mongoose';
 
-export async function claimBottles(_userId: Types.ObjectId, _phone: string, _now: Date): Promise<void> {
-  // Implemented with messages.
+export function claimBottles(_userId: Types.ObjectId, _phone: string, _now: Date): Promise<void> {
+  return Promise.resolve(); // implemented with messages
 }
