@@ -40,4 +40,6 @@ const env = [
   '',
 ].join('\n');
 writeFileSync(path.join(root, '.env.example'), env);
-process.stdout.write(`wrote the configuration table of README.md and .env.example (${settings.length} settings)\n`);
+process.stdout.write(
+  `wrote the configuration table of README.md and .env.example (${settings.length} settings)\n`,
+);

@@ -11,9 +11,6 @@ export interface StatusSubject {
 }
 
 /** Returns a pure function naming each user's status in the viewer's language. */
-export function statusNamer(
-  _config: Config,
-  _countryCode: string,
-): Promise<(user: StatusSubject) => string> {
+export function statusNamer(_config: Config, _countryCode: string): Promise<(user: StatusSubject) => string> {
   return Promise.resolve(() => 'Newbie');
 }
