@@ -13,6 +13,7 @@ import type { Logger } from './logger';
 import type { Mailer } from './mail/mailer';
 import { AppError, errorHandler } from './http/errors';
 import { formBody, parseQuery } from './http/form';
+import { createWebMetrics } from './http/metrics';
 import { sessionMiddleware } from './http/session';
 import { routes } from './routes';
 
@@ -29,10 +30,12 @@ export interface AppDeps {
 
 export function createApp(deps: AppDeps): Express {
   const app = express();
+  const metrics = createWebMetrics();
   app.disable('x-powered-by');
   app.set('query parser', parseQuery);
   app.set('trust proxy', deps.config.COOKIE_SECURE ? 1 : false);
 
+  app.use(metrics.middleware);
   app.use(
     pinoHttp({
       logger: deps.logger,
@@ -65,7 +68,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(passport.initialize());
   app.use(sessionMiddleware(deps.config, deps.connection));
 
-  app.use(routes(deps));
+  app.use(routes(deps, metrics));
 
   app.use((_req, _res, next) => next(AppError.notFound('no such route')));
   app.use(errorHandler);

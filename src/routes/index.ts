@@ -4,14 +4,15 @@
  */
 import { Router } from 'express';
 import type { AppDeps } from '../app';
+import type { WebMetrics } from '../http/metrics';
 import { accountRoutes } from './accounts';
 import { contactRoutes } from './contacts';
 import { messageRoutes } from './messages';
 import { opsRoutes } from './ops';
 
-export function routes(deps: AppDeps): Router {
+export function routes(deps: AppDeps, metrics: WebMetrics): Router {
   const router = Router();
-  router.use(opsRoutes(deps));
+  router.use(opsRoutes(deps, metrics));
   router.use(accountRoutes(deps));
   router.use(contactRoutes(deps));
   router.use(messageRoutes(deps));

@@ -1,11 +1,41 @@
-/** Liveness and operator routes (not used by the apps). */
+/**
+ * Liveness (public) and operator routes: metrics, readiness, and the count of pushes
+ * waiting. Operator routes need the OPERATOR_TOKEN bearer token (src/http/operator.ts).
+ */
 import { Router } from 'express';
 import type { AppDeps } from '../app';
+import { requireOperator } from '../http/operator';
+import type { WebMetrics } from '../http/metrics';
+import { PushJob } from '../models/pushJob';
 
-export function opsRoutes(_deps: AppDeps): Router {
+export function opsRoutes(deps: AppDeps, metrics: WebMetrics): Router {
   const router = Router();
+  const operator = requireOperator(deps.config.OPERATOR_TOKEN);
+
   router.get('/hello', (_req, res) => {
     res.type('text/plain').send('hello');
   });
+
+  router.get('/readyz', operator, async (_req, res) => {
+    const ok = await deps.connection.db
+      ?.admin()
+      .ping({ timeoutMS: 2_000 })
+      .then(() => true)
+      .catch(() => false);
+    res
+      .status(ok ? 200 : 503)
+      .type('text/plain')
+      .send(ok ? 'ready' : 'database unavailable');
+  });
+
+  router.get('/metrics', operator, async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  router.get('/waiting', operator, async (_req, res) => {
+    const due = await PushJob.countDocuments({ due_at: { $lte: deps.now() } });
+    res.type('text/plain').send(String(due));
+  });
+
   return router;
 }

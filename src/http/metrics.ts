@@ -1,0 +1,41 @@
+/**
+ * Prometheus metrics of the web process: requests by route and status, and latency.
+ * The route label is the matched route pattern (never the raw URL), so its cardinality
+ * is bounded by the route table.
+ */
+import type { RequestHandler } from 'express';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface WebMetrics {
+  registry: Registry;
+  middleware: RequestHandler;
+}
+
+export function createWebMetrics(): WebMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const requests = new Counter({
+    name: 'pictever_http_requests_total',
+    help: 'HTTP requests by route, method and status',
+    labelNames: ['route', 'method', 'status'] as const,
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: 'pictever_http_request_duration_seconds',
+    help: 'HTTP request latency by route',
+    labelNames: ['route'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  const middleware: RequestHandler = (req, res, next) => {
+    const end = latency.startTimer();
+    res.on('finish', () => {
+      const route = (req.route as { path?: unknown } | undefined)?.path;
+      const label = typeof route === 'string' ? route : 'unmatched';
+      requests.inc({ route: label, method: req.method, status: String(res.statusCode) });
+      end({ route: label });
+    });
+    next();
+  };
+  return { registry, middleware };
+}
