@@ -7,6 +7,7 @@ import type { AppDeps } from '../app';
 import { requireOperator } from '../http/operator';
 import type { WebMetrics } from '../http/metrics';
 import { PushJob } from '../models/pushJob';
+import { openapi } from '../openapi';
 
 export function opsRoutes(deps: AppDeps, metrics: WebMetrics): Router {
   const router = Router();
@@ -14,6 +15,10 @@ export function opsRoutes(deps: AppDeps, metrics: WebMetrics): Router {
 
   router.get('/hello', (_req, res) => {
     res.type('text/plain').send('hello');
+  });
+
+  router.get('/openapi.json', (_req, res) => {
+    res.json(openapi);
   });
 
   router.get('/readyz', operator, async (_req, res) => {
