@@ -1,6 +1,6 @@
 /**
  * Writes the configuration documentation from the descriptions in src/config.ts: the
- * README's configuration table (between its markers) and .env.example. A unit test fails
+ * README's configuration table (between its markers), .env.example and app.json's env. A unit test fails
  * when either file and src/config.ts disagree; `npm run docs:config` brings them back.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -40,6 +40,22 @@ const env = [
   '',
 ].join('\n');
 writeFileSync(path.join(root, '.env.example'), env);
+// Heroku's app.json: the same settings as config vars; production needs these two.
+const appJsonPath = path.join(root, 'app.json');
+const appJson = JSON.parse(readFileSync(appJsonPath, 'utf8')) as { env?: unknown };
+const required = new Set(['MONGODB_URI', 'SESSION_SECRET']);
+// Heroku assigns PORT itself, so it is not a config var.
+appJson.env = Object.fromEntries(
+  settings
+    .filter((s) => s.name !== 'PORT')
+    .map((s) => {
+      const value = s.name === 'NODE_ENV' ? 'production' : s.def;
+      const entry = { description: s.description, required: required.has(s.name) };
+      if (s.name === 'SESSION_SECRET') return [s.name, { ...entry, generator: 'secret' }];
+      return [s.name, value === '' ? entry : { ...entry, value }];
+    }),
+);
+writeFileSync(appJsonPath, `${JSON.stringify(appJson, null, 2)}\n`);
 process.stdout.write(
-  `wrote the configuration table of README.md and .env.example (${settings.length} settings)\n`,
+  `wrote README.md's configuration table, .env.example and app.json (${settings.length} settings)\n`,
 );

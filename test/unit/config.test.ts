@@ -82,4 +82,10 @@ describe('documentation of the settings', () => {
     const names = [...readme.matchAll(/^\| `([A-Z][A-Z0-9_]+)` \|/gm)].map((m) => m[1]);
     expect([...new Set(names)].sort()).toEqual(settings.map((s) => s.name).sort());
   });
+
+  it("app.json's env lists every setting but PORT (Heroku sets it)", () => {
+    const appJson = JSON.parse(readFileSync(path.join(root, 'app.json'), 'utf8')) as { env: object };
+    const expected = settings.map((s) => s.name).filter((n) => n !== 'PORT');
+    expect(Object.keys(appJson.env).sort()).toEqual(expected.sort());
+  });
 });
