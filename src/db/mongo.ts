@@ -4,8 +4,20 @@
  */
 import mongoose, { type Connection } from 'mongoose';
 import type { Logger } from '../logger';
+import { recordQueryShapes } from './queryShapes';
 
-export async function connectDatabase(uri: string, logger: Logger): Promise<Connection> {
+export interface ConnectOptions {
+  /** Folder where query shapes are recorded (DB_QUERY_LOG_DIR); unset records nothing. */
+  queryLogDir?: string;
+  /** Names the process in the recorded file and the driver's appName. */
+  processName?: string;
+}
+
+export async function connectDatabase(
+  uri: string,
+  logger: Logger,
+  options: ConnectOptions = {},
+): Promise<Connection> {
   mongoose.set('strictQuery', true);
   mongoose.set('autoIndex', false); // indexes are synced explicitly at start (syncIndexes)
   mongoose.set('bufferCommands', false); // no silent queueing while disconnected
@@ -16,7 +28,12 @@ export async function connectDatabase(uri: string, logger: Logger): Promise<Conn
     serverSelectionTimeoutMS: 5_000,
     connectTimeoutMS: 5_000,
     maxPoolSize: 20,
+    appName: options.processName,
+    monitorCommands: options.queryLogDir !== undefined,
   });
+  if (options.queryLogDir) {
+    recordQueryShapes(connection.getClient(), options.queryLogDir, options.processName ?? 'process');
+  }
   logger.info({ db: connection.db?.databaseName }, 'database connected');
   return connection;
 }

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import mongoose, { type Connection } from 'mongoose';
 import { ensureIndexes } from '../../src/db/mongo';
+import { recordQueryShapes } from '../../src/db/queryShapes';
 import '../../src/models';
 
 export function testDatabaseUri(): string {
@@ -22,7 +23,9 @@ export function useTestDatabase(): { uri: () => string; connection: () => Connec
     uri = testDatabaseUri();
     mongoose.set('autoIndex', false);
     mongoose.set('bufferCommands', false);
-    await mongoose.connect(uri, { serverSelectionTimeoutMS: 5_000 });
+    const queryLogDir = process.env.DB_QUERY_LOG_DIR;
+    await mongoose.connect(uri, { serverSelectionTimeoutMS: 5_000, monitorCommands: Boolean(queryLogDir) });
+    if (queryLogDir) recordQueryShapes(mongoose.connection.getClient(), queryLogDir, 'test');
     await ensureIndexes(mongoose.connection);
   });
   afterAll(async () => {
