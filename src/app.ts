@@ -33,7 +33,7 @@ export function createApp(deps: AppDeps): Express {
   const metrics = createWebMetrics();
   app.disable('x-powered-by');
   app.set('query parser', parseQuery);
-  app.set('trust proxy', deps.config.COOKIE_SECURE ? 1 : false);
+  app.set('trust proxy', deps.config.TRUST_PROXY_HOPS || (deps.config.COOKIE_SECURE ? 1 : false));
 
   app.use(metrics.middleware);
   app.use(

@@ -56,6 +56,9 @@ export const schema = z.object({
     .string()
     .default('.devdb/data')
     .describe('folder of the embedded database files (used only when MONGODB_URI is unset)'),
+  DB_QUERY_LOG_DIR: optional().describe(
+    'record the shape of every database query to this folder (for npm run check:indexes)',
+  ),
   SESSION_SECRET: optional().describe('secret signing the session cookie; required in production'),
   COOKIE_SECURE: bool(false).describe('mark the session cookie Secure (the apps use plain HTTP)'),
   SESSION_MAX_AGE_DAYS: int(30, 1).describe('lifetime of a session cookie and its stored session'),
@@ -124,10 +127,87 @@ export const schema = z.object({
   OPERATOR_TOKEN: optional().describe('bearer token for /metrics and /readyz; unset hides them'),
 
   // -- accounts settings --
+  TRUST_PROXY_HOPS: int(0, 0).describe(
+    'reverse proxies in front of the web process whose X-Forwarded-For gives the client address for rate limits (1 on Heroku)',
+  ),
+  LOGIN_LIMIT_PER_ADDRESS: int(600, 0).describe(
+    'logins allowed per client address per login window (0: no limit); carrier NAT puts many phones behind one address',
+  ),
+  LOGIN_LIMIT_PER_ACCOUNT: int(30, 0).describe(
+    'logins allowed per account (email) per login window (0: no limit); the apps log in at every launch',
+  ),
+  LOGIN_LIMIT_WINDOW_MINUTES: int(15, 1).describe('length of the login rate-limit window'),
+  SIGNUP_LIMIT_PER_ADDRESS: int(30, 0).describe(
+    'signups allowed per client address per signup window (0: no limit)',
+  ),
+  SIGNUP_LIMIT_PER_ACCOUNT: int(5, 0).describe('signups allowed per email per signup window (0: no limit)'),
+  SIGNUP_LIMIT_WINDOW_MINUTES: int(60, 1).describe('length of the signup rate-limit window'),
+  RESET_MAIL_LIMIT_PER_EMAIL: int(5, 0).describe(
+    'reset emails allowed per email per reset window (0: no limit)',
+  ),
+  NEW_PASSWORD_LIMIT_PER_EMAIL: int(15, 0).describe(
+    'define_new_password requests allowed per email per reset window (0: no limit)',
+  ),
+  RESET_LIMIT_PER_ADDRESS: int(30, 0).describe(
+    'send_reset_mail and define_new_password requests allowed per client address per reset window, each (0: no limit)',
+  ),
+  RESET_LIMIT_WINDOW_MINUTES: int(60, 1).describe('length of the password-reset rate-limit window'),
+  RESET_CODE_LENGTH: z.coerce
+    .number()
+    .int()
+    .min(4)
+    .max(12)
+    .default(4)
+    .describe('characters (A-Z, 0-9) of an emailed password-reset code'),
+  RESET_CODE_TTL_MINUTES: int(60, 1).describe('how long a password-reset code stays valid'),
+  RESET_CODE_MAX_ATTEMPTS: int(5, 1).describe('attempts after which a password-reset code is invalid'),
+  ADDRESS_BOOK_MAX_ENTRIES: int(20_000, 1).describe(
+    'distinct numbers kept from one uploaded address book (the rest is ignored)',
+  ),
 
   // -- messages settings --
+  CATALOG_CACHE_SECONDS: int(30, 0).describe(
+    'how long a web process keeps the send choices, receive labels and status tiers before re-reading them (0: every request)',
+  ),
+  SEND_RETRY_WINDOW_SECONDS: int(120, 1).describe(
+    'identical sends by one user closer than this are one send (app retries); never merged beyond twice this',
+  ),
 
   // -- worker settings --
+  WORKER_POLL_MS: int(500, 10).describe(
+    'longest sleep of the notification worker between two looks at the push queue (it wakes earlier for a known due time)',
+  ),
+  WORKER_CONCURRENCY: int(16, 1).describe(
+    'pushes one worker process sends at once; also the most jobs it claims in one batch',
+  ),
+  WORKER_LEASE_MS: int(30_000, 200).describe(
+    'how long a claimed push belongs to a worker before another may take it over; must exceed twice WORKER_SEND_TIMEOUT_MS',
+  ),
+  WORKER_SEND_TIMEOUT_MS: int(10_000, 50).describe(
+    'deadline of one provider call (FCM, APNs, OAuth2 token), connection included',
+  ),
+  WORKER_MAX_ATTEMPTS: int(10, 1).describe(
+    'send attempts of one push before its message is recorded as failed (temporary errors, lease takeovers)',
+  ),
+  WORKER_RETRY_BASE_MS: int(2_000, 1).describe(
+    'first retry delay after a temporary push error; doubles per attempt, with jitter, at least the Retry-After',
+  ),
+  WORKER_RETRY_MAX_MS: int(300_000, 1).describe('longest delay between two attempts of one push'),
+  WORKER_SWEEP_CRON: z
+    .string()
+    .regex(/^\s*\S+(\s+\S+){4,5}\s*$/, 'must be a cron pattern of 5 or 6 fields')
+    .default('* * * * *')
+    .describe('cron pattern of the sweep that re-queues due pending messages that lost their push job'),
+  WORKER_REMINDER_CRON: z
+    .string()
+    .regex(/^\s*\S+(\s+\S+){4,5}\s*$/, 'must be a cron pattern of 5 or 6 fields')
+    .default('*/15 * * * *')
+    .describe('cron pattern of the no-phone reminder emails (24 to 64 h after signup)'),
+  WORKER_CLEANUP_CRON: z
+    .string()
+    .regex(/^\s*\S+(\s+\S+){4,5}\s*$/, 'must be a cron pattern of 5 or 6 fields')
+    .default('17 * * * *')
+    .describe('cron pattern of the cleanup of expired sessions, stale claims and old periodic-run keys'),
 });
 
 export type Config = Readonly<z.infer<typeof schema> & { PUBLIC_URL: string }>;

@@ -38,10 +38,18 @@ export async function connectDatabase(
   return connection;
 }
 
+/** Indexes of collections without a Mongoose model: connect-mongo's sessions, swept by expiry. */
+export const EXTRA_INDEXES: { collection: string; keys: Record<string, 1 | -1> }[] = [
+  { collection: 'sessions', keys: { expires: 1 } },
+];
+
 /** Creates the indexes every model declares (MongoDB needs them; harmless elsewhere). */
 export async function ensureIndexes(connection: Connection): Promise<void> {
   for (const model of Object.values(connection.models)) {
     await model.createIndexes();
+  }
+  for (const { collection, keys } of EXTRA_INDEXES) {
+    await connection.collection(collection).createIndex(keys);
   }
 }
 

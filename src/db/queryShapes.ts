@@ -65,6 +65,12 @@ function isOperatorObject(v: object): boolean {
   return keys.length > 0 && keys.every((k) => k.startsWith('$'));
 }
 
+/** Sort fields in order; Mongoose hands the driver a sort as a Map. */
+function sortKeys(sort: unknown): string[] {
+  if (sort instanceof Map) return [...(sort as Map<string, unknown>).keys()];
+  return Object.keys((sort as Filter | undefined) ?? {});
+}
+
 /** The filters and sorts a command carries, by command name. */
 export function shapesOfCommand(command: Record<string, unknown>): QueryShape[] {
   const op = Object.keys(command)[0] ?? '';
@@ -73,7 +79,7 @@ export function shapesOfCommand(command: Record<string, unknown>): QueryShape[] 
     filterShapes(filter as Filter).map((s) => ({
       collection,
       op,
-      sort: Object.keys((sort as Filter | undefined) ?? {}),
+      sort: sortKeys(sort),
       ...s,
     }));
   switch (op) {

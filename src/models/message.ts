@@ -39,7 +39,7 @@ const messageSchema = new Schema(
     receive_label: { type: String, default: '' },
     receive_color: { type: String, default: '' },
     version: { type: String, default: '1.0' },
-    /** Delivery chosen as "now" (not counted as a future message). */
+    /** Delivered when sent (delivery_time <= created_at): not counted as a future message. */
     send_now: { type: Boolean, default: false },
     state: { type: String, enum: MESSAGE_STATES, default: 'pending' },
     blocked: { type: Boolean, default: false },
@@ -47,6 +47,14 @@ const messageSchema = new Schema(
   },
   { collection: 'messages', versionKey: false },
 );
+
+// Equality fields first, then the range or sort field (README "Messages" lists the queries).
+messageSchema.index({ receiver_id: 1, blocked: 1, delivery_time: 1 }); // receive_all window
+messageSchema.index({ receiver_id: 1, state: 1, blocked: 1, send_now: 1 }); // future messages count
+messageSchema.index({ sender_id: 1, state: 1, blocked: 1, send_now: 1 }); // status count
+messageSchema.index({ sender_id: 1, receiver_id: 1, state: 1, blocked: 1 }); // block_contacts, both directions
+messageSchema.index({ receiver_phone: 1, receiver_id: 1 }); // bottles of a phone number
+messageSchema.index({ state: 1, delivery_time: 1 }); // the worker's sweep of due pending messages
 
 export type MessageFields = InferSchemaType<typeof messageSchema>;
 export type MessageDoc = HydratedDocument<MessageFields>;

@@ -7,6 +7,12 @@
  *                 the job if the message is no longer pending at this due time
  *                 (blocked, resent to a later time, already delivered).
  * kind 'teaser' | 'joined': a text push to a user (CONTRACT.md §3, §4).
+ *
+ * The web process inserts { kind, user_id, message_id | text, due_at }. The worker owns
+ * the other fields; none of them decides a race (claims do, see pushClaim.ts):
+ *   claim_no  number of the claim to insert next (push_claims _id `${_id}:${claim_no}`)
+ *   attempt   send attempts used so far (temporary errors and lease takeovers)
+ *   run_at    not before this time (a retry's back-off); unset = due_at
  */
 import { Schema, model, type InferSchemaType, type HydratedDocument } from 'mongoose';
 
@@ -21,11 +27,15 @@ const pushJobSchema = new Schema(
     text: { type: String }, // kind 'teaser' | 'joined'
     due_at: { type: Date, required: true },
     created_at: { type: Date, required: true, default: () => new Date() },
+    claim_no: { type: Number },
+    attempt: { type: Number },
+    run_at: { type: Date },
   },
   { collection: 'push_jobs', versionKey: false },
 );
 
 pushJobSchema.index({ due_at: 1 }); // the worker's "what is due" scan, oldest first
+pushJobSchema.index({ message_id: 1 }); // the sweep's "does this message have a job"
 
 export type PushJobFields = InferSchemaType<typeof pushJobSchema>;
 export type PushJobDoc = HydratedDocument<PushJobFields>;

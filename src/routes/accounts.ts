@@ -1,7 +1,170 @@
-import { Router } from 'express';
+/**
+ * Accounts (CONTRACT.md §3): signup, login, logout, phone number, password reset.
+ * Every form is validated here with zod (400 with a short reason); services do the rest.
+ */
+import { Router, type Request, type Response } from 'express';
+import type { Strategy as LocalStrategy } from 'passport-local';
+import { z } from 'zod';
 import type { AppDeps } from '../app';
+import { MAX_EMAIL_LENGTH, isValidEmail, normaliseEmail } from '../domain/email';
+import { MAX_PASSWORD_LENGTH } from '../domain/password';
+import { normalisePhone, normaliseRegId } from '../domain/phone';
+import {
+  authenticate,
+  clientAddress,
+  localStrategy,
+  logIn,
+  logOut,
+  parseFields,
+  sessionUserId,
+} from '../http/auth';
+import { AppError } from '../http/errors';
+import { requireLogin } from '../http/session';
+import { hitLoginLimits, loginValues, recordLogin, signup } from '../services/accounts';
+import { facebookLogin } from '../services/accountsFacebook';
+import { defineFirstPhoneNumber } from '../services/accountsPhone';
+import { defineNewPassword, sendResetMail } from '../services/passwordReset';
 
-export function accountRoutes(_deps: AppDeps): Router {
+const nonEmpty = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
+const text = (max: number) => z.string().trim().max(max);
+// Passwords are taken as sent (never trimmed): the apps send a SHA-256 hex.
+const password = z.string().min(1, 'must not be empty').max(MAX_PASSWORD_LENGTH);
+const email = nonEmpty(MAX_EMAIL_LENGTH * 2).transform(normaliseEmail);
+const validEmail = email.refine(isValidEmail, 'not an email address');
+
+/** iOS sends an upper-case ISO code, or "(null)" when it has none; Android sends none. */
+const countryCode = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    const s = (v ?? '').trim().toLowerCase();
+    if (s === '' || s === '(null)') return undefined;
+    if (/^[a-z]{2}$/.test(s)) return s;
+    ctx.addIssue({ code: 'custom', message: 'expected a two-letter country code' });
+    return z.NEVER;
+  });
+
+const regId = z.string().max(4096).transform(normaliseRegId);
+const phoneNumber = nonEmpty(64).transform((v, ctx) => {
+  const phone = normalisePhone(v);
+  if (phone) return phone;
+  ctx.addIssue({ code: 'custom', message: 'expected digits, 00 + country code + number' });
+  return z.NEVER;
+});
+
+const signupForm = z.object({ email: validEmail, password, country_code: countryCode });
+const loginForm = z.object({
+  // May be empty for the original's Facebook login; the password path checks it.
+  email: text(MAX_EMAIL_LENGTH * 2).transform(normaliseEmail),
+  password: password.optional(),
+  os: text(50),
+  reg_id: regId,
+  app_version: text(50).optional(),
+  country_code: countryCode,
+  facebook_id: text(100).optional(),
+  facebook_name: text(200).optional(),
+  facebook_birthday: text(50).optional(),
+});
+const phoneForm = z.object({ phone_number: phoneNumber, os: text(50), reg_id: regId });
+const resetQuery = z.object({ email });
+const newPasswordForm = z.object({ email, verification_code: nonEmpty(64), new_password: password });
+
+type Handler = (req: Request, res: Response) => Promise<void>;
+type LoginForm = z.infer<typeof loginForm>;
+
+export function accountRoutes(deps: AppDeps): Router {
   const router = Router();
+  router.post('/signup', signupHandler(deps));
+  router.post('/login', loginHandler(deps, localStrategy(deps)));
+  router.post('/logout', logoutHandler); // not used by the apps: for people trying the API with curl
+  router.post('/define_first_phone_number', requireLogin, phoneHandler(deps));
+  router.get('/send_reset_mail', resetMailHandler(deps));
+  router.post('/define_new_password', newPasswordHandler(deps));
   return router;
+}
+
+function signupHandler(deps: AppDeps): Handler {
+  return async (req, res) => {
+    const form = parseFields(signupForm, req.body);
+    await signup(deps, {
+      email: form.email,
+      password: form.password,
+      countryCode: form.country_code ?? 'us',
+      address: clientAddress(req),
+    });
+    res.status(200).end();
+  };
+}
+
+/** The original's Facebook login applies only when an operator enabled it. */
+function usesFacebook(deps: AppDeps, form: LoginForm): form is LoginForm & { facebook_id: string } {
+  return deps.config.FACEBOOK_LOGIN === 'legacy' && !!form.facebook_id;
+}
+
+function loginHandler(deps: AppDeps, strategy: LocalStrategy): Handler {
+  return async (req, res) => {
+    const form = parseFields(loginForm, req.body);
+    const facebook = usesFacebook(deps, form);
+    if (!facebook && form.email === '') throw AppError.badRequest('invalid field email: must not be empty');
+    if (!facebook && form.password === undefined) throw AppError.badRequest('missing field password');
+    await hitLoginLimits(deps, form.email || `facebook:${form.facebook_id ?? ''}`, clientAddress(req));
+    const userId = facebook ? await facebookUserId(deps, form) : (await authenticate(strategy, req, res))?.id;
+    if (!userId) throw AppError.unauthorized('wrong email or password');
+    await logIn(req, { id: userId });
+    await recordLogin(deps, userId, {
+      os: form.os,
+      regId: form.reg_id,
+      appVersion: form.app_version,
+      countryCode: form.country_code,
+    });
+    res.status(200).json(loginValues(deps.config, userId));
+  };
+}
+
+function facebookUserId(deps: AppDeps, form: LoginForm & { facebook_id: string }): Promise<string> {
+  return facebookLogin(deps, {
+    facebookId: form.facebook_id,
+    facebookName: form.facebook_name ?? '',
+    facebookBirthday: form.facebook_birthday ?? '',
+    email: form.email,
+    countryCode: form.country_code,
+  });
+}
+
+const logoutHandler: Handler = async (req, res) => {
+  await logOut(req);
+  res.status(200).end();
+};
+
+function phoneHandler(deps: AppDeps): Handler {
+  return async (req, res) => {
+    const form = parseFields(phoneForm, req.body);
+    await defineFirstPhoneNumber(deps, sessionUserId(req), {
+      phone: form.phone_number,
+      os: form.os,
+      regId: form.reg_id,
+    });
+    res.status(200).end();
+  };
+}
+
+function resetMailHandler(deps: AppDeps): Handler {
+  return async (req, res) => {
+    const query = parseFields(resetQuery, req.query);
+    await sendResetMail(deps, query.email, clientAddress(req));
+    res.status(200).end();
+  };
+}
+
+function newPasswordHandler(deps: AppDeps): Handler {
+  return async (req, res) => {
+    const form = parseFields(newPasswordForm, req.body);
+    await defineNewPassword(deps, {
+      email: form.email,
+      code: form.verification_code,
+      newPassword: form.new_password,
+      address: clientAddress(req),
+    });
+    res.status(200).end();
+  };
 }

@@ -1,7 +1,59 @@
+/**
+ * Contacts (CONTRACT.md §3): which of my contacts are on Pictever, and my address book.
+ */
 import { Router } from 'express';
+import { z } from 'zod';
 import type { AppDeps } from '../app';
+import { parseAddressBook } from '../domain/addressBook';
+import { normalisePhone } from '../domain/phone';
+import { parseFields, sessionUserId } from '../http/auth';
+import { AppError } from '../http/errors';
+import { requireLogin } from '../http/session';
+import { getAddressBook, uploadContacts } from '../services/contacts';
+import { uploadAddressBook } from '../services/contactsUpload';
 
-export function contactRoutes(_deps: AppDeps): Router {
+const contactsForm = z.object({ contacts: z.string().trim().min(1, 'must not be empty') });
+const addressBookForm = z.object({ address_book: z.string().trim().min(1, 'must not be empty') });
+
+/** The JSON list of numbers; entries that are not phone numbers are skipped. */
+function phoneList(json: string, max: number): string[] {
+  let list: unknown;
+  try {
+    list = JSON.parse(json);
+  } catch {
+    throw AppError.badRequest('invalid field contacts: not JSON');
+  }
+  if (!Array.isArray(list)) throw AppError.badRequest('invalid field contacts: not a JSON list');
+  const phones = list.flatMap((v: unknown) => {
+    const phone = typeof v === 'string' || typeof v === 'number' ? normalisePhone(String(v)) : null;
+    return phone ? [phone] : [];
+  });
+  return [...new Set(phones)].slice(0, max);
+}
+
+export function contactRoutes(deps: AppDeps): Router {
   const router = Router();
+
+  router.post('/upload_contacts', requireLogin, async (req, res) => {
+    const form = parseFields(contactsForm, req.body);
+    const phones = phoneList(form.contacts, deps.config.ADDRESS_BOOK_MAX_ENTRIES);
+    res.status(200).json(await uploadContacts(deps, sessionUserId(req), phones));
+  });
+
+  router.post('/upload_address_book', requireLogin, async (req, res) => {
+    const form = parseFields(addressBookForm, req.body);
+    const book = parseAddressBook(form.address_book);
+    if (!book.recognised) throw AppError.badRequest('invalid field address_book: no contact in it');
+    const kept = await uploadAddressBook(deps, sessionUserId(req), book.contacts);
+    req.log.info({ objects: book.objects, contacts: book.contacts.length, kept }, 'address book stored');
+    res.status(200).end();
+  });
+
+  router.get('/get_address_book', requireLogin, async (req, res) => {
+    const items = await getAddressBook(deps, sessionUserId(req));
+    if (items === null) res.status(200).end();
+    else res.status(200).json(items);
+  });
+
   return router;
 }

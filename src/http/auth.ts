@@ -1,0 +1,94 @@
+/**
+ * Password login with passport-local (usernameField `email`), and the edge helpers of the
+ * account routes: field validation with zod and the client address for rate limits.
+ *
+ * The strategy is built per app (its verify function needs the app's config) and never
+ * registered on the global passport: each request authenticates with a fresh object
+ * inheriting from it, because passport binds a request's callbacks onto the strategy
+ * object it is given, and a shared object would mix concurrent requests up.
+ */
+import type { Request, Response } from 'express';
+import { Types } from 'mongoose';
+import passport from 'passport';
+import { Strategy as LocalStrategy } from 'passport-local';
+import type { z } from 'zod';
+import type { AppDeps } from '../app';
+import { normaliseEmail } from '../domain/email';
+import { verifyCredentials } from '../services/accounts';
+import { AppError } from './errors';
+import type { SessionUser } from './session';
+
+/** Passport hands back whatever a callback gave; an Error passes as it is, keeping its status. */
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(typeof err === 'string' ? err : 'authentication failed');
+}
+
+export function localStrategy(deps: Pick<AppDeps, 'config' | 'logger'>): LocalStrategy {
+  return new LocalStrategy(
+    { usernameField: 'email', passwordField: 'password', session: false },
+    (email, password, done) => {
+      verifyCredentials(deps, normaliseEmail(email), password).then(
+        (id) => done(null, id ? { id } : false),
+        (err: unknown) => done(err),
+      );
+    },
+  );
+}
+
+/** The user when the form's email and password are right, else null. */
+export function authenticate(
+  strategy: LocalStrategy,
+  req: Request,
+  res: Response,
+): Promise<SessionUser | null> {
+  return new Promise((resolve, reject) => {
+    const perRequest = Object.create(strategy) as LocalStrategy;
+    const middleware = passport.authenticate(
+      perRequest,
+      { session: false },
+      (err: unknown, user: unknown) => {
+        if (err) reject(asError(err));
+        else resolve(user ? (user as SessionUser) : null);
+      },
+    ) as (req: Request, res: Response, next: (err?: unknown) => void) => void;
+    middleware(req, res, (err?: unknown) => reject(asError(err)));
+  });
+}
+
+/** Logs the user in; passport 0.7 regenerates the session first (no session fixation). */
+export function logIn(req: Request, user: SessionUser): Promise<void> {
+  return new Promise((resolve, reject) =>
+    req.login(user, (err?: unknown) => (err ? reject(asError(err)) : resolve())),
+  );
+}
+
+export function logOut(req: Request): Promise<void> {
+  return new Promise((resolve, reject) =>
+    req.logout((err?: unknown) => (err ? reject(asError(err)) : resolve())),
+  );
+}
+
+/** Parses the form (or query) with a zod schema; 400 with a short reason when it does not fit. */
+export function parseFields<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+  const parsed = schema.safeParse(input ?? {});
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const field = issue?.path.join('.') || 'form';
+  const given = (input ?? {}) as Record<string, unknown>;
+  const missing = issue?.path.length === 1 && given[String(issue.path[0])] === undefined;
+  throw AppError.badRequest(
+    missing ? `missing field ${field}` : `invalid field ${field}: ${issue?.message ?? ''}`,
+  );
+}
+
+/** The logged-in user's id (behind requireLogin); a session holding anything else is no session. */
+export function sessionUserId(req: Request): Types.ObjectId {
+  const id = req.user?.id;
+  if (typeof id !== 'string' || !/^[0-9a-f]{24}$/i.test(id)) throw AppError.unauthorized();
+  return new Types.ObjectId(id);
+}
+
+/** The client address as Express sees it (TRUST_PROXY_HOPS decides whether proxies count). */
+export function clientAddress(req: Request): string {
+  return req.ip ?? req.socket.remoteAddress ?? 'unknown';
+}

@@ -1,0 +1,145 @@
+/**
+ * Accounts: signup, password check, what login records and answers (CONTRACT.md §3).
+ * Passwords are the SHA-256 hex the apps send; only a bcrypt hash of it is stored. An
+ * account imported from the original server may carry that hex as legacy_password until
+ * its next successful login replaces it with a bcrypt hash.
+ */
+import bcrypt from 'bcrypt';
+import { Types } from 'mongoose';
+import type { AppDeps } from '../app';
+import type { Config } from '../config';
+import { constantTimeEqual } from '../domain/password';
+import { emailLanguage } from '../domain/language';
+import { AppError } from '../http/errors';
+import { User } from '../models/user';
+import { sendAccountMail } from './accountsMail';
+import { hitRateLimits, rateRules } from './rateLimit';
+
+export type AccountDeps = Pick<AppDeps, 'config' | 'logger' | 'mailer' | 'now'>;
+
+export function isDuplicateKey(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === 11000;
+}
+
+export interface SignupInput {
+  /** Normalised (domain/email). */
+  email: string;
+  password: string;
+  /** Lower-case ISO code; the contract's default is `us`. */
+  countryCode: string;
+  /** The client address, for the rate limit. */
+  address: string;
+}
+
+/** Creates the account (406 when the email is taken) and sends the welcome email. */
+export async function signup(deps: AccountDeps, input: SignupInput): Promise<void> {
+  const rules = rateRules(deps.config);
+  const now = deps.now();
+  await hitRateLimits(
+    [
+      [rules.signupAddress, input.address],
+      [rules.signupAccount, input.email],
+    ],
+    now,
+  );
+  // Cheap early answer; the unique index below is what decides a race.
+  if (await User.exists({ email: { $eq: input.email } })) throw AppError.notAcceptable('email already used');
+  const password = await bcrypt.hash(input.password, deps.config.BCRYPT_COST);
+  try {
+    await User.create({ email: input.email, password, country_code: input.countryCode, created_at: now });
+  } catch (err) {
+    if (isDuplicateKey(err)) throw AppError.notAcceptable('email already used');
+    throw err;
+  }
+  void sendAccountMail(deps, 'welcome', emailLanguage(input.countryCode), input.email, {
+    email: input.email,
+  });
+}
+
+// An unknown email still costs one bcrypt comparison, so timing does not tell which
+// emails have accounts.
+const dummyHashes = new Map<number, string>();
+function dummyHash(cost: number): string {
+  let h = dummyHashes.get(cost);
+  if (!h) {
+    h = bcrypt.hashSync('no such account', cost);
+    dummyHashes.set(cost, h);
+  }
+  return h;
+}
+
+/** The user id when the password is right, else null. Upgrades a legacy password. */
+export async function verifyCredentials(
+  deps: Pick<AccountDeps, 'config' | 'logger'>,
+  email: string,
+  password: string,
+): Promise<string | null> {
+  const user = await User.findOne({ email: { $eq: email } }, { password: 1, legacy_password: 1 })
+    .select('+password +legacy_password')
+    .lean();
+  if (!user) {
+    await bcrypt.compare(password, dummyHash(deps.config.BCRYPT_COST));
+    return null;
+  }
+  if (user.password) return (await bcrypt.compare(password, user.password)) ? user._id.toHexString() : null;
+  if (!user.legacy_password || !constantTimeEqual(password, user.legacy_password)) return null;
+  const hash = await bcrypt.hash(password, deps.config.BCRYPT_COST);
+  await User.updateOne({ _id: user._id }, { $set: { password: hash }, $unset: { legacy_password: 1 } });
+  deps.logger.info({ userId: user._id.toHexString() }, 'legacy password upgraded to bcrypt');
+  return user._id.toHexString();
+}
+
+export interface LoginDevice {
+  os: string;
+  regId: string;
+  appVersion?: string;
+  countryCode?: string;
+}
+
+/** After a successful login: last-login time, country, and the current device's fields. */
+export async function recordLogin(deps: Pick<AccountDeps, 'now'>, userId: string, d: LoginDevice) {
+  const _id = new Types.ObjectId(userId);
+  const set: Record<string, unknown> = { last_login: deps.now() };
+  if (d.countryCode) set.country_code = d.countryCode;
+  await User.updateOne({ _id }, { $set: set });
+  const device: Record<string, string> = { 'device.os': d.os, 'device.reg_id': d.regId };
+  if (d.appVersion !== undefined) device['device.app_version'] = d.appVersion;
+  // Only a device that exists (it is created with its phone number) is updated.
+  await User.updateOne({ _id, 'device.phone': { $exists: true } }, { $set: device });
+}
+
+/** The login answer: every value a string, or the apps crash (CONTRACT.md §3 login). */
+export function loginValues(config: Config, userId: string): Record<string, string> {
+  return {
+    user_id: userId,
+    web_app_url: config.PUBLIC_URL,
+    ios_version_needed: config.IOS_VERSION_NEEDED,
+    android_version_needed: config.ANDROID_VERSION_NEEDED,
+    force_update: config.FORCE_UPDATE,
+    amazon_app_id: config.AMAZON_APP_ID,
+    aws_account_id: config.AWS_ACCOUNT_ID,
+    cognito_pool_id: config.COGNITO_POOL_ID,
+    cognito_role_unauth: config.COGNITO_ROLE_UNAUTH,
+    cognito_role_auth: config.COGNITO_ROLE_AUTH,
+    bucket_name: config.S3_BUCKET_NAME,
+    cloudfront: config.CLOUDFRONT_URL,
+    android_update_link: config.ANDROID_UPDATE_LINK,
+    ios_update_link: config.IOS_UPDATE_LINK,
+  };
+}
+
+/** Login rate limits: per client address and per account, counted before the check. */
+export async function hitLoginLimits(
+  deps: Pick<AccountDeps, 'config' | 'now'>,
+  email: string,
+  address: string,
+) {
+  const rules = rateRules(deps.config);
+  await hitRateLimits(
+    [
+      [rules.loginAddress, address],
+      [rules.loginAccount, email],
+    ],
+    deps.now(),
+  );
+}

@@ -1,0 +1,48 @@
+/**
+ * The original server's Facebook login (CONTRACT.md §3 login), only with
+ * FACEBOOK_LOGIN=legacy. It trusts the facebook_id the client sends, without any proof,
+ * so anyone knowing an id can take the account over: it is off by default.
+ */
+import type { AccountDeps } from './accounts';
+import { isDuplicateKey } from './accounts';
+import { User } from '../models/user';
+
+export interface FacebookLoginInput {
+  facebookId: string;
+  facebookName: string;
+  facebookBirthday: string;
+  /** Normalised email, or '' when the client sent none. */
+  email: string;
+  countryCode?: string;
+}
+
+/** Finds the user by facebook_id, else by email (attaching the Facebook fields), else creates one. */
+export async function facebookLogin(deps: AccountDeps, input: FacebookLoginInput): Promise<string> {
+  const byId = await User.findOne({ facebook_id: { $eq: input.facebookId } }, { _id: 1 }).lean();
+  if (byId) return byId._id.toHexString();
+  const fields = {
+    facebook_id: input.facebookId,
+    facebook_name: input.facebookName,
+    facebook_birthday: input.facebookBirthday,
+  };
+  const email = input.email || `${input.facebookId.toLowerCase()}@pictever.com`;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const byEmail = await User.findOne({ email: { $eq: email } }, { _id: 1 }).lean();
+    if (byEmail) {
+      await User.updateOne({ _id: byEmail._id }, { $set: fields });
+      return byEmail._id.toHexString();
+    }
+    try {
+      const created = await User.create({
+        email,
+        country_code: input.countryCode ?? 'us',
+        created_at: deps.now(),
+        ...fields,
+      });
+      return created._id.toHexString();
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err; // created meanwhile: attach to it
+    }
+  }
+  throw new Error('facebook login: account neither found nor created');
+}

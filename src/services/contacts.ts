@@ -1,0 +1,112 @@
+/**
+ * Contacts on Pictever (CONTRACT.md §3 upload_contacts, get_address_book). Both answer
+ * "which of these numbers have an account" with a constant number of queries whatever the
+ * list size: the numbers' PhoneOwner documents ($in on _id), then their users ($in on
+ * _id). Emails are never disclosed: the `email` key is always "".
+ */
+import type { Types } from 'mongoose';
+import type { Config } from '../config';
+import { AppError } from '../http/errors';
+import { AddressBook, AddressBookEntry } from '../models/addressBook';
+import { PhoneOwner } from '../models/phoneOwner';
+import { User } from '../models/user';
+import { statusNamer } from './status';
+
+export interface ContactDeps {
+  config: Config;
+}
+
+const BIG_BATCH = 1_000_000; // one reply for results that grow with the data
+
+interface Member {
+  user_id: string;
+  status: string;
+  facebook_id: string;
+  facebook_name: string;
+}
+
+/** The accounts owning these numbers, by number, named in the viewer's language. */
+async function membersByPhone(config: Config, viewerId: Types.ObjectId, phones: string[]) {
+  const viewer = await User.findById(viewerId, { country_code: 1 }).lean();
+  if (!viewer) throw AppError.unauthorized();
+  const found = new Map<string, Member>();
+  if (phones.length === 0) return found;
+  const owners = await PhoneOwner.find({ _id: { $in: phones } }, { user_id: 1 })
+    .batchSize(BIG_BATCH)
+    .lean();
+  if (owners.length === 0) return found;
+  const [users, nameStatus] = await Promise.all([
+    User.find(
+      { _id: { $in: owners.map((o) => o.user_id) } },
+      { device: 1, status_rank: 1, facebook_id: 1, facebook_name: 1 },
+    )
+      .batchSize(BIG_BATCH)
+      .lean(),
+    statusNamer(config, viewer.country_code),
+  ]);
+  const claims = new Set(owners.map((o) => `${o._id}:${o.user_id.toHexString()}`));
+  for (const u of users) {
+    const phone = u.device?.phone;
+    // A number counts only while the owner's device still carries it (no stale claim).
+    if (!phone || !claims.has(`${phone}:${u._id.toHexString()}`)) continue;
+    found.set(phone, {
+      user_id: u._id.toHexString(),
+      status: nameStatus(u),
+      facebook_id: u.facebook_id ?? '',
+      facebook_name: u.facebook_name ?? '',
+    });
+  }
+  return found;
+}
+
+export interface ContactItem {
+  phoneNumber1: string;
+  email: string;
+  facebook_id: string;
+  facebook_name: string;
+  status: string;
+  user_id: string;
+}
+
+/** One item per number that has an account, in the order given, each number once. */
+export async function uploadContacts(deps: ContactDeps, viewerId: Types.ObjectId, phones: string[]) {
+  const unique = [...new Set(phones)];
+  const members = await membersByPhone(deps.config, viewerId, unique);
+  return unique.flatMap((phone): ContactItem[] => {
+    const m = members.get(phone);
+    return m ? [{ phoneNumber1: phone, email: '', ...m }] : [];
+  });
+}
+
+export interface AddressBookItem {
+  name: string;
+  phoneNumber1: string;
+  user_id: string;
+  status: string;
+  email: string;
+  facebook_id: string;
+  facebook_name: string;
+}
+
+/**
+ * The uploaded contacts that are on Pictever, computed at read time so that it reflects
+ * the latest upload and the latest accounts. null when nothing was ever uploaded.
+ */
+export async function getAddressBook(deps: ContactDeps, viewerId: Types.ObjectId) {
+  const entries = await AddressBookEntry.find({ owner_id: viewerId }, { tel: 1, name: 1 })
+    .batchSize(BIG_BATCH)
+    .lean();
+  if (entries.length === 0 && !(await AddressBook.exists({ _id: viewerId }))) return null;
+  const members = await membersByPhone(
+    deps.config,
+    viewerId,
+    entries.map((e) => e.tel),
+  );
+  const items = entries.flatMap((e): AddressBookItem[] => {
+    const m = members.get(e.tel);
+    if (!m) return [];
+    const { user_id, status, facebook_id, facebook_name } = m;
+    return [{ name: e.name, phoneNumber1: e.tel, user_id, status, email: '', facebook_id, facebook_name }];
+  });
+  return items.sort((a, b) => a.name.localeCompare(b.name) || a.phoneNumber1.localeCompare(b.phoneNumber1));
+}

@@ -1,0 +1,42 @@
+/**
+ * A second web process for race tests: the real app on the given database, listening on
+ * a free loopback port that it prints on its first stdout line. It exits when its stdin
+ * closes (the parent ended it or died).
+ * Usage: webChild.ts <mongodb uri>
+ */
+import type { AddressInfo } from 'node:net';
+import mongoose from 'mongoose';
+import { createApp } from '../../src/app';
+import { loadConfig } from '../../src/config';
+import { createLogger } from '../../src/logger';
+import { createMailer } from '../../src/mail';
+import '../../src/models';
+
+async function main(): Promise<void> {
+  const [uri] = process.argv.slice(2);
+  mongoose.set('autoIndex', false);
+  mongoose.set('bufferCommands', false);
+  await mongoose.connect(uri!, { serverSelectionTimeoutMS: 5_000 });
+  const config = loadConfig({ NODE_ENV: 'test', BCRYPT_COST: '4', LOG_LEVEL: 'silent' });
+  const logger = createLogger('silent');
+  const mailer = createMailer(config, logger);
+  const app = createApp({
+    config,
+    logger,
+    connection: mongoose.connection,
+    mailer,
+    now: () => new Date(),
+    random: Math.random,
+  });
+  const server = app.listen(0, '127.0.0.1', () => {
+    process.stdout.write(`${(server.address() as AddressInfo).port}\n`);
+  });
+  process.stdin.resume();
+  process.stdin.on('end', () => {
+    server.closeAllConnections();
+    server.close();
+    void mongoose.disconnect().finally(() => process.exit(0));
+  });
+}
+
+void main();

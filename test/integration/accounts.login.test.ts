@@ -1,0 +1,255 @@
+import request from 'supertest';
+import { User } from '../../src/models';
+import { buildTestApp, type TestApp } from '../helpers/app';
+import { useTestDatabase } from '../helpers/db';
+import {
+  androidBody,
+  createUser,
+  iosBody,
+  loginAgent,
+  sessionCookieOf,
+  sha256Hex,
+} from '../helpers/factories';
+
+useTestDatabase();
+let t: TestApp;
+const secrets: string[] = []; // every password sent: none may appear in a log line
+
+const LOGIN_ENV = {
+  PUBLIC_URL: 'https://pictever.example.com/',
+  IOS_VERSION_NEEDED: '2.2',
+  ANDROID_VERSION_NEEDED: '1.1',
+  AMAZON_APP_ID: 'amzn-app',
+  AWS_ACCOUNT_ID: '123456789012',
+  COGNITO_POOL_ID: 'eu-west-1:pool',
+  COGNITO_ROLE_UNAUTH: 'arn:unauth',
+  COGNITO_ROLE_AUTH: 'arn:auth',
+  S3_BUCKET_NAME: 'pictever-media',
+  CLOUDFRONT_URL: 'https://cdn.example.com/',
+  ANDROID_UPDATE_LINK: 'https://play.example.com/pictever',
+  IOS_UPDATE_LINK: 'https://apps.example.com/pictever',
+};
+
+beforeAll(() => {
+  t = buildTestApp(LOGIN_ENV);
+});
+
+function password(label: string): string {
+  const p = sha256Hex(`typed ${label} ${Math.random()}`);
+  secrets.push(p);
+  return p;
+}
+
+const loginFields = (email: string, pw: string) => ({
+  email,
+  password: pw,
+  os: 'android',
+  reg_id: 'fcm-token',
+});
+
+describe('POST /login', () => {
+  it('when the credentials are right then every value of the answer is a string from the configuration', async () => {
+    const { id, email, password: pw } = await createUser();
+    secrets.push(pw);
+    const res = await androidBody(request(t.app).post('/login'), loginFields(email, pw)).expect(200);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(res.body).toEqual({
+      user_id: id,
+      web_app_url: 'https://pictever.example.com/',
+      ios_version_needed: '2.2',
+      android_version_needed: '1.1',
+      force_update: 'false',
+      amazon_app_id: 'amzn-app',
+      aws_account_id: '123456789012',
+      cognito_pool_id: 'eu-west-1:pool',
+      cognito_role_unauth: 'arn:unauth',
+      cognito_role_auth: 'arn:auth',
+      bucket_name: 'pictever-media',
+      cloudfront: 'https://cdn.example.com/',
+      android_update_link: 'https://play.example.com/pictever',
+      ios_update_link: 'https://apps.example.com/pictever',
+    });
+    expect(Object.values(res.body as object).every((v) => typeof v === 'string')).toBe(true);
+    expect(res.text).not.toContain(pw);
+  });
+
+  it('when nothing is configured then the values are still all strings', async () => {
+    const bare = buildTestApp();
+    const { email, password: pw } = await createUser();
+    const res = await androidBody(request(bare.app).post('/login'), loginFields(email, pw)).expect(200);
+    expect(Object.values(res.body as object).every((v) => typeof v === 'string')).toBe(true);
+    expect(res.body.aws_account_id).toBe('');
+    expect(res.body.web_app_url).toMatch(/^http:\/\/localhost:\d+\/$/);
+  });
+
+  it('when many users log in at the same moment then each gets their own user id', async () => {
+    const users = await Promise.all(Array.from({ length: 8 }, () => createUser()));
+    const results = await Promise.all(
+      users.map((u) => androidBody(request(t.app).post('/login'), loginFields(u.email, u.password))),
+    );
+    expect(results.map((r) => r.body.user_id)).toEqual(users.map((u) => u.id));
+  });
+
+  it('when the password is wrong or the email unknown then 401 and no session', async () => {
+    const { email } = await createUser();
+    for (const fields of [
+      loginFields(email, password('wrong')),
+      loginFields('nobody@example.com', password('x')),
+    ]) {
+      const res = await androidBody(request(t.app).post('/login'), fields);
+      expect(res.status).toBe(401);
+      expect(res.headers['set-cookie']).toBeUndefined();
+    }
+  });
+
+  it.each([
+    ['password=abc&os=ios&reg_id=x', 'missing field email'],
+    ['email=a@example.com&os=ios&reg_id=x', 'missing field password'],
+    ['email=a@example.com&password=abc&reg_id=x', 'missing field os'],
+    ['email=a@example.com&password=abc&os=ios', 'missing field reg_id'],
+    ['email=&password=abc&os=ios&reg_id=x', 'invalid field email'],
+  ])('when the login form is %j then 400', async (body, reason) => {
+    const res = await iosBody(request(t.app).post('/login'), body).expect(400);
+    expect(res.text).toContain(reason);
+  });
+
+  it('when a user with a device logs in then os, reg_id, app_version, country and last login are recorded', async () => {
+    const {
+      id,
+      email,
+      password: pw,
+    } = await createUser({ phone: '0033600000101', os: 'android', regId: 'old' });
+    await iosBody(
+      request(t.app).post('/login'),
+      `email=${email}&password=${pw}&os=ios&reg_id=${'ab'.repeat(32)}&app_version=2.2&country_code=FR`,
+    ).expect(200);
+    const user = await User.findById(id).lean();
+    expect(user!.device).toEqual({
+      phone: '0033600000101',
+      os: 'ios',
+      reg_id: 'ab'.repeat(32),
+      app_version: '2.2',
+    });
+    expect(user!.country_code).toBe('fr');
+    expect(user!.last_login).toBeInstanceOf(Date);
+
+    await iosBody(request(t.app).post('/login'), `email=${email}&password=${pw}&os=ios&reg_id=(null)`).expect(
+      200,
+    );
+    const after = await User.findById(id).lean();
+    expect(after!.device).toEqual({ phone: '0033600000101', os: 'ios', reg_id: '', app_version: '2.2' });
+    expect(after!.country_code).toBe('fr');
+  });
+
+  it('when a user without a device logs in then no device is made up', async () => {
+    const { id, email, password: pw } = await createUser();
+    await androidBody(request(t.app).post('/login'), loginFields(email, pw)).expect(200);
+    expect((await User.findById(id).lean())!.device).toBeUndefined();
+  });
+
+  it('when a user logs in again then the session id changes and the old cookie is dead', async () => {
+    const { email, password: pw } = await createUser();
+    const first = sessionCookieOf(
+      await androidBody(request(t.app).post('/login'), loginFields(email, pw)).expect(200),
+    );
+    await request(t.app).get('/get_address_book').set('Cookie', first).expect(200);
+    const second = sessionCookieOf(
+      await androidBody(request(t.app).post('/login').set('Cookie', first), loginFields(email, pw)).expect(
+        200,
+      ),
+    );
+    expect(second).not.toBe(first);
+    await request(t.app).get('/get_address_book').set('Cookie', first).expect(401);
+    await request(t.app).get('/get_address_book').set('Cookie', second).expect(200);
+  });
+
+  it('when the cookie is set then it is HttpOnly, path /, not Secure, without Domain', async () => {
+    const { email, password: pw } = await createUser();
+    const res = await androidBody(request(t.app).post('/login'), loginFields(email, pw)).expect(200);
+    const cookie = (res.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('session='))!;
+    expect(cookie).toMatch(/HttpOnly/i);
+    expect(cookie).toMatch(/Path=\//);
+    expect(cookie).not.toMatch(/Secure|Domain=/i);
+  });
+});
+
+describe('legacy passwords', () => {
+  it('when an imported user logs in with the raw hex then it works and the hex is replaced by bcrypt', async () => {
+    const { id, email, password: pw } = await createUser({ legacy: true });
+    secrets.push(pw);
+    await androidBody(request(t.app).post('/login'), loginFields(email, pw)).expect(200);
+    const user = await User.findById(id).select('+password +legacy_password').lean();
+    expect(user!.legacy_password).toBeUndefined();
+    expect(user!.password).toMatch(/^\$2[aby]\$/);
+    await androidBody(request(t.app).post('/login'), loginFields(email, pw)).expect(200);
+  });
+
+  it('when an imported user gives a wrong password then 401 and the legacy value stays', async () => {
+    const { id, email, password: pw } = await createUser({ legacy: true });
+    await androidBody(request(t.app).post('/login'), loginFields(email, `${pw.slice(0, -1)}0`)).expect(401);
+    const user = await User.findById(id).select('+password +legacy_password').lean();
+    expect(user!.legacy_password).toBe(pw);
+    expect(user!.password).toBeUndefined();
+  });
+});
+
+describe('Facebook login', () => {
+  it('when it is off (the default) then a facebook_id alone logs nobody in and creates nothing', async () => {
+    await createUser({ facebookId: 'fb-1' });
+    const res = await androidBody(request(t.app).post('/login'), {
+      email: '',
+      os: 'android',
+      reg_id: '',
+      facebook_id: 'fb-1',
+    });
+    expect(res.status).toBe(400);
+    const withPw = await androidBody(request(t.app).post('/login'), {
+      ...loginFields('fb-2@pictever.com', password('fb')),
+      facebook_id: 'fb-2',
+    });
+    expect(withPw.status).toBe(401);
+    expect(await User.countDocuments({ facebook_id: 'fb-2' })).toBe(0);
+  });
+
+  it('when an operator enables it then the original behaviour applies: create, then find by id', async () => {
+    const legacy = buildTestApp({ FACEBOOK_LOGIN: 'legacy' });
+    const fields = { email: '', os: 'ios', reg_id: '', facebook_id: 'FB777', facebook_name: 'Zoé' };
+    const first = await androidBody(request(legacy.app).post('/login'), fields).expect(200);
+    const user = await User.findOne({ facebook_id: 'FB777' }).lean();
+    expect(user).toMatchObject({ email: 'fb777@pictever.com', facebook_name: 'Zoé' });
+    const again = await androidBody(request(legacy.app).post('/login'), fields).expect(200);
+    expect(again.body.user_id).toBe(first.body.user_id);
+
+    const { id, email } = await createUser();
+    const attached = await androidBody(request(legacy.app).post('/login'), {
+      ...fields,
+      email,
+      facebook_id: 'FB888',
+    });
+    expect(attached.body.user_id).toBe(id);
+    expect((await User.findById(id).lean())!.facebook_id).toBe('FB888');
+  });
+});
+
+describe('POST /logout', () => {
+  it('when a logged-in user logs out then protected routes answer 401', async () => {
+    const { email, password: pw } = await createUser();
+    const agent = await loginAgent(t.app, email, pw);
+    await agent.get('/get_address_book').expect(200);
+    await agent.post('/logout').expect(200);
+    await agent.get('/get_address_book').expect(401);
+  });
+
+  it('when nobody is logged in then logout is still 200', async () => {
+    await request(t.app).post('/logout').expect(200);
+  });
+});
+
+describe('logs', () => {
+  it('when this file is done then no log line holds a password or a password hash', () => {
+    const logs = t.logLines.join('\n');
+    expect(logs.length).toBeGreaterThan(0);
+    for (const s of secrets) expect(logs).not.toContain(s);
+    expect(logs).not.toMatch(/\$2[aby]\$\d\d\$/);
+  });
+});
