@@ -5,6 +5,7 @@
 import type { Connection } from 'mongoose';
 import type { Config } from './config';
 import type { Logger } from './logger';
+import { seedCatalog } from './services/catalogSeed';
 
 export interface StartupDeps {
   config: Config;
@@ -12,6 +13,10 @@ export interface StartupDeps {
   connection: Connection;
 }
 
-export async function startupTasks(_deps: StartupDeps): Promise<void> {
-  // Filled by the features that need it (catalog seed).
+export async function startupTasks(deps: StartupDeps): Promise<void> {
+  // A fresh database gets the default catalog; a seeded, edited or imported one is left as is.
+  const seeded = await seedCatalog({ onlyEmpty: true });
+  if (seeded.sendChoices + seeded.receiveLabels + seeded.statusTiers > 0) {
+    deps.logger.info({ seeded }, 'catalog seeded');
+  }
 }

@@ -1,7 +1,59 @@
-import { Router } from 'express';
+/** Sending, receiving and managing messages (CONTRACT.md §3). Handlers only translate HTTP. */
+import { Router, type Request } from 'express';
 import type { AppDeps } from '../app';
+import type { Form } from '../domain/form';
+import { requireLogin, userId } from '../http/session';
+import { catalogSource } from '../services/catalog';
+import { futureMessageCount, sendChoicesFor, sessionObjectId, type MessageDeps } from '../services/messages';
+import { blockContacts } from '../services/messagesBlock';
+import { receiveAll } from '../services/messagesReceive';
+import { resendMessage } from '../services/messagesResend';
+import { sendMessages } from '../services/messagesSend';
+import { myStatus } from '../services/status';
 
-export function messageRoutes(_deps: AppDeps): Router {
+const form = (req: Request): Form => (req.body ?? {}) as Form;
+const me = (req: Request) => sessionObjectId(userId(req));
+
+export function messageRoutes(deps: AppDeps): Router {
+  const m: MessageDeps = {
+    config: deps.config,
+    now: deps.now,
+    random: deps.random,
+    catalog: catalogSource(deps.config.CATALOG_CACHE_SECONDS),
+  };
   const router = Router();
+
+  router.post('/send', requireLogin, async (req, res) => {
+    await sendMessages(m, me(req), form(req));
+    res.status(200).end();
+  });
+
+  router.get('/receive_all', requireLogin, async (req, res) => {
+    const query = req.query as Record<string, string | undefined>;
+    res.type('application/json').send(await receiveAll(m, me(req), query.ts));
+  });
+
+  router.post('/resend', requireLogin, async (req, res) => {
+    await resendMessage(m, me(req), form(req));
+    res.status(200).end();
+  });
+
+  router.get('/get_send_choices', requireLogin, async (req, res) => {
+    res.json(await sendChoicesFor(m, me(req)));
+  });
+
+  router.get('/get_number_of_future_messages', requireLogin, async (req, res) => {
+    res.type('text/plain').send(String(await futureMessageCount(me(req))));
+  });
+
+  router.get('/get_my_status', requireLogin, async (req, res) => {
+    res.type('text/plain').send(await myStatus(m, me(req)));
+  });
+
+  router.post('/block_contacts', requireLogin, async (req, res) => {
+    await blockContacts(me(req), form(req));
+    res.status(200).end();
+  });
+
   return router;
 }

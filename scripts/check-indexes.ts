@@ -1,0 +1,93 @@
+/**
+ * `npm run check:indexes`: proves that every query the server and the worker send is
+ * served by a declared index on MongoDB (the embedded database cannot show it: it scans).
+ *
+ * Starts a database, a real web process and a real worker with DB_QUERY_LOG_DIR set, drives
+ * every endpoint the way the apps do (scripts/lib/indexScenario.ts), lets the worker
+ * deliver, then checks each recorded query shape against the indexes the models declare.
+ * Shapes recorded elsewhere (the benchmarks, worker test processes) are included with
+ * `--include <dir>`. Prints each shape with its index; exits 1 on any uncovered shape.
+ */
+import { mkdtempSync, readdirSync, readFileSync, existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import mongoose from 'mongoose';
+import { EXTRA_INDEXES } from '../src/db/mongo';
+import type { QueryShape } from '../src/db/queryShapes';
+import '../src/models';
+import { checkCoverage, type IndexKeys } from './lib/indexCoverage';
+import { runIndexScenario } from './lib/indexScenario';
+import { startDatabase, startProcess, startWeb } from './lib/stack';
+
+/** The catalog is a handful of documents read whole and cached. */
+const SMALL_COLLECTIONS = new Set(['send_choices', 'receive_labels', 'status_tiers']);
+
+function declaredIndexes(): Map<string, IndexKeys[]> {
+  const map = new Map<string, IndexKeys[]>();
+  for (const model of Object.values(mongoose.models)) {
+    const keys = model.schema.indexes().map(([fields]) => Object.keys(fields));
+    map.set(model.collection.collectionName, keys);
+  }
+  for (const { collection, keys } of EXTRA_INDEXES) {
+    map.set(collection, [...(map.get(collection) ?? []), Object.keys(keys)]);
+  }
+  return map;
+}
+
+function readShapes(dirs: string[]): QueryShape[] {
+  const unique = new Map<string, QueryShape>();
+  for (const dir of dirs.filter((d) => existsSync(d))) {
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.jsonl') && !f.startsWith('test-'))) {
+      for (const line of readFileSync(path.join(dir, file), 'utf8').split('\n').filter(Boolean)) {
+        const shape = JSON.parse(line) as QueryShape;
+        const { op: _op, ...key } = shape;
+        unique.set(JSON.stringify(key), shape);
+      }
+    }
+  }
+  return [...unique.values()].sort((a, b) => a.collection.localeCompare(b.collection));
+}
+
+const describeShape = (s: QueryShape) =>
+  `${s.collection} ${s.op} eq[${s.eq.join(',')}] sort[${s.sort.join(',')}] range[${s.range.join(',')}]` +
+  (s.other.length ? ` other[${s.other.join(',')}]` : '');
+
+async function main(): Promise<void> {
+  const includeAt = process.argv.indexOf('--include');
+  const extraDirs = includeAt > 0 && process.argv[includeAt + 1] ? [process.argv[includeAt + 1]!] : [];
+  const logDir = mkdtempSync(path.join(os.tmpdir(), 'pictever-queries-'));
+  const db = await startDatabase('indexcheck');
+  const env = { MONGODB_URI: db.uri, DB_QUERY_LOG_DIR: logDir, WORKER_POLL_MS: '100' };
+  const lines: string[] = [];
+  const keep = (l: string) => lines.push(l);
+  const worker = startProcess('workers/notifier.ts', env, keep);
+  const { web, baseUrl } = await startWeb(env, keep);
+  try {
+    process.stdout.write(`driving every endpoint against ${baseUrl}\n`);
+    await runIndexScenario(baseUrl, db.uri);
+  } finally {
+    await Promise.all([web.stop(), worker.stop()]);
+    await db.devdb?.stop();
+  }
+  const shapes = readShapes([logDir, ...extraDirs]);
+  const { covered, uncovered } = checkCoverage(shapes, declaredIndexes(), SMALL_COLLECTIONS);
+  for (const c of covered) {
+    process.stdout.write(
+      `ok   ${describeShape(c.shape)}  <- ${c.index ? `{${c.index.join(', ')}}` : c.note}\n`,
+    );
+  }
+  for (const c of uncovered) process.stdout.write(`MISS ${describeShape(c.shape)}\n`);
+  process.stdout.write(
+    `${shapes.length} query shapes, ${covered.length} served by an index, ${uncovered.length} not\n`,
+  );
+  if (shapes.length === 0) throw new Error('no query was recorded: the scenario did not run');
+  if (uncovered.length > 0) {
+    process.stderr.write(lines.slice(-20).join('\n'));
+    process.exit(1);
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`check:indexes failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,31 @@
+/**
+ * `npm run seed` (or `npm run seed:compiled` where only the build is installed): adds every
+ * default catalog entry (send choices, receive labels, status tiers) whose id is missing
+ * from the database at MONGODB_URI. Existing entries, edited or not, are left unchanged.
+ */
+import { loadConfig } from '../src/config';
+import { connectDatabase, disconnectDatabase, ensureIndexes } from '../src/db/mongo';
+import { createLogger } from '../src/logger';
+import { seedCatalog } from '../src/services/catalogSeed';
+import '../src/models';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  if (!config.MONGODB_URI) {
+    throw new Error('MONGODB_URI is not set (npm start seeds its embedded database by itself)');
+  }
+  const logger = createLogger('error', undefined, 'seed'); // its own disconnect is not news
+  const connection = await connectDatabase(config.MONGODB_URI, logger);
+  await ensureIndexes(connection);
+  const inserted = await seedCatalog({ onlyEmpty: false });
+  process.stdout.write(
+    `catalog seeded: ${inserted.sendChoices} send choices, ${inserted.receiveLabels} receive labels, ` +
+      `${inserted.statusTiers} status tiers inserted (existing ones unchanged)\n`,
+  );
+  await disconnectDatabase();
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`seed failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,68 @@
+/**
+ * JSON lists carried by form fields (CONTRACT.md §1: pretty-printed by iOS, compact by
+ * Android): the receivers of /send and the users of /block_contacts.
+ */
+import type { Parsed } from './delivery';
+
+export type Receiver = { kind: 'id'; id: string } | { kind: 'num'; phone: string };
+
+const OBJECT_ID_HEX = /^[0-9a-fA-F]{24}$/;
+const PHONE = /^\d{3,20}$/; // 00 + country code + number; other digit forms are kept as given
+/** More than anyone picks in the apps; keeps one send's bulk writes and lookups bounded. */
+export const MAX_RECEIVERS = 2000;
+
+/** A JSON list of strings; `field` names it in the reason. */
+export function parseStringList(text: string | undefined, field: string): Parsed<string[]> {
+  if (text === undefined || text.trim() === '') return { ok: false, reason: `${field} is required` };
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { ok: false, reason: `${field} is not JSON` };
+  }
+  if (!Array.isArray(json) || !json.every((v) => typeof v === 'string')) {
+    return { ok: false, reason: `${field} must be a JSON list of strings` };
+  }
+  return { ok: true, value: json };
+}
+
+/** `id<user id>` or `num<phone>`; undefined when it is neither. */
+export function parseReceiver(text: string): Receiver | undefined {
+  const s = text.trim();
+  if (s.startsWith('id') && OBJECT_ID_HEX.test(s.slice(2)))
+    return { kind: 'id', id: s.slice(2).toLowerCase() };
+  if (s.startsWith('num') && PHONE.test(s.slice(3))) return { kind: 'num', phone: s.slice(3) };
+  return undefined;
+}
+
+/** The receivers of a send, each once, in the order given; at least one. */
+export function parseReceiverIds(text: string | undefined): Parsed<Receiver[]> {
+  const list = parseStringList(text, 'receiver_ids');
+  if (!list.ok) return list;
+  if (list.value.length === 0) return { ok: false, reason: 'receiver_ids is empty' };
+  if (list.value.length > MAX_RECEIVERS) return { ok: false, reason: 'too many receivers' };
+  const seen = new Set<string>();
+  const receivers: Receiver[] = [];
+  for (const raw of list.value) {
+    const r = parseReceiver(raw);
+    if (!r) return { ok: false, reason: `malformed receiver id: ${raw.slice(0, 40)}` };
+    const key = r.kind === 'id' ? `id${r.id}` : `num${r.phone}`;
+    if (!seen.has(key)) receivers.push(r);
+    seen.add(key);
+  }
+  return { ok: true, value: receivers };
+}
+
+/** User ids with or without the `id` prefix, lower-case, each once. */
+export function parseUserIdList(text: string | undefined, field: string): Parsed<string[]> {
+  const list = parseStringList(text, field);
+  if (!list.ok) return list;
+  const ids = new Set<string>();
+  for (const raw of list.value) {
+    const s = raw.trim();
+    const hex = s.startsWith('id') && s.length === 26 ? s.slice(2) : s;
+    if (!OBJECT_ID_HEX.test(hex)) return { ok: false, reason: `malformed user id in ${field}` };
+    ids.add(hex.toLowerCase());
+  }
+  return { ok: true, value: [...ids] };
+}

@@ -1,0 +1,105 @@
+/**
+ * Logged-in test users without going through /signup and /login: the user (and the
+ * PhoneOwner of their phone) is created with the models, and a session is written to the
+ * session store exactly as connect-mongo stores it (stringify: false), with the cookie
+ * signed as express-session signs it. Requests then carry that cookie.
+ */
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+import bcrypt from 'bcrypt';
+import mongoose, { Types } from 'mongoose';
+import request from 'supertest';
+import type { Express } from 'express';
+import { PhoneOwner, User } from '../../src/models';
+import { SESSION_COOKIE, SESSIONS_COLLECTION } from '../../src/http/session';
+
+/** express-session's secret when SESSION_SECRET is unset (the test configuration). */
+const DEV_SECRET = 'pictever-development-only-secret';
+let counter = 0;
+
+export interface TestUserOptions {
+  email?: string;
+  phone?: string;
+  country_code?: string;
+  os?: string;
+  reg_id?: string;
+  status_rank?: number;
+  facebook_id?: string;
+  facebook_name?: string;
+}
+
+export interface TestUser {
+  id: string;
+  oid: Types.ObjectId;
+  email: string;
+  phone?: string;
+  /** The SHA-256 hex the apps would send as the password. */
+  password: string;
+}
+
+export async function createTestUser(opts: TestUserOptions = {}): Promise<TestUser> {
+  counter += 1;
+  const email = opts.email ?? `user${counter}.${randomBytes(3).toString('hex')}@test.pictever.com`;
+  const password = createHash('sha256').update(`secret-${counter}`).digest('hex');
+  const user = await User.create({
+    email,
+    password: await bcrypt.hash(password, 4),
+    country_code: opts.country_code ?? 'us',
+    status_rank: opts.status_rank ?? 0,
+    facebook_id: opts.facebook_id ?? '',
+    facebook_name: opts.facebook_name ?? '',
+    device: opts.phone
+      ? { phone: opts.phone, os: opts.os ?? 'android', reg_id: opts.reg_id ?? 'token' }
+      : undefined,
+  });
+  if (opts.phone) await PhoneOwner.create({ _id: opts.phone, user_id: user._id });
+  return { id: user._id.toHexString(), oid: user._id, email, phone: opts.phone, password };
+}
+
+/** A session for `userId` in the store, and the signed cookie naming it. */
+export async function sessionCookie(userId: string, secret = DEV_SECRET): Promise<string> {
+  const sid = randomBytes(24).toString('base64url');
+  const maxAge = 24 * 3600 * 1000;
+  const expires = new Date(Date.now() + maxAge);
+  await mongoose.connection
+    .collection<{ _id: string; expires: Date; session: object }>(SESSIONS_COLLECTION)
+    .insertOne({
+      _id: sid,
+      expires,
+      session: {
+        cookie: {
+          originalMaxAge: maxAge,
+          expires,
+          secure: false,
+          httpOnly: true,
+          path: '/',
+          sameSite: 'lax',
+        },
+        passport: { user: userId },
+      },
+    });
+  const signature = createHmac('sha256', secret).update(sid).digest('base64').replace(/=+$/, '');
+  return `${SESSION_COOKIE}=${encodeURIComponent(`s:${sid}.${signature}`)}`;
+}
+
+/** Requests as one logged-in user. */
+export interface Client {
+  user: TestUser;
+  cookie: string;
+  get(path: string): request.Test;
+  post(path: string): request.Test;
+}
+
+export function clientFor(app: Express, user: TestUser, cookie: string): Client {
+  return {
+    user,
+    cookie,
+    get: (path) => request(app).get(path).set('Cookie', cookie),
+    post: (path) => request(app).post(path).set('Cookie', cookie),
+  };
+}
+
+/** A new user, logged in. */
+export async function loggedIn(app: Express, opts: TestUserOptions = {}): Promise<Client> {
+  const user = await createTestUser(opts);
+  return clientFor(app, user, await sessionCookie(user.id));
+}

@@ -1,0 +1,276 @@
+import request from 'supertest';
+import { AddressBookEntry, Message, PushJob, User } from '../../src/models';
+import { RANDOM_DELAY } from '../../src/domain/delivery';
+import { RECEIVE_COLORS } from '../../src/domain/colors';
+import { buildTestApp, type TestApp } from '../helpers/app';
+import { useTestDatabase } from '../helpers/db';
+import {
+  iosJson,
+  scriptedRandom,
+  seedTestCatalog,
+  sendAndroid,
+  sendIos,
+  testClock,
+} from '../helpers/messageFactories';
+import { loggedIn, type Client } from '../helpers/session';
+
+useTestDatabase();
+const clock = testClock();
+let random: () => number = Math.random;
+let t: TestApp;
+let alice: Client; // sender, has a phone
+let bob: Client; // English receiver with a device
+let chloe: Client; // French receiver with a device
+let phoneCounter = 0;
+
+const WEEK_KEY = '53b95c02edb08c3d6885041c';
+const SURPRISE_KEY = '53b95c02edb08c3d68850420';
+const YEAR_KEY = '53b95c02edb08c3d6885041f';
+const nextPhone = () => `00336${String(10_000_000 + ++phoneCounter)}`;
+const seconds = (d: Date) => d.getTime() / 1000;
+const nowS = () => seconds(clock.now());
+
+beforeAll(async () => {
+  await seedTestCatalog();
+  t = buildTestApp({}, { now: clock.now, random: () => random() });
+  alice = await loggedIn(t.app, { phone: nextPhone() });
+  bob = await loggedIn(t.app, { phone: nextPhone() });
+  chloe = await loggedIn(t.app, { phone: nextPhone(), country_code: 'fr' });
+});
+
+beforeEach(() => {
+  clock.advance(3600); // every test far from the previous one's retry window
+  random = Math.random;
+});
+
+describe('sessions made by the test helper', () => {
+  it('when a request has no session cookie then a protected route answers 401', async () => {
+    await request(t.app).get('/get_number_of_future_messages').expect(401);
+    await sendIos(request(t.app).post('/send'), { message: 'x', receiver_ids: '[]' }).expect(401);
+  });
+
+  it('when the signed cookie is sent then the user is logged in', async () => {
+    await bob.get('/get_number_of_future_messages').expect(200);
+  });
+});
+
+describe('POST /send: delivery types', () => {
+  it('when iOS sends a text with a send-choice key then one message is stored with its label, colour and push', async () => {
+    const res = await sendIos(alice.post('/send'), {
+      message: 'Hello future',
+      receiver_ids: iosJson([`id${bob.user.id}`]),
+      delivery_option: iosJson({ type: WEEK_KEY, parameters: '', timezone: 'Europe/Paris' }),
+    });
+    expect(res.status).toBe(200);
+    expect(res.text).toBe('');
+    const [m] = await Message.find({ sender_id: alice.user.oid, message: 'Hello future' }).lean();
+    expect(m).toMatchObject({
+      receiver_id: bob.user.oid,
+      photo_id: '',
+      video_id: '',
+      sound_id: '',
+      version: '1.0',
+      receive_label: 'Sent a week ago',
+      state: 'pending',
+      blocked: false,
+      send_now: false,
+    });
+    expect(m!.created_at).toEqual(clock.now());
+    expect(seconds(m!.delivery_time)).toBe(nowS() + 7 * 86400);
+    expect(RECEIVE_COLORS).toContain(m!.receive_color);
+    const jobs = await PushJob.find({ message_id: m!._id }).lean();
+    expect(jobs).toEqual([
+      expect.objectContaining({ kind: 'message', user_id: bob.user.oid, due_at: m!.delivery_time }),
+    ]);
+  });
+
+  it('when the receiver is French then the receive label is French', async () => {
+    await sendAndroid(chloe.post('/send'), {
+      message: 'salut',
+      receiver_ids: JSON.stringify([`id${chloe.user.id}`]),
+      delivery_option: JSON.stringify({ type: WEEK_KEY }),
+    }).expect(200);
+    const m = await Message.findOne({ message: 'salut' }).lean();
+    expect(m!.receive_label).toBe('Envoyé il y a une semaine');
+  });
+
+  it.each([
+    ['string seconds', (at: number) => String(at)],
+    ['number seconds', (at: number) => at],
+    ['Java float text', (at: number) => at.toExponential()],
+  ])('when Android sends a calendar date as %s then it is the delivery time', async (_kind, encode) => {
+    const at = nowS() + 30 * 86400;
+    const text = `calendar ${_kind}`;
+    await sendAndroid(alice.post('/send'), {
+      message: text,
+      receiver_ids: JSON.stringify([`id${bob.user.id}`]),
+      delivery_option: JSON.stringify({ type: 'calendar', parameters: encode(at), time_zone: 'GMT+01:00' }),
+    }).expect(200);
+    const m = await Message.findOne({ message: text }).lean();
+    expect(seconds(m!.delivery_time)).toBe(at);
+    expect(m!.send_now).toBe(false);
+  });
+
+  it('when Android sends calendar "now" or no delivery option then the message is due now and marked send-now', async () => {
+    await sendAndroid(alice.post('/send'), {
+      message: 'cal-now',
+      receiver_ids: JSON.stringify([`id${bob.user.id}`]),
+      delivery_option: '{"type":"calendar","parameters":"now"}',
+    }).expect(200);
+    await sendAndroid(alice.post('/send'), {
+      message: 'no-option',
+      receiver_ids: JSON.stringify([`id${bob.user.id}`]),
+    }).expect(200);
+    for (const text of ['cal-now', 'no-option']) {
+      const m = await Message.findOne({ message: text }).lean();
+      expect(m!.delivery_time).toEqual(clock.now());
+      expect(m!.send_now).toBe(true);
+      expect(m!.receive_label).toBe('Sent just now');
+      expect(await PushJob.countDocuments({ message_id: m!._id, due_at: clock.now() })).toBe(1);
+    }
+  });
+
+  it('when the surprise choice or the legacy resend type is used then the delay is drawn in 2 to 8 months', async () => {
+    random = scriptedRandom([0]); // lowest delay, then colours
+    await sendIos(alice.post('/send'), {
+      message: 'surprise-low',
+      receiver_ids: iosJson([`id${bob.user.id}`]),
+      delivery_option: iosJson({ type: SURPRISE_KEY }),
+    }).expect(200);
+    random = scriptedRandom([0.9999999999]);
+    await sendIos(alice.post('/send'), {
+      message: 'resend-high',
+      receiver_ids: iosJson([`id${bob.user.id}`]),
+      delivery_option: iosJson({ type: 'resend', parameters: '' }),
+    }).expect(200);
+    const low = await Message.findOne({ message: 'surprise-low' }).lean();
+    const high = await Message.findOne({ message: 'resend-high' }).lean();
+    expect(seconds(low!.delivery_time)).toBe(nowS() + RANDOM_DELAY.min);
+    expect(seconds(high!.delivery_time)).toBe(nowS() + RANDOM_DELAY.max);
+  });
+
+  it('when a photo is sent then message is "" and photo_id is kept', async () => {
+    await sendAndroid(alice.post('/send'), {
+      message: '',
+      photo_id: 'photos/abc.jpg',
+      receiver_ids: JSON.stringify([`id${bob.user.id}`]),
+      delivery_option: JSON.stringify({ type: YEAR_KEY }),
+    }).expect(200);
+    const m = await Message.findOne({ photo_id: 'photos/abc.jpg' }).lean();
+    expect(m).toMatchObject({ message: '', video_id: '', sound_id: '', receive_label: 'Sent a year ago' });
+  });
+});
+
+describe('POST /send: receivers', () => {
+  it('when num is the phone of an account then the message goes to that account', async () => {
+    await sendIos(alice.post('/send'), {
+      message: 'by-number',
+      receiver_ids: iosJson([`num${bob.user.phone}`]),
+      delivery_option: iosJson({ type: WEEK_KEY }),
+    }).expect(200);
+    const m = await Message.findOne({ message: 'by-number' }).lean();
+    expect(m).toMatchObject({ receiver_id: bob.user.oid, receiver_phone: bob.user.phone });
+    expect(await PushJob.countDocuments({ message_id: m!._id, kind: 'message' })).toBe(1);
+  });
+
+  it('when num has no account then a hidden bottle is kept and nobody is pushed', async () => {
+    const phone = nextPhone();
+    await sendIos(alice.post('/send'), {
+      message: 'bottle',
+      receiver_ids: iosJson([`num${phone}`]),
+      delivery_option: iosJson({ type: WEEK_KEY }),
+    }).expect(200);
+    const m = await Message.findOne({ message: 'bottle' }).lean();
+    expect(m).toMatchObject({
+      receiver_id: null,
+      receiver_phone: phone,
+      receive_label: 'Envoyé il y a une semaine',
+    });
+    expect(await PushJob.countDocuments({ message_id: m!._id })).toBe(0);
+  });
+
+  it('when one send lists several receivers, one twice by id and number, then each gets one message', async () => {
+    const phone = nextPhone();
+    const receivers = [`id${bob.user.id}`, `num${bob.user.phone}`, `id${chloe.user.id}`, `num${phone}`];
+    await sendAndroid(alice.post('/send'), {
+      message: 'many',
+      receiver_ids: JSON.stringify(receivers),
+      delivery_option: JSON.stringify({ type: WEEK_KEY }),
+    }).expect(200);
+    const stored = await Message.find({ message: 'many' }).lean();
+    expect(stored.map((m) => String(m.receiver_id ?? m.receiver_phone)).sort()).toEqual(
+      [bob.user.id, chloe.user.id, phone].sort(),
+    );
+    expect(new Set(stored.map((m) => m.delivery_time.getTime())).size).toBe(1);
+    expect(
+      await PushJob.countDocuments({ kind: 'message', message_id: { $in: stored.map((m) => m._id) } }),
+    ).toBe(2);
+  });
+});
+
+describe('POST /send: teasers', () => {
+  let dan: Client;
+  beforeAll(async () => {
+    dan = await loggedIn(t.app, { phone: nextPhone(), country_code: 'fr' });
+    const entries = [bob, chloe, dan].map((owner) => ({
+      _id: `${owner.user.id}:${alice.user.phone}`,
+      owner_id: owner.user.oid,
+      tel: alice.user.phone,
+      name: owner === bob ? 'Alice Martin' : 'Alice',
+      uploaded_at: new Date(),
+    }));
+    await AddressBookEntry.insertMany(entries.filter((e) => !e._id.startsWith(chloe.user.id)));
+  });
+
+  it('when the receiver has the sender in their address book and delivery is far then a teaser is queued now', async () => {
+    await sendAndroid(alice.post('/send'), {
+      message: 'teased',
+      receiver_ids: JSON.stringify([`id${bob.user.id}`, `id${dan.user.id}`, `id${chloe.user.id}`]),
+      delivery_option: JSON.stringify({ type: WEEK_KEY }),
+    }).expect(200);
+    const teasers = await PushJob.find({ kind: 'teaser', created_at: clock.now() }).lean();
+    expect(teasers.map((j) => [String(j.user_id), j.text, j.due_at.getTime()]).sort()).toEqual(
+      [
+        [
+          bob.user.id,
+          'Alice Martin just sent you a message. You will receive it in a week!',
+          clock.now().getTime(),
+        ],
+        [
+          dan.user.id,
+          "Alice vient de t'envoyer un message. Tu le recevras dans une semaine !",
+          clock.now().getTime(),
+        ],
+      ].sort(),
+    );
+  });
+
+  it('when delivery is within 200 s, or the receiver is the sender, then no teaser', async () => {
+    const at = nowS() + 200;
+    await sendAndroid(alice.post('/send'), {
+      message: 'soon',
+      receiver_ids: JSON.stringify([`id${bob.user.id}`]),
+      delivery_option: JSON.stringify({ type: 'calendar', parameters: at }),
+    }).expect(200);
+    await sendAndroid(alice.post('/send'), {
+      message: 'self',
+      receiver_ids: JSON.stringify([`id${alice.user.id}`]),
+      delivery_option: JSON.stringify({ type: WEEK_KEY }),
+    }).expect(200);
+    expect(await PushJob.countDocuments({ kind: 'teaser', created_at: clock.now() })).toBe(0);
+  });
+
+  it('when the receiver has no device then no teaser', async () => {
+    await User.updateOne({ _id: bob.user.oid }, { $unset: { device: 1 } });
+    await sendAndroid(alice.post('/send'), {
+      message: 'no-device',
+      receiver_ids: JSON.stringify([`id${bob.user.id}`]),
+      delivery_option: JSON.stringify({ type: WEEK_KEY }),
+    }).expect(200);
+    expect(await PushJob.countDocuments({ kind: 'teaser', created_at: clock.now() })).toBe(0);
+    await User.updateOne(
+      { _id: bob.user.oid },
+      { $set: { device: { phone: bob.user.phone, os: 'android', reg_id: 'token' } } },
+    );
+  });
+});

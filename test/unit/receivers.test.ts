@@ -1,0 +1,64 @@
+import { MAX_RECEIVERS, parseReceiver, parseReceiverIds, parseUserIdList } from '../../src/domain/receivers';
+
+const A = '5f0000000000000000000001';
+const B = '5f0000000000000000000002';
+
+describe('parseReceiverIds', () => {
+  it('when iOS pretty-prints the list then ids and numbers are read', () => {
+    const text = `[\n  "id${A}",\n  "num0033612345678"\n]`;
+    expect(parseReceiverIds(text)).toEqual({
+      ok: true,
+      value: [
+        { kind: 'id', id: A },
+        { kind: 'num', phone: '0033612345678' },
+      ],
+    });
+  });
+
+  it('when a receiver is listed twice then it is kept once', () => {
+    const parsed = parseReceiverIds(
+      JSON.stringify([`id${A}`, `id${A.toUpperCase()}`, `id${B}`, 'num001', 'num001']),
+    );
+    expect(parsed.ok && parsed.value).toHaveLength(3);
+  });
+
+  it.each([
+    [undefined, /required/],
+    ['', /required/],
+    ['nope', /not JSON/],
+    ['{"a":1}', /list of strings/],
+    ['[1,2]', /list of strings/],
+    ['[]', /empty/],
+    [`["${A}"]`, /malformed/],
+    ['["id123"]', /malformed/],
+    ['["num+33612"]', /malformed/],
+    ['["num"]', /malformed/],
+  ])('when given %p then it is refused', (text, reason) => {
+    const parsed = parseReceiverIds(text);
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok) expect(parsed.reason).toMatch(reason);
+  });
+
+  it('when a send lists more receivers than anyone picks then it is refused', () => {
+    const many = Array.from({ length: MAX_RECEIVERS + 1 }, (_, i) => `num00336${String(i).padStart(8, '0')}`);
+    expect(parseReceiverIds(JSON.stringify(many)).ok).toBe(false);
+  });
+
+  it('when a receiver has surrounding spaces then they are ignored', () => {
+    expect(parseReceiver(` id${A} `)).toEqual({ kind: 'id', id: A });
+  });
+});
+
+describe('parseUserIdList', () => {
+  it('when ids come with or without the id prefix then both are read, once each', () => {
+    expect(parseUserIdList(JSON.stringify([`id${A}`, A, B]), 'f')).toEqual({ ok: true, value: [A, B] });
+  });
+
+  it('when the list is empty then it is valid and empty', () => {
+    expect(parseUserIdList('[]', 'f')).toEqual({ ok: true, value: [] });
+  });
+
+  it.each(['', 'x', '["abc"]', '[5]', `["id${A}x"]`])('when given %p then it is refused', (text) => {
+    expect(parseUserIdList(text, 'contacts_to_block').ok).toBe(false);
+  });
+});
