@@ -17,7 +17,10 @@ async function main(): Promise<void> {
   if (!config.MONGODB_URI) {
     throw new Error('MONGODB_URI is not set: run `npm start`, which starts the embedded database, or set it');
   }
-  const connection = await connectDatabase(config.MONGODB_URI, logger);
+  const connection = await connectDatabase(config.MONGODB_URI, logger, {
+    queryLogDir: config.DB_QUERY_LOG_DIR,
+    processName: 'web',
+  });
   await ensureIndexes(connection);
   await startupTasks({ config, logger, connection });
   const mailer = createMailer(config, logger);
