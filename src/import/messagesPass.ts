@@ -1,0 +1,101 @@
+/**
+ * Messages, their bottles, and the pushes still owed: every imported message that is
+ * pending, not blocked and has a receiver gets a push job due at its delivery time, as
+ * a message sent on this server would.
+ */
+import type { ObjectId } from 'mongodb';
+import { insertIgnoringDuplicates, insertedIndexes } from './bulk';
+import { mapMessage, mayBeBottle, type MappedMessage } from './messages';
+import { TARGET, type PassDeps } from './passDeps';
+import { addNote, recordSkip, type CollectionStats } from './report';
+import { streamPass, type BatchContext } from './stream';
+import { bool, idText, str, type LegacyDoc } from './values';
+
+/** The bottle documents of this batch's messages, by message id. */
+async function bottlesOf(deps: PassDeps, batch: LegacyDoc[]): Promise<Map<string, LegacyDoc>> {
+  const ids = batch.filter(mayBeBottle).map((d) => d._id);
+  if (ids.length === 0) return new Map();
+  // mongoengine stored references as ObjectIds; hand-made data may hold their hex text.
+  const keys = [...ids, ...ids.map((id) => idText(id))];
+  const found = await deps.source
+    .collection('bottle')
+    .find({ message_id: { $in: keys } })
+    .toArray();
+  return new Map(found.map((b) => [idText(b.message_id), b]));
+}
+
+/** Owners, in the target, of the numbers of active bottles (users are imported first). */
+async function ownersOf(deps: PassDeps, bottles: Iterable<LegacyDoc>): Promise<Map<string, ObjectId>> {
+  const phones = [...bottles].filter((b) => bool(b.active, true)).map((b) => str(b.phone_num).trim());
+  if (phones.length === 0) return new Map();
+  const found = await deps.target
+    .collection<{ _id: string; user_id: ObjectId }>(TARGET.phoneOwners)
+    .find({ _id: { $in: phones } })
+    .toArray();
+  return new Map(found.map((o) => [o._id, o.user_id]));
+}
+
+async function mapBatch(
+  deps: PassDeps,
+  batch: LegacyDoc[],
+  stats: CollectionStats,
+): Promise<MappedMessage[]> {
+  const bottles = await bottlesOf(deps, batch);
+  const owners = await ownersOf(deps, bottles.values());
+  const mapped: MappedMessage[] = [];
+  for (const d of batch) {
+    const bottle = bottles.get(idText(d._id));
+    const bottleOwner = bottle ? owners.get(str(bottle.phone_num).trim()) : undefined;
+    const m = mapMessage(d, { bottle, bottleOwner, now: deps.now });
+    if (!m.ok) {
+      recordSkip(stats, idText(d._id), m.reason);
+      continue;
+    }
+    mapped.push(m.value);
+    if (m.value.note) addNote(stats, m.value.note, idText(d._id));
+    if (m.value.doc.receiver_id === null) addNote(stats, 'bottles (number without account yet)');
+  }
+  return mapped;
+}
+
+async function writeBatch(
+  deps: PassDeps,
+  mapped: MappedMessage[],
+  ctx: BatchContext,
+  stats: CollectionStats,
+) {
+  const outcome = await insertIgnoringDuplicates(
+    deps.target.collection(TARGET.messages),
+    mapped.map((m) => m.doc),
+  );
+  const inserted = insertedIndexes(mapped.length, outcome);
+  stats.inserted += inserted.length;
+  stats.present += outcome.duplicates.size;
+  for (const [i, reason] of outcome.failed) recordSkip(stats, idText(mapped[i]?.doc._id), reason);
+  // A message already present from the batch an interrupted run was writing may lack its job.
+  const redo = [...outcome.duplicates].filter((i) => ctx.mayBeHalfWritten(mapped[i]?.doc._id));
+  const jobs = [...inserted, ...redo].flatMap((i) => {
+    const job = mapped[i]?.job;
+    return job ? [job] : [];
+  });
+  const jobOutcome = await insertIgnoringDuplicates(deps.target.collection(TARGET.pushJobs), jobs);
+  addNote(stats, 'push jobs scheduled', undefined, insertedIndexes(jobs.length, jobOutcome).length);
+  for (const [i, reason] of jobOutcome.failed)
+    addNote(stats, `push job not stored (${reason})`, idText(jobs[i]?._id));
+}
+
+export async function importMessages(deps: PassDeps, stats: CollectionStats): Promise<void> {
+  await streamPass({
+    ...deps,
+    source: deps.source.collection('message'),
+    checkpointName: 'message',
+    stats,
+    writeBatch: async (batch, ctx) => {
+      const mapped = await mapBatch(deps, batch, stats);
+      if (deps.dryRun) {
+        stats.inserted += mapped.length;
+        addNote(stats, 'push jobs to schedule', undefined, mapped.filter((m) => m.job).length);
+      } else await writeBatch(deps, mapped, ctx, stats);
+    },
+  });
+}

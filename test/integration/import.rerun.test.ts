@@ -1,0 +1,83 @@
+import mongoose from 'mongoose';
+import request from 'supertest';
+import { type Db } from 'mongodb';
+import { importLegacy } from '../../src/import/runner';
+import { formatReport, type ImportReport } from '../../src/import/report';
+import { sha256 } from '../../scripts/lib/legacyData';
+import { buildTestApp } from '../helpers/app';
+import { seedCatalog } from '../../src/services/catalogSeed';
+import { useTestDatabase } from '../helpers/db';
+import { snapshot, useScratchDatabases } from '../helpers/legacyDb';
+import { fill, world, type World } from '../helpers/legacyWorld';
+
+const testDb = useTestDatabase();
+const scratch = useScratchDatabases();
+const NOW = new Date('2025-06-01T12:00:00Z');
+
+const stats = (r: ImportReport, name: string) => r.collections.find((c) => c.name === name)!;
+const target = () => testDb.connection().db!;
+let w: World;
+let legacy: Db;
+
+beforeAll(async () => {
+  await seedCatalog({ onlyEmpty: true }); // the target has started once: seeded defaults
+  await target()
+    .collection('send_choices')
+    .updateOne({ order_id: 1 }, { $set: { send_label: 'Edited' } });
+  w = world();
+  legacy = scratch.db('legacy');
+  await fill(legacy, w);
+  const first = await importLegacy({ source: legacy, target: target(), now: () => NOW, batchSize: 3 });
+  expect(first.interrupted).toBe(false);
+});
+
+describe('legacy import, run again', () => {
+  it('when it runs a second time then everything is already present and nothing changes', async () => {
+    const before = await snapshot(target());
+    const second = await importLegacy({
+      source: legacy,
+      target: target(),
+      now: () => new Date(),
+      batchSize: 3,
+    });
+    expect(stats(second, 'user')).toMatchObject({ read: 7, inserted: 0, present: 5, skipped: 2 });
+    expect(stats(second, 'message')).toMatchObject({ read: 10, inserted: 0, present: 8, skipped: 2 });
+    expect(stats(second, 'address_book')).toMatchObject({ inserted: 0, present: 1 });
+    for (const name of ['send_choice', 'receive_label', 'status']) {
+      expect(stats(second, name)).toMatchObject({ inserted: 0, skipped: 0 });
+    }
+    expect(await snapshot(target())).toEqual(before);
+  });
+
+  it('when a dry run is made then nothing is written and the same records are reported', async () => {
+    const empty = scratch.db('dry');
+    const dry = await importLegacy({ source: legacy, target: empty, dryRun: true, now: () => NOW });
+    expect(await empty.listCollections().toArray()).toEqual([]);
+    expect(stats(dry, 'message')).toMatchObject({ read: 10, inserted: 8, skipped: 2 });
+    expect(formatReport(dry)).toContain('dry run');
+  });
+
+  it('when an imported user logs in with the legacy password then it works and becomes bcrypt', async () => {
+    const { app } = buildTestApp();
+    const form = {
+      email: 'alice+smith@example.com',
+      password: w.alice.password_hash,
+      os: 'android',
+      reg_id: 'new-token',
+    };
+    await request(app)
+      .post('/login')
+      .type('form')
+      .send(new URLSearchParams({ ...form, password: sha256('wrong') }).toString())
+      .expect(401);
+    const res = await request(app)
+      .post('/login')
+      .type('form')
+      .send(new URLSearchParams(form).toString())
+      .expect(200);
+    expect(res.body.user_id).toBe(w.alice._id.toHexString());
+    const stored = await mongoose.connection.db!.collection('users').findOne({ _id: w.alice._id });
+    expect(stored?.password).toMatch(/^\$2[aby]\$/);
+    expect(stored).not.toHaveProperty('legacy_password');
+  });
+});
