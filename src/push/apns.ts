@@ -1,0 +1,109 @@
+/**
+ * iOS pushes through APNs over HTTP/2 with token (.p8) auth, using @parse/node-apn: one
+ * long-lived HTTP/2 session per process, an ES256 provider token it renews every 55 min,
+ * a configurable host and port (APNS_HOST/APNS_PORT), and the process's TLS trust, which
+ * NODE_EXTRA_CA_CERTS extends for a test APNs. Its own retries are off
+ * (connectionRetryLimit 0): they would sleep inside our lease; the worker retries with
+ * back-off instead. APNs documents no Retry-After, so none is read.
+ */
+import apn from '@parse/node-apn';
+import type { PushContent, PushResult, PushSender, PushTarget } from './types';
+
+export interface ApnsOptions {
+  key: string;
+  keyId: string;
+  teamId: string;
+  topic: string;
+  host: string;
+  port: number;
+  timeoutMs: number;
+  /** Extra trusted CAs; only tests pass it (production trusts the system roots). */
+  ca?: string[];
+}
+
+export function apnsHost(env: 'production' | 'sandbox', override?: string): string {
+  return override ?? (env === 'production' ? 'api.push.apple.com' : 'api.sandbox.push.apple.com');
+}
+
+/** A due message: the receive label, sound ache.caf, badge 1; teasers and "joined": the text. */
+export function apnsNotification(content: PushContent, topic: string): apn.Notification {
+  const note = new apn.Notification();
+  note.topic = topic;
+  note.pushType = 'alert';
+  note.priority = 10;
+  if (content.kind === 'message') {
+    note.alert = content.label;
+    note.sound = 'ache.caf';
+    note.badge = 1;
+  } else {
+    note.alert = content.text;
+  }
+  return note;
+}
+
+const DEAD_REASONS = new Set(['BadDeviceToken', 'Unregistered', 'ExpiredToken']);
+
+/** Classifies node-apn's answer for one device. */
+export function classifyApnsAnswer(result: apn.Responses<apn.ResponseSent, apn.ResponseFailure>): PushResult {
+  const sent: (apn.ResponseSent & { 'apns-id'?: string }) | undefined = result.sent[0];
+  if (sent) return { outcome: 'sent', providerId: sent['apns-id'] ?? '' };
+  const failure = result.failed[0];
+  const status = typeof failure?.status === 'number' ? failure.status : Number(failure?.status) || 0;
+  const reason = failure?.response?.reason ?? failure?.error?.message ?? 'unknown error';
+  const text = `apns ${status || 'error'} ${reason}`.slice(0, 300);
+  if (status === 410 || (status === 400 && DEAD_REASONS.has(reason))) {
+    return { outcome: 'dead_token', reason: text };
+  }
+  // No status: timeout, connection or protocol error. 403: our provider token (renewed).
+  if (!status || status === 429 || status >= 500 || status === 403)
+    return { outcome: 'temporary', reason: text };
+  return { outcome: 'permanent', reason: text };
+}
+
+export class ApnsSender implements PushSender {
+  readonly name = 'apns';
+  private readonly provider: apn.Provider;
+
+  constructor(private readonly options: ApnsOptions) {
+    this.provider = new apn.Provider({
+      token: { key: options.key, keyId: options.keyId, teamId: options.teamId },
+      address: options.host,
+      port: options.port,
+      requestTimeout: options.timeoutMs,
+      connectionRetryLimit: 0,
+      ...(options.ca ? { ca: options.ca } : {}),
+    });
+  }
+
+  async send(target: PushTarget, content: PushContent): Promise<PushResult> {
+    // An iOS token is hex; anything else would be refused by APNs as BadDeviceToken.
+    if (!/^[0-9a-f]+$/i.test(target.token)) return { outcome: 'dead_token', reason: 'apns token is not hex' };
+    const note = apnsNotification(content, this.options.topic);
+    let timer: NodeJS.Timeout | undefined;
+    // node-apn's requestTimeout covers the stream; this deadline also covers connecting.
+    const deadline = new Promise<PushResult>((resolve) => {
+      timer = setTimeout(
+        () => resolve({ outcome: 'temporary', reason: 'apns timeout' }),
+        this.options.timeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([
+        this.provider.send(note, target.token).then(classifyApnsAnswer, (err: unknown) => ({
+          outcome: 'temporary' as const,
+          reason: `apns error ${err instanceof Error ? err.message : String(err)}`.slice(0, 300),
+        })),
+        deadline,
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  close(): Promise<void> {
+    // Provider.shutdown does not return the client's promise; its callback is reliable.
+    return new Promise((resolve) => {
+      void this.provider.shutdown(resolve);
+    });
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * Removes finished push jobs in batches: one deleteMany by _id for many jobs instead of
+ * one delete each (on the embedded database a write costs milliseconds and writes are
+ * serialised; a batch of 100 costs about what 8 single deletes do). Only message jobs go
+ * through here: their outcome is already recorded on the message, so if the process dies
+ * before a flush, the job is taken over when its lease ends and dropped as done.
+ * Ids waiting for deletion are skipped by this worker's scans.
+ */
+import type { Types } from 'mongoose';
+import type { Logger } from '../logger';
+import { PushJob } from '../models/pushJob';
+
+export class JobFinisher {
+  private readonly waiting = new Set<string>();
+  private timer?: NodeJS.Timeout;
+  private running: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly delayMs = 100,
+    private readonly maxBatch = 100,
+  ) {}
+
+  add(jobId: Types.ObjectId): void {
+    this.waiting.add(jobId.toString());
+    if (this.waiting.size >= this.maxBatch) void this.flush();
+    else this.timer ??= setTimeout(() => void this.flush(), this.delayMs);
+  }
+
+  has(jobId: string): boolean {
+    return this.waiting.has(jobId);
+  }
+
+  get size(): number {
+    return this.waiting.size;
+  }
+
+  /** Deletes what is waiting; on a database error the ids wait for the next flush. */
+  flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.running = this.running.then(async () => {
+      const ids = [...this.waiting].slice(0, this.maxBatch);
+      if (ids.length === 0) return;
+      try {
+        await PushJob.deleteMany({ _id: { $in: ids } });
+        for (const id of ids) this.waiting.delete(id);
+      } catch (err) {
+        this.logger.warn({ err, jobs: ids.length }, 'removing finished push jobs failed; will retry');
+      }
+      if (this.waiting.size > 0) this.timer ??= setTimeout(() => void this.flush(), this.delayMs);
+    });
+    return this.running;
+  }
+
+  /** Stops the timer after a last flush (shutdown). */
+  async close(): Promise<void> {
+    await this.flush();
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * The push senders in-process against the fake providers (real client code, providers
+ * faked at their protocol): OAuth2 for FCM, payloads, and how each answer is classified.
+ */
+import { randomBytes, generateKeyPairSync } from 'node:crypto';
+import { createServer } from 'node:net';
+import { Types } from 'mongoose';
+import { createLogger } from '../../src/logger';
+import { Message, PushClaim, PushJob } from '../../src/models';
+import { createPushSender, type PushSender } from '../../src/push';
+import { deliver } from '../../src/services/delivery';
+import { claimJob, finishJob, type JobRecord } from '../../src/services/deliveryClaims';
+import { DeliveryMetrics } from '../../src/services/deliveryMetrics';
+import { testConfig } from '../helpers/app';
+import { useTestDatabase } from '../helpers/db';
+import { startFakeApns, type FakeApns } from '../helpers/fakeApns';
+import { FCM_ANSWERS, startFakeFcm, type FakeFcm } from '../helpers/fakeFcm';
+import { iosToken, makeReceiver, queueMessage } from '../helpers/workerFixtures';
+import { makeTestTls } from '../helpers/workerTls';
+
+useTestDatabase();
+const logger = createLogger('silent');
+let fcm: FakeFcm;
+let apns: FakeApns;
+let sender: PushSender;
+
+beforeAll(async () => {
+  const tls = makeTestTls();
+  [fcm, apns] = await Promise.all([startFakeFcm(), startFakeApns(tls)]);
+  const config = testConfig({
+    FCM_CREDENTIALS: fcm.credentials,
+    FCM_API_URL: fcm.url,
+    WORKER_SEND_TIMEOUT_MS: '500',
+    ...apns.env,
+  });
+  sender = createPushSender(config, logger, { apnsCa: [tls.ca] });
+});
+
+afterAll(async () => {
+  await sender?.close();
+  await Promise.all([fcm?.close(), apns?.close()]);
+});
+
+const android = (token = `fcm-${randomBytes(6).toString('hex')}`) => ({
+  platform: 'android' as const,
+  token,
+});
+const ios = (token = iosToken()) => ({ platform: 'ios' as const, token });
+const message = { kind: 'message' as const, label: 'Sent 2 months ago' };
+
+describe('FCM HTTP v1 sender', () => {
+  it('when sending then a signed JWT-bearer grant gets one token, reused for later sends', async () => {
+    const before = fcm.tokenRequests;
+    const results = await Promise.all([1, 2, 3].map(() => sender.send(android(), message)));
+    expect(results.map((r) => r.outcome)).toEqual(['sent', 'sent', 'sent']);
+    expect(fcm.tokenRequests - before).toBeLessThanOrEqual(1);
+  });
+
+  it('when the service account key does not match then the token endpoint refuses and the push waits', async () => {
+    const other = JSON.parse(fcm.credentials) as Record<string, string>;
+    other.private_key = generateKeyPairSync('rsa', { modulusLength: 2048 })
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString();
+    const bad = createPushSender(
+      testConfig({ FCM_CREDENTIALS: JSON.stringify(other), FCM_API_URL: fcm.url }),
+      logger,
+    );
+    expect(await bad.send(android(), message)).toMatchObject({
+      outcome: 'temporary',
+      reason: expect.stringMatching(/oauth/),
+    });
+  });
+
+  it.each([
+    ['404 UNREGISTERED', 'dead_token', FCM_ANSWERS.unregistered],
+    ['400 invalid registration token', 'dead_token', FCM_ANSWERS.invalidToken],
+    ['400 for our payload', 'permanent', FCM_ANSWERS.badPayload],
+    ['503', 'temporary', FCM_ANSWERS.unavailable],
+    ['429', 'temporary', { status: 429, body: { error: { code: 429, status: 'RESOURCE_EXHAUSTED' } } }],
+  ])('when FCM answers %s then the result is %s', async (_name, outcome, answer) => {
+    const target = android();
+    fcm.script(target.token, [answer]);
+    expect(await sender.send(target, message)).toMatchObject({ outcome });
+  });
+
+  it('when FCM sends Retry-After then the result carries it', async () => {
+    const target = android();
+    fcm.script(target.token, [{ ...FCM_ANSWERS.unavailable, headers: { 'retry-after': '30' } }]);
+    expect(await sender.send(target, message)).toEqual(expect.objectContaining({ retryAfterMs: 30_000 }));
+  });
+
+  it('when FCM does not answer within the send timeout then the result is temporary', async () => {
+    const target = android();
+    fcm.script(target.token, [{ status: 200, delayMs: 1500 }]);
+    const t0 = Date.now();
+    expect(await sender.send(target, message)).toMatchObject({ outcome: 'temporary', reason: 'fcm timeout' });
+    expect(Date.now() - t0).toBeLessThan(1200);
+  });
+
+  it('when nothing listens at the FCM address then the result is temporary', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const down = createPushSender(
+      testConfig({ FCM_CREDENTIALS: fcm.credentials, FCM_API_URL: `http://127.0.0.1:${port}` }),
+      logger,
+    );
+    // The token comes from the fake; the send itself finds no server.
+    expect(await down.send(android(), message)).toMatchObject({ outcome: 'temporary' });
+  });
+});
+
+describe('APNs sender', () => {
+  it('when sending several pushes then they share one HTTP/2 connection', async () => {
+    const before = apns.sessions;
+    const results = await Promise.all(
+      [1, 2, 3].map(() => sender.send(ios(), { kind: 'joined', text: 'Bob joined Pictever!' })),
+    );
+    expect(results.map((r) => r.outcome)).toEqual(['sent', 'sent', 'sent']);
+    expect(apns.sessions - before).toBeLessThanOrEqual(1);
+    expect(apns.requests.at(-1)!.payload).toEqual({ aps: { alert: 'Bob joined Pictever!' } });
+  });
+
+  it.each([
+    ['410 Unregistered', 'dead_token', { status: 410, reason: 'Unregistered' }],
+    ['400 BadDeviceToken', 'dead_token', { status: 400, reason: 'BadDeviceToken' }],
+    ['400 PayloadTooLarge', 'permanent', { status: 400, reason: 'PayloadTooLarge' }],
+    ['503 ServiceUnavailable', 'temporary', { status: 503, reason: 'ServiceUnavailable' }],
+    ['429 TooManyRequests', 'temporary', { status: 429, reason: 'TooManyRequests' }],
+  ])('when APNs answers %s then the result is %s', async (_name, outcome, answer) => {
+    const target = ios();
+    apns.script(target.token, [answer]);
+    expect(await sender.send(target, message)).toMatchObject({ outcome });
+  });
+
+  it('when APNs does not answer within the send timeout then the result is temporary', async () => {
+    const target = ios();
+    apns.script(target.token, [{ status: 200, delayMs: 1500 }]);
+    expect(await sender.send(target, message)).toMatchObject({ outcome: 'temporary' });
+  });
+});
+
+describe('delivery of a claimed job', () => {
+  const deps = (stopping: boolean) => ({
+    sender,
+    logger,
+    metrics: new DeliveryMetrics(),
+    workerId: 'test',
+    settings: {
+      sendTimeoutMs: 500,
+      leaseMarginMs: 100,
+      maxAttempts: 3,
+      backoff: { baseMs: 100, maxMs: 1000 },
+    },
+    now: Date.now,
+    random: Math.random,
+    stopping: () => stopping,
+    hardStop: new AbortController().signal,
+    finish: finishJob,
+  });
+
+  it('when the worker is stopping then a claimed job is released unsent and can be claimed at once', async () => {
+    const user = await makeReceiver();
+    const id = await queueMessage(user._id, { due: new Date() });
+    const job = (await PushJob.findOne({ message_id: id }).lean()) as JobRecord;
+    const claim = (await claimJob(job, { workerId: 'a', leaseMs: 10_000, now: Date.now }))!;
+    expect(await deliver(claim, deps(true))).toBe('released');
+    expect(fcm.forToken(user.device!.reg_id)).toHaveLength(0);
+    expect(await PushClaim.countDocuments({ job_id: job._id })).toBe(0);
+    const again = (await claimJob(job, { workerId: 'b', leaseMs: 10_000, now: Date.now }))!;
+    expect(await deliver(again, deps(false))).toBe('sent');
+    expect((await Message.findById(id).lean())!.state).toBe('delivered');
+  });
+
+  it('when a job is for a user that does not exist then the message is delivered without push', async () => {
+    const id = await queueMessage(new Types.ObjectId(), { due: new Date() });
+    const job = (await PushJob.findOne({ message_id: id }).lean()) as JobRecord;
+    const claim = (await claimJob(job, { workerId: 'a', leaseMs: 10_000, now: Date.now }))!;
+    expect(await deliver(claim, deps(false))).toBe('no_token');
+  });
+});

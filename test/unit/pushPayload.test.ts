@@ -1,0 +1,159 @@
+import { apnsNotification as buildNotification, classifyApnsAnswer } from '../../src/push/apns';
+import { classifyFcmAnswer, fcmMessage } from '../../src/push/fcm';
+import { parseServiceAccount } from '../../src/push/fcmAuth';
+import { platformOf } from '../../src/push';
+import { isDone, usableToken } from '../../src/services/deliveryOutcome';
+import { DeliveryMetrics } from '../../src/services/deliveryMetrics';
+
+describe('FCM payloads (CONTRACT.md §4)', () => {
+  it('when a message is due then the data is {receiver_reg_id: token} only, with string values', () => {
+    expect(fcmMessage('tok', { kind: 'message', label: 'ignored on Android' })).toEqual({
+      message: { token: 'tok', data: { receiver_reg_id: 'tok' }, android: { priority: 'high' } },
+    });
+  });
+
+  it('when a teaser or a "joined" push is sent then the text goes in silent_push or little_push', () => {
+    expect(fcmMessage('t', { kind: 'teaser', text: 'Ann a envoyé' })).toMatchObject({
+      message: { data: { silent_push: 'Ann a envoyé' } },
+    });
+    expect(fcmMessage('t', { kind: 'joined', text: 'Bob joined Pictever!' })).toMatchObject({
+      message: { data: { little_push: 'Bob joined Pictever!' } },
+    });
+  });
+});
+
+describe('FCM answers', () => {
+  const err = (status: number, extra: object) => JSON.stringify({ error: { code: status, ...extra } });
+
+  it('when FCM accepts then the message name is the provider id', () => {
+    expect(classifyFcmAnswer(200, '{"name":"projects/p/messages/1"}')).toEqual({
+      outcome: 'sent',
+      providerId: 'projects/p/messages/1',
+    });
+  });
+
+  it('when a 404 does not say UNREGISTERED then the token is not deleted', () => {
+    expect(
+      classifyFcmAnswer(404, err(404, { status: 'NOT_FOUND', message: 'no such project' })).outcome,
+    ).toBe('permanent');
+  });
+
+  it('when a 400 names the registration token then the token is dead, else it is our payload', () => {
+    expect(
+      classifyFcmAnswer(
+        400,
+        err(400, { message: 'The registration token is not a valid FCM registration token' }),
+      ).outcome,
+    ).toBe('dead_token');
+    expect(classifyFcmAnswer(400, err(400, { message: 'Invalid JSON payload' })).outcome).toBe('permanent');
+  });
+
+  it('when FCM says SENDER_ID_MISMATCH then the token is kept (a wrong project would wipe them all)', () => {
+    const body = err(403, { status: 'PERMISSION_DENIED', details: [{ errorCode: 'SENDER_ID_MISMATCH' }] });
+    expect(classifyFcmAnswer(403, body).outcome).toBe('temporary');
+  });
+
+  it('when FCM is overloaded or down then the result is temporary with its Retry-After', () => {
+    expect(classifyFcmAnswer(429, '', '10')).toMatchObject({ outcome: 'temporary', retryAfterMs: 10_000 });
+    expect(classifyFcmAnswer(500, 'not json').outcome).toBe('temporary');
+    expect(classifyFcmAnswer(401, '').outcome).toBe('temporary');
+  });
+});
+
+/** node-apn's typings omit the wire methods its provider calls. */
+const apnsNotification = (...args: Parameters<typeof buildNotification>) =>
+  buildNotification(...args) as unknown as { compile(): string; headers(): Record<string, unknown> };
+
+describe('APNs payloads and answers', () => {
+  it('when a message is due then the alert is the receive label with ache.caf and badge 1', () => {
+    const note = apnsNotification({ kind: 'message', label: 'Envoyé il y a 2 mois' }, 'com.x');
+    expect(JSON.parse(note.compile())).toEqual({
+      aps: { alert: 'Envoyé il y a 2 mois', sound: 'ache.caf', badge: 1 },
+    });
+    expect(note.headers()).toMatchObject({ 'apns-topic': 'com.x', 'apns-push-type': 'alert' });
+  });
+
+  it('when a teaser is sent then the payload is the alert text only', () => {
+    expect(JSON.parse(apnsNotification({ kind: 'teaser', text: 'hi' }, 't').compile())).toEqual({
+      aps: { alert: 'hi' },
+    });
+  });
+
+  it('when APNs answers then 410 and BadDeviceToken are dead tokens, other 4xx permanent, no status temporary', () => {
+    const failed = (status: number | undefined, reason?: string) => ({
+      sent: [],
+      failed: [
+        {
+          device: 'd',
+          status,
+          response: reason ? { reason } : undefined,
+          error: reason ? undefined : new Error('x'),
+        },
+      ],
+    });
+    expect(classifyApnsAnswer({ sent: [{ device: 'd', 'apns-id': 'id-1' } as never], failed: [] })).toEqual({
+      outcome: 'sent',
+      providerId: 'id-1',
+    });
+    expect(classifyApnsAnswer(failed(410, 'Unregistered')).outcome).toBe('dead_token');
+    expect(classifyApnsAnswer(failed(400, 'BadDeviceToken')).outcome).toBe('dead_token');
+    expect(classifyApnsAnswer(failed(400, 'DeviceTokenNotForTopic')).outcome).toBe('permanent');
+    expect(classifyApnsAnswer(failed(undefined)).outcome).toBe('temporary');
+    expect(classifyApnsAnswer(failed(500, 'InternalServerError')).outcome).toBe('temporary');
+  });
+});
+
+describe('devices and records', () => {
+  it('when os is iOS in any case then APNs is used; anything else goes to FCM', () => {
+    expect(platformOf('iOS')).toBe('ios');
+    expect(platformOf(' ios ')).toBe('ios');
+    expect(platformOf('android')).toBe('android');
+    expect(platformOf('')).toBe('android');
+    expect(platformOf(undefined)).toBe('android');
+  });
+
+  it('when reg_id is "", "(null)" or missing then there is no token', () => {
+    expect(usableToken('')).toBeUndefined();
+    expect(usableToken('(null)')).toBeUndefined();
+    expect(usableToken(undefined)).toBeUndefined();
+    expect(usableToken(' abc ')).toBe('abc');
+  });
+
+  it('when a message was settled before a resend then its new delivery is not done', () => {
+    const t = new Date('2025-01-01T00:00:00Z');
+    const later = new Date('2025-06-01T00:00:00Z');
+    expect(isDone({ state: 'pending', delivery_time: t })).toBe(false);
+    expect(isDone({ state: 'delivered', delivery_time: t, push: { at: new Date(t.getTime() + 10) } })).toBe(
+      true,
+    );
+    expect(
+      isDone({ state: 'delivered', delivery_time: later, push: { at: new Date(t.getTime() + 10) } }),
+    ).toBe(false);
+    expect(isDone({ state: 'delivered', delivery_time: t })).toBe(true); // imported history
+  });
+
+  it('when FCM_CREDENTIALS lacks fields then the error names them, never the key', () => {
+    expect(() => parseServiceAccount('{"private_key":"SECRET"}')).toThrow(
+      'FCM_CREDENTIALS lacks project_id, client_email',
+    );
+    expect(() => parseServiceAccount('nope')).toThrow('not valid JSON');
+    expect(parseServiceAccount('{"project_id":"p","client_email":"e","private_key":"k"}').token_uri).toBe(
+      'https://oauth2.googleapis.com/token',
+    );
+  });
+});
+
+describe('delivery metrics', () => {
+  it('when lags are observed then the histogram is cumulative and quantiles are read from samples', () => {
+    const m = new DeliveryMetrics();
+    for (const v of [10, 20, 30, 400, 2000]) m.observeLag(v);
+    m.count('sent');
+    const s = m.snapshot();
+    expect(s.deliveries.sent).toBe(1);
+    expect(s.lag.count).toBe(5);
+    expect(s.lag.buckets.find((b) => b.le === 50)!.count).toBe(3);
+    expect(s.lag.buckets.at(-1)!.count).toBe(5);
+    expect(s.lag.p50).toBe(30);
+    expect(s.lag.p99).toBe(2000);
+  });
+});
