@@ -4,7 +4,7 @@
  *
  * Starts a database, a real web process and a real worker with DB_QUERY_LOG_DIR set, drives
  * every endpoint the way the apps do (scripts/lib/indexScenario.ts), lets the worker
- * deliver, then checks each recorded query shape against the indexes the models declare.
+ * deliver, runs the periodic jobs once, then checks each recorded query shape against the indexes the models declare.
  * Shapes recorded elsewhere (the benchmarks, worker test processes) are included with
  * `--include <dir>`. Prints each shape with its index; exits 1 on any uncovered shape.
  */
@@ -12,7 +12,14 @@ import { mkdtempSync, readdirSync, readFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import mongoose from 'mongoose';
+import { loadConfig } from '../src/config';
 import { EXTRA_INDEXES } from '../src/db/mongo';
+import { recordQueryShapes } from '../src/db/queryShapes';
+import { createLogger } from '../src/logger';
+import { createMailer } from '../src/mail';
+import { runCleanup } from '../src/services/cleanup';
+import { sendSignupReminders } from '../src/services/periodicReminder';
+import { sweepOrphanMessages } from '../src/services/periodicSweep';
 import type { QueryShape } from '../src/db/queryShapes';
 import '../src/models';
 import { checkCoverage, type IndexKeys } from './lib/indexCoverage';
@@ -48,6 +55,23 @@ function readShapes(dirs: string[]): QueryShape[] {
   return [...unique.values()].sort((a, b) => a.collection.localeCompare(b.collection));
 }
 
+/**
+ * The worker's periodic jobs run on cron schedules too far apart for the scenario, so
+ * they are run once here, in-process, on the same database and recorded the same way.
+ */
+async function runPeriodicJobs(uri: string, logDir: string): Promise<void> {
+  const config = loadConfig({ NODE_ENV: 'test', MONGODB_URI: uri });
+  const logger = createLogger('warn');
+  await mongoose.connect(uri, { monitorCommands: true });
+  recordQueryShapes(mongoose.connection.getClient(), logDir, 'jobs');
+  const now = () => new Date();
+  const mailer = createMailer(config, logger);
+  await sendSignupReminders({ mailer, logger, workerId: 'check-indexes', now });
+  await sweepOrphanMessages(now(), logger, 'check-indexes');
+  await runCleanup(now(), logger, config);
+  await mongoose.disconnect();
+}
+
 const describeShape = (s: QueryShape) =>
   `${s.collection} ${s.op} eq[${s.eq.join(',')}] sort[${s.sort.join(',')}] range[${s.range.join(',')}]` +
   (s.other.length ? ` other[${s.other.join(',')}]` : '');
@@ -65,6 +89,7 @@ async function main(): Promise<void> {
   try {
     process.stdout.write(`driving every endpoint against ${baseUrl}\n`);
     await runIndexScenario(baseUrl, db.uri);
+    await runPeriodicJobs(db.uri, logDir);
   } finally {
     await Promise.all([web.stop(), worker.stop()]);
     await db.devdb?.stop();

@@ -48,6 +48,7 @@ const userSchema = new Schema(
 userSchema.index({ email: 1 }, { unique: true }); // login, signup, reset
 userSchema.index({ 'device.phone': 1 }); // upload_contacts, address-book matching
 userSchema.index({ facebook_id: 1 }); // legacy Facebook login
+userSchema.index({ created_at: 1 }); // the worker's no-phone reminder window (24-64 h after signup)
 
 export type UserFields = InferSchemaType<typeof userSchema>;
 export type UserDoc = HydratedDocument<UserFields>;
