@@ -29,6 +29,15 @@ async function main(): Promise<void> {
     logger.info({ port: config.PORT, publicUrl: config.PUBLIC_URL }, 'web listening');
   });
 
+  // Node answers malformed requests itself, before Express; give those answers a reason too.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return;
+    const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+    const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    const reason = tooLarge ? 'request headers too large' : 'malformed request';
+    socket.end(`HTTP/1.1 ${status}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${reason}`);
+  });
+
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;

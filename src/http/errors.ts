@@ -42,15 +42,16 @@ function statusOf(err: unknown): number | undefined {
   return typeof s === 'number' && s >= 400 && s < 600 ? s : undefined;
 }
 
-/** Driver errors that mean "the database is unreachable": 503 so the apps retry. */
+/**
+ * Driver and Mongoose errors that mean "the database is unreachable or overloaded": 503,
+ * so the apps retry instead of dropping their base URL as they do on a 500.
+ */
+const DATABASE_DOWN =
+  /^Mongo(ose)?(Network|NetworkTimeout|ServerSelection|NotConnected|PoolCleared|TopologyClosed|ServerClosed|WaitQueueTimeout|OperationTimeout)Error$/;
+
 function isDatabaseDown(err: unknown): boolean {
   const name = (err as { name?: unknown } | null)?.name;
-  return (
-    typeof name === 'string' &&
-    /^(MongoNetworkError|MongoNetworkTimeoutError|MongoServerSelectionError|MongoNotConnectedError|MongoPoolClearedError|MongoTopologyClosedError)$/.test(
-      name,
-    )
-  );
+  return typeof name === 'string' && DATABASE_DOWN.test(name);
 }
 
 export function toHttpError(err: unknown): { status: number; reason: string; unexpected: boolean } {

@@ -78,6 +78,15 @@ describe('AppError and the error middleware', () => {
     expect(logs[0]?.level).toBe('error');
   });
 
+  it.each([
+    'MongooseServerSelectionError',
+    'MongoNotConnectedError',
+    'MongoPoolClearedError',
+    'MongoWaitQueueTimeoutError',
+  ])('when the driver or Mongoose reports %s then 503', (name) => {
+    expect(toHttpError(Object.assign(new Error('down'), { name })).status).toBe(503);
+  });
+
   it('when an unknown error is thrown then 500 without its message, and it is logged', () => {
     const { res, logs } = run(new Error('secret internals at /path'));
     expect(res.statusCode).toBe(500);
