@@ -1,0 +1,2 @@
+/** Shared bits of the fault runs. */
+export const timedOut = 'no answer within the time limit';

@@ -1,0 +1,79 @@
+/**
+ * `npm run load [-- --users 200 --seconds 60]`: app-shaped clients against one web
+ * process and one worker on the embedded database, with the fake FCM and APNs of the
+ * tests. Prints throughput, latency percentiles per operation, errors, and checks that
+ * every accepted message was stored once, delivered and pushed exactly once.
+ */
+import { flag, percentiles, startStack } from './lib/hardeningStack';
+import { checkDelivery, makeUsers, requestLimitMs, runUsers, type LoadOutcome } from './lib/hardeningLoad';
+
+const out = (s: string) => process.stdout.write(`${s}\n`);
+
+async function main(): Promise<void> {
+  const n = flag('users', 200);
+  const seconds = flag('seconds', 60);
+  requestLimitMs.value = flag('timeout', 120) * 1000;
+  out(`starting the embedded database, one web process and one worker`);
+  const stack = await startStack(`load_${Date.now()}`);
+  let failed = true;
+  try {
+    const setupStart = Date.now();
+    const users = await makeUsers(stack.baseUrl, n, 'ld');
+    out(
+      `${n} users signed up, logged in and with a phone in ${((Date.now() - setupStart) / 1000).toFixed(1)} s`,
+    );
+    const outcome: LoadOutcome = { records: [], sent: new Map(), attempted: 0 };
+    const start = Date.now();
+    const end = start + seconds * 1000;
+    await runUsers(users, () => Date.now() >= end, 'ld', outcome);
+    const elapsed = (Date.now() - start) / 1000;
+    const recs = outcome.records;
+    const errors = recs.filter((r) => r.status !== 200);
+    out(
+      `load: ${n} clients for ${elapsed.toFixed(1)} s: ${recs.length} requests, ${(recs.length / elapsed).toFixed(0)} req/s`,
+    );
+    const all = percentiles(recs.map((r) => r.ms));
+    out(`latency all: p50 ${all.p50} ms, p95 ${all.p95} ms, p99 ${all.p99} ms, max ${all.max} ms`);
+    for (const op of ['send', 'receive_all', 'future_count', 'my_status', 'login']) {
+      const p = percentiles(recs.filter((r) => r.op === op).map((r) => r.ms));
+      out(`  ${op.padEnd(13)} n=${p.n} p50 ${p.p50} ms p95 ${p.p95} ms p99 ${p.p99} ms max ${p.max} ms`);
+    }
+    const byStatus: Record<string, number> = {};
+    for (const e of errors)
+      byStatus[`${e.op} ${e.status}${e.error ? ` ${e.error}` : ''}`] =
+        (byStatus[`${e.op} ${e.status}${e.error ? ` ${e.error}` : ''}`] ?? 0) + 1;
+    out(`errors (non-200): ${errors.length} ${JSON.stringify(byStatus)}`);
+    out(
+      `sends: ${outcome.attempted} attempted, ${outcome.sent.size} accepted (${(outcome.sent.size / elapsed).toFixed(1)}/s)`,
+    );
+    const d = await checkDelivery(stack, users, outcome.sent, 'ld');
+    out(
+      `delivery (after ${(d.waitedMs / 1000).toFixed(1)} s): stored ${d.stored}, accepted ${d.accepted}, delivered ${d.delivered}, ` +
+        `pending ${d.pending}, without a sent push ${d.notSent}; pushes received by the fakes ${d.pushes} ` +
+        `(FCM ${stack.fcm.requests.length}, APNs ${stack.apns.requests.length}); users whose push count differs: ${d.tokensWrong}`,
+    );
+    for (const p of d.problems.slice(0, 20)) out(`  ${p}`);
+    const crashed = [stack.web, ...stack.workers].filter(
+      (p) => p.child.exitCode !== null || p.child.signalCode !== null,
+    );
+    out(`processes exited during the run: ${crashed.length}`);
+    if (crashed.length) for (const l of stack.workerLines.slice(-8)) out(`  worker: ${l.slice(0, 300)}`);
+    const errLines = [...stack.webLines, ...stack.workerLines].filter((l) => /"level":(50|60)/.test(l));
+    out(`error log lines: web+worker ${errLines.length}`);
+    for (const l of errLines.slice(0, 5)) out(`  ${l.slice(0, 300)}`);
+    failed = errors.length > 0 || d.problems.length > 0 || d.pending > 0 || crashed.length > 0;
+    out(failed ? 'LOAD RUN FAILED' : 'load run passed');
+  } catch (err) {
+    for (const l of stack.webLines.filter((x) => /"level":50/.test(x)).slice(0, 3))
+      out(`web error: ${l.slice(0, 1500)}`);
+    throw err;
+  } finally {
+    await stack.close();
+  }
+  process.exit(failed ? 1 : 0);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`load failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
