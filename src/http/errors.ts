@@ -77,5 +77,8 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, next) => {
   const { status, reason, unexpected } = toHttpError(err);
   if (unexpected) req.log?.error({ err }, 'request failed');
   else req.log?.info({ status, reason }, 'request rejected');
+  // The unread rest of a refused body makes Node drop the connection: say so, so that
+  // keep-alive clients do not send their next request into a closing socket.
+  if (status === 413) res.setHeader('Connection', 'close');
   res.status(status).type('text/plain').send(reason);
 };

@@ -7,6 +7,10 @@ function fakeRes() {
     statusCode: 0,
     body: undefined as unknown,
     contentType: '',
+    headers: {} as Record<string, string>,
+    setHeader(name: string, value: string) {
+      res.headers[name] = value;
+    },
     status(code: number) {
       res.statusCode = code;
       return res;
@@ -59,6 +63,7 @@ describe('AppError and the error middleware', () => {
     const { res } = run(err);
     expect(res.statusCode).toBe(413);
     expect(res.body).toBe('request body too large');
+    expect(res.headers.Connection).toBe('close');
   });
 
   it('when a middleware error carries a 4xx statusCode then it is kept', () => {
