@@ -1,0 +1,301 @@
+/** The bench's results as Markdown: printed at the end and written to bench/RESULTS.md. */
+import type { AblationResult } from './ablation';
+import type { ApiResult } from './api';
+import type { CoverageResult } from './coverage';
+import type { SelfTime } from './cpuProfile';
+import type { GrowthResult } from './growth';
+import type { ProfileResult } from './profile';
+import type { BacklogResult, SteadyResult } from './worker';
+import type { WorkerDbResult } from './workerDb';
+
+export interface Environment {
+  date: string;
+  mode: 'quick' | 'full';
+  command: string;
+  machine: string;
+  node: string;
+  database: string;
+  backend: string;
+  loadBefore: number[];
+  loadAfter: number[];
+  seconds: number;
+  /** How long each phase took, e.g. "growth 40 s". */
+  phases: string[];
+}
+
+export interface BenchResults {
+  env: Environment;
+  api?: ApiResult;
+  profiles: ProfileResult[];
+  ablation?: AblationResult;
+  growth?: GrowthResult;
+  backlog: BacklogResult[];
+  workerDb?: WorkerDbResult;
+  steady?: SteadyResult;
+  coverage?: CoverageResult;
+  notes: string[];
+}
+
+const f0 = (x: number) => x.toFixed(0);
+const f1 = (x: number) => x.toFixed(1);
+const mb = (x: number | undefined) => (x === undefined ? 'n/a' : `${f0(x)} MB`);
+const n = (x: number) => x.toLocaleString('en-US');
+const row = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
+
+function table(head: string[], rows: (string | number)[][]): string[] {
+  return [row(head), row(head.map(() => '---')), ...rows.map(row)];
+}
+
+function header(e: Environment): string[] {
+  return [
+    '# Benchmark results',
+    '',
+    `Written by \`${e.command}\` (${e.mode} mode) on ${e.date}, in ${f0(e.seconds)} s. See README "Benchmarks" for what each number means.`,
+    '',
+    ...table(
+      ['', ''],
+      [
+        ['machine', e.machine],
+        ['Node', e.node],
+        ['database', e.database],
+        ['backend', e.backend],
+        ['load average (1, 5, 15 min) before', e.loadBefore.map(f1).join(', ')],
+        ['load average (1, 5, 15 min) after', e.loadAfter.map(f1).join(', ')],
+        ['phases', e.phases.join(', ')],
+      ],
+    ),
+  ];
+}
+
+function apiSection(a: ApiResult): string[] {
+  const s = a.settings;
+  const trips = (t: { min: number; max: number }) => (t.min === t.max ? `${t.min}` : `${t.min}-${t.max}`);
+  const rows = a.rows.map((r) => {
+    const o = r.load.ours;
+    const b = r.load.baseline;
+    return [
+      r.endpoint,
+      `${f0(o.rps)} / ${f0(b.rps)}`,
+      `**${(o.rps / b.rps).toFixed(2)}**`,
+      `${f0(o.p50)} / ${f0(b.p50)}`,
+      `${f0(o.p99)} / ${f0(b.p99)}`,
+      `${f1(o.cpuMs)} / ${f1(b.cpuMs)}`,
+      `**${(o.cpuMs / (b.cpuMs || 1)).toFixed(1)}**`,
+      `${trips(r.trips.ours)} / ${trips(r.trips.baseline)}`,
+      `${f0(o.failed)} / ${f0(b.failed)}`,
+    ];
+  });
+  return [
+    '## 1. API: ours vs baseline',
+    '',
+    `${s.connections} connections, ${s.rounds} round(s) of ${s.runS} s per server and endpoint after a ${s.warmupS} s warm-up, ` +
+      'ours and the baseline alternating, on one small database. Requests per second count 2xx answers; latency in ms; ' +
+      "CPU is the server process's user + system time (/proc) divided by the requests it answered (means over rounds).",
+    '',
+    ...table(
+      [
+        'endpoint',
+        'req/s ours / baseline',
+        'ratio',
+        'p50 ms ours / baseline',
+        'p99 ms ours / baseline',
+        'CPU ms per request ours / baseline',
+        'CPU ratio',
+        'DB round trips ours / baseline',
+        'failed',
+      ],
+      rows,
+    ),
+    '',
+    'Commands of one request (driver command monitoring, in process, one request at a time):',
+    '',
+    ...a.rows.flatMap((r) => [
+      `- ${r.endpoint} ours: ${r.trips.ours.commands.join(', ')}`,
+      `- ${r.endpoint} baseline: ${r.trips.baseline.commands.join(', ')}`,
+    ]),
+  ];
+}
+
+const lag = (l: { ms: number; atLeast?: boolean }) => `${l.atLeast ? '> ' : ''}${n(Math.round(l.ms))} ms`;
+
+function workerSection(backlog: BacklogResult[], steady: SteadyResult | undefined): string[] {
+  const out = ['## 2. Worker', ''];
+  if (backlog.length) {
+    out.push(
+      ...table(
+        ['due when the workers start', 'workers', 'pushed', 'over', 'pushes/s', 'duplicates'],
+        backlog.map((b) => [
+          n(b.messages),
+          b.workers,
+          n(b.pushed),
+          `${f1(b.seconds)} s`,
+          `**${f0(b.pushesPerS)}**`,
+          b.duplicates,
+        ]),
+      ),
+      '',
+      'Pushes per second from the first push to the last one, until every message was pushed or the window closed.',
+      '',
+    );
+  }
+  if (steady) {
+    out.push(
+      ...table(
+        [
+          'steady load',
+          'messages',
+          'lag p50',
+          'lag p99',
+          'lag max',
+          'before due',
+          'duplicates',
+          'not pushed',
+        ],
+        [
+          [
+            `${steady.ratePerS}/s for ${steady.seconds} s, 1 worker`,
+            n(steady.messages),
+            lag(steady.p50),
+            `**${lag(steady.p99)}**`,
+            lag(steady.max),
+            steady.early,
+            steady.duplicates,
+            `${steady.missing} (within ${steady.waitS} s after the last due time)`,
+          ],
+        ],
+      ),
+      '',
+      "Lag: from the message's delivery_time to the fake provider receiving its first push; a message not pushed by the end counts as at least its wait so far (`>`).",
+    );
+    if (steady.note) out.push('', `Note: ${steady.note}.`);
+  }
+  return out;
+}
+
+function workerDbSection(w: WorkerDbResult): string[] {
+  const total = w.commands.reduce((sum, c) => sum + c.totalMs, 0);
+  return [
+    `Where the worker's time goes: the loop in the bench process, ${n(w.backlog)} due, ${n(w.pushes)} pushes in ${f1(w.seconds)} s ` +
+      `(${f0(w.pushes / w.seconds)}/s), every database command timed:`,
+    '',
+    ...table(
+      ['command', 'per push', 'mean ms', 'share of database time'],
+      w.commands.map((c) => [
+        c.command,
+        c.perPush.toFixed(2),
+        f1(c.meanMs),
+        `${((c.totalMs / (total || 1)) * 100).toFixed(0)} %`,
+      ]),
+    ),
+  ];
+}
+
+function growthSection(g: GrowthResult): string[] {
+  const [small, large] = g.sizes;
+  const rows = g.ops.map((o) => [
+    o.name,
+    ...o.ms.map((ms) => `${f1(ms)} ms`),
+    `**${((o.ms[1] ?? 0) / (o.ms[0] || 1)).toFixed(1)}**`,
+    o.trips.join(' / '),
+  ]);
+  return [
+    '## 4. Growth',
+    '',
+    `Median of ${g.reps} requests, one at a time, on our app in process; push jobs queued: ${g.pushJobs.map(n).join(' and ')}.`,
+    '',
+    ...table(
+      ['operation', `${n(small ?? 0)} messages`, `${n(large ?? 0)} messages`, 'large / small', 'round trips'],
+      rows,
+    ),
+  ];
+}
+
+function memorySection(r: BenchResults): string[] {
+  const rows: string[][] = [];
+  if (r.api) {
+    rows.push(['web (ours) after the API load', mb(r.api.peakRssMb.ours)]);
+    rows.push(['baseline after the API load', mb(r.api.peakRssMb.baseline)]);
+  }
+  for (const b of r.backlog)
+    rows.push([`worker, backlog of ${n(b.messages)} with ${b.workers} worker(s) (largest)`, mb(b.peakRssMb)]);
+  if (!rows.length) return [];
+  return [
+    '## 5. Memory',
+    '',
+    'Peak resident set (VmHWM) of the child processes, which run from the TypeScript sources through tsx.',
+    '',
+    ...table(['process', 'peak RSS'], rows),
+  ];
+}
+
+const timeRows = (xs: SelfTime[]) =>
+  xs.map((x) => [`\`${x.name}\``, `${f0(x.ms)} ms`, `${(x.share * 100).toFixed(1)} %`]);
+
+function profileSection(ps: ProfileResult[]): string[] {
+  if (!ps.length) return [];
+  return [
+    '## Profile of the web process',
+    '',
+    ...ps.flatMap((p) => [
+      `### ${p.endpoint} under --cpu-prof: ${f0(p.load.rps)} req/s, ${f0(p.summary.busyMs)} ms of CPU ` +
+        (p.summary.windowed
+          ? 'during the load'
+          : 'over the whole process life (the load window was not found)'),
+      '',
+      ...table(['self time by origin', 'ms', 'share of busy'], timeRows(p.summary.origins.slice(0, 10))),
+      '',
+      ...table(['on the stack, by origin', 'ms', 'share'], timeRows(p.summary.originsOnStack.slice(0, 12))),
+      '',
+      ...table(['self time by function', 'ms', 'share'], timeRows(p.summary.functions.slice(0, 12))),
+      '',
+      ...table(['on the stack, our functions', 'ms', 'share'], timeRows(p.summary.oursOnStack.slice(0, 10))),
+      '',
+    ]),
+  ];
+}
+
+function ablationSection(a: AblationResult): string[] {
+  const cell = (p: { cpuMs: number; wallMs: number; trips: number }) =>
+    `${p.cpuMs.toFixed(2)} / ${p.wallMs.toFixed(1)} / ${p.trips}`;
+  return [
+    '### Where the extra cost comes from',
+    '',
+    `Each piece alone, in the bench process, ${a.reps} operations one at a time after a warm-up ` +
+      '(CPU of the whole process, in-process HTTP client included on both sides).',
+    '',
+    ...table(
+      ['piece', 'without: CPU ms / wall ms / round trips', 'with', 'CPU added per operation'],
+      a.pairs.map((p) => [
+        p.what,
+        cell(p.without),
+        cell(p.with),
+        `**${(p.with.cpuMs - p.without.cpuMs).toFixed(2)} ms**`,
+      ]),
+    ),
+    '',
+  ];
+}
+
+export function renderReport(r: BenchResults): string {
+  const parts = [header(r.env)];
+  if (r.api) parts.push(apiSection(r.api));
+  if (r.backlog.length || r.steady) parts.push(workerSection(r.backlog, r.steady));
+  if (r.workerDb) parts.push(workerDbSection(r.workerDb));
+  if (r.coverage) {
+    parts.push([
+      '## 3. Index coverage',
+      '',
+      `\`npm run check:indexes\` with the shapes recorded by this run's processes: ${r.coverage.summary}` +
+        (r.coverage.ok ? '.' : ' (FAILED)'),
+      ...r.coverage.misses.map((m) => `- ${m}`),
+    ]);
+  }
+  if (r.growth) parts.push(growthSection(r.growth));
+  parts.push(memorySection(r), profileSection(r.profiles));
+  if (r.ablation) parts.push(ablationSection(r.ablation));
+  if (r.notes.length) parts.push(['## Notes', '', ...r.notes.map((x) => `- ${x}`)]);
+  return `${parts
+    .filter((p) => p.length)
+    .map((p) => p.join('\n'))
+    .join('\n\n')}\n`;
+}

@@ -1,0 +1,115 @@
+/**
+ * Where the worker's time goes: the real notification loop (workers/notifierLoop.ts) run
+ * in this process on a backlog of due messages, against the fake FCM, with every database
+ * command timed (command monitoring: started -> succeeded). Gives the round trips per push
+ * by command and the database time each kind takes.
+ */
+import { Writable } from 'node:stream';
+import mongoose from 'mongoose';
+import type { CommandFailedEvent, CommandStartedEvent, CommandSucceededEvent } from 'mongodb';
+import { loadConfig } from '../src/config';
+import { createLogger } from '../src/logger';
+import { createPushSender } from '../src/push';
+import { DeliveryMetrics } from '../src/services/deliveryMetrics';
+import { NotifierLoop } from '../workers/notifierLoop';
+import { benchDb, connectBench } from './inProcess';
+import { during, say } from './progress';
+import { insertAll, insertUsers, messageDoc, pushJobDoc, userDocs } from './seed';
+import type { Providers } from './worker';
+
+export interface CommandTime {
+  command: string;
+  perPush: number;
+  meanMs: number;
+  totalMs: number;
+}
+
+export interface WorkerDbResult {
+  backlog: number;
+  seconds: number;
+  pushes: number;
+  commands: CommandTime[];
+}
+
+function timeCommands() {
+  const started = new Map<number, string>();
+  const totals = new Map<string, { n: number; ms: number }>();
+  const client = mongoose.connection.getClient();
+  client.on('commandStarted', (e: CommandStartedEvent) => {
+    const target: unknown = e.command[e.commandName];
+    started.set(e.requestId, `${e.commandName} ${typeof target === 'string' ? target : ''}`.trim());
+  });
+  const done = (e: CommandSucceededEvent | CommandFailedEvent) => {
+    const key = started.get(e.requestId);
+    if (!key) return;
+    started.delete(e.requestId);
+    const t = totals.get(key) ?? { n: 0, ms: 0 };
+    t.n += 1;
+    t.ms += e.duration;
+    totals.set(key, t);
+  };
+  client.on('commandSucceeded', done);
+  client.on('commandFailed', done);
+  return totals;
+}
+
+export async function runWorkerDb(uri: string, p: Providers, backlog: number, seconds: number) {
+  say(`== worker database time per push (the loop in process, ${backlog} due, ${seconds} s)`);
+  await connectBench(uri);
+  const db = benchDb();
+  const users = await userDocs(backlog, 'receiver');
+  await insertUsers(db, users, 'worker db');
+  const now = Date.now();
+  const messages = users.map((u) =>
+    messageDoc({
+      sender: users[0]!._id,
+      receiver: u._id,
+      createdAt: new Date(now - 86_400_000),
+      delivery: new Date(now - 60_000),
+    }),
+  );
+  await insertAll(db, 'messages', messages, 'worker db: messages');
+  await insertAll(db, 'push_jobs', messages.map(pushJobDoc), 'worker db: push jobs');
+  const config = loadConfig({ NODE_ENV: 'production', MONGODB_URI: uri, SESSION_SECRET: 'bench', ...p.env });
+  const logger = createLogger('warn', new Writable({ write: (_c, _e, cb) => cb() }));
+  const sender = createPushSender(config, logger);
+  const loop = new NotifierLoop({
+    sender,
+    logger,
+    metrics: new DeliveryMetrics(),
+    workerId: 'bench',
+    now: Date.now,
+    random: Math.random,
+    settings: {
+      concurrency: config.WORKER_CONCURRENCY,
+      pollMs: config.WORKER_POLL_MS,
+      leaseMs: config.WORKER_LEASE_MS,
+      sendTimeoutMs: config.WORKER_SEND_TIMEOUT_MS,
+      leaseMarginMs: Math.max(100, Math.floor(config.WORKER_LEASE_MS / 10)),
+      maxAttempts: config.WORKER_MAX_ATTEMPTS,
+      backoff: { baseMs: config.WORKER_RETRY_BASE_MS, maxMs: config.WORKER_RETRY_MAX_MS },
+    },
+  });
+  const tokens = new Set(users.map((u) => u.device.reg_id));
+  const mark = p.fcm.requests.length;
+  const totals = timeCommands();
+  const t = Date.now();
+  loop.start();
+  await during(
+    (s) => `worker loop in process ${s}/${seconds} s`,
+    new Promise((r) => setTimeout(r, seconds * 1000)),
+  );
+  await loop.stop(10_000);
+  await sender.close();
+  const elapsed = (Date.now() - t) / 1000;
+  const pushes = p.fcm.requests.slice(mark).filter((r) => tokens.has(r.token)).length;
+  const commands = [...totals]
+    .map(([command, x]) => ({
+      command,
+      perPush: x.n / Math.max(pushes, 1),
+      meanMs: x.ms / x.n,
+      totalMs: x.ms,
+    }))
+    .sort((a, b) => b.totalMs - a.totalMs);
+  return { backlog, seconds: elapsed, pushes, commands } satisfies WorkerDbResult;
+}
