@@ -1,9 +1,10 @@
 /**
  * `npx tsx bench/dbWrites.ts [--backend postgresql]`: how single-document operations by
  * `_id` scale with the collection on the bench's database (not part of `npm run bench`).
- * On the embedded FerretDB 1.24 (SQLite), finds by `_id` stay flat while updates and
- * deletes by `_id`, and `_id: {$in}` finds, grow with the collection: they scan it. The
- * worker's per-push message update and its batched job deletes are such writes.
+ * On the embedded FerretDB 1.24 (SQLite) they all grow with the collection except the
+ * insert: they scan it (a findOne stops at the first match, so documents stored early are
+ * found fast; these are the last ones stored). The worker's per-push message update and
+ * its batched job deletes are such operations.
  */
 import { parseArgs } from 'node:util';
 import mongoose, { Types } from 'mongoose';
@@ -53,7 +54,8 @@ async function main(): Promise<void> {
         await perOp(() => messages.insertOne({ probe: true })),
       ];
       ids.splice(ids.length - 3 * REPS, 3 * REPS);
-      process.stdout.write(`| ${row.join(' ms | ')} ms |\n`);
+      const [count, ...times] = row;
+      process.stdout.write(`| ${count} | ${times.join(' ms | ')} ms |\n`);
     }
   } finally {
     await mongoose.disconnect();

@@ -40,7 +40,10 @@ describe('query shapes', () => {
       })[0],
     ).toMatchObject({ eq: ['s'], sort: ['n'] });
     expect(shapesOfCommand({ insert: 'm', documents: [] })).toEqual([]);
-    const mongooseSort = new Map([['b', 1], ['a', -1]]);
+    const mongooseSort = new Map([
+      ['b', 1],
+      ['a', -1],
+    ]);
     expect(shapesOfCommand({ find: 'm', filter: {}, sort: mongooseSort })[0]?.sort).toEqual(['b', 'a']);
   });
 });
