@@ -27,11 +27,16 @@ function checkLease(config: Config): number {
   return margin;
 }
 
-function onSignals(logger: Logger, stop: (signal: string) => Promise<void>): void {
+function onSignals(logger: Logger, timeoutMs: number, stop: (signal: string) => Promise<void>): void {
   let stopping = false;
   const handler = (signal: string) => {
     if (stopping) return;
     stopping = true;
+    // Draining is bounded; this guards against a stuck close (a hung database socket).
+    setTimeout(() => {
+      logger.error('shutdown did not finish in time; exiting');
+      process.exit(1);
+    }, timeoutMs + 5_000).unref();
     stop(signal).then(
       () => process.exit(0),
       (err: unknown) => {
@@ -89,7 +94,7 @@ async function main(): Promise<void> {
     'worker started',
   );
 
-  onSignals(logger, async (signal) => {
+  onSignals(logger, config.SHUTDOWN_TIMEOUT_MS * 2, async (signal) => {
     logger.info({ signal, worker: workerId }, 'shutting down: draining pushes');
     clearInterval(metricsTimer);
     await Promise.all([loop.stop(config.SHUTDOWN_TIMEOUT_MS), periodic.stop(config.SHUTDOWN_TIMEOUT_MS)]);

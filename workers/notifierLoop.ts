@@ -1,8 +1,8 @@
 /**
  * The notification loop: look at the push queue, claim what is due (at most as many jobs
  * as free send slots, picked at random among the oldest so that workers do not all fight
- * over the same ones), deliver them concurrently, and sleep until the next due time, a
- * freed slot or the poll interval, whichever comes first. Database errors are caught per
+ * over the same ones), deliver them concurrently, and sleep until the next due time, half
+ * the send slots freed, or the poll interval, whichever comes first. Errors are caught per
  * iteration and answered with a growing pause, so it never spins and outlives a database
  * restart.
  *
@@ -45,6 +45,10 @@ export class NotifierLoop {
   private readonly skipUntil = new Map<string, number>();
   private readonly hardStop = new AbortController();
   private readonly finisher: JobFinisher;
+  /** Due jobs read by the last scan and not launched yet (see scan). */
+  private readAhead: JobRecord[] = [];
+  private readAheadAt = 0;
+  private nextDueAt = 0;
   private wakeUp?: () => void;
   private loopDone?: Promise<void>;
   private stopped?: Promise<void>;
@@ -75,10 +79,14 @@ export class NotifierLoop {
     }
     this.state = 'stopping';
     this.wake();
-    await this.loopDone;
+    // The loop ends at its next step; deliveries in flight get until the drain timeout.
     let timer: NodeJS.Timeout | undefined;
     const drained = await Promise.race([
-      Promise.allSettled([...this.inFlight.values()]).then(() => true),
+      (async () => {
+        await this.loopDone; // it launches nothing once stopping
+        await Promise.allSettled([...this.inFlight.values()]);
+        return true;
+      })(),
       new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), drainMs))),
     ]);
     clearTimeout(timer);
@@ -108,32 +116,54 @@ export class NotifierLoop {
     }
   }
 
-  /** One look at the queue; returns how long to sleep unless woken. */
+  /** One step: launch what is due into free slots; returns how long to sleep unless woken. */
   private async tick(): Promise<number> {
     const { concurrency, pollMs } = this.deps.settings;
     const free = concurrency - this.inFlight.size;
     if (free <= 0) return pollMs; // a finishing delivery wakes us
     const now = this.deps.now();
+    if (this.readAhead.length === 0 || now - this.readAheadAt >= pollMs) {
+      await this.scan(now);
+      if (this.state !== 'running') return 0;
+    }
+    let launched = 0;
+    while (launched < free && this.readAhead.length > 0) {
+      const job = this.readAhead.pop()!;
+      if (this.isOpen(job._id.toString())) {
+        this.launch(job);
+        launched += 1;
+      }
+    }
+    if (this.readAhead.length > 0) return pollMs; // more is due: wait for free slots
+    return Math.max(0, this.nextDueAt - now);
+  }
+
+  /**
+   * Reads the oldest due jobs. Those not launched at once are kept (shuffled) for the
+   * next free slots during one poll interval, so that a backlog is not re-read for every
+   * few slots (each read scans the queue on the embedded database). Nothing is claimed
+   * ahead: a kept job another worker took meanwhile is refused by its claim.
+   */
+  private async scan(now: number): Promise<void> {
+    const { concurrency, pollMs } = this.deps.settings;
     for (const [id, until] of this.skipUntil) if (until <= now) this.skipUntil.delete(id);
     // Our own jobs (in flight, awaiting removal) head the list: read past them.
     const limit = concurrency * 4 + this.inFlight.size + this.finisher.size;
-    const candidates = await findCandidates(now, pollMs, limit);
-    const open = candidates.filter((j) => {
-      const id = j._id.toString();
-      return !this.inFlight.has(id) && !this.skipUntil.has(id) && !this.finisher.has(id);
-    });
-    const ready = shuffle(
+    const open = (await findCandidates(now, pollMs, limit)).filter((j) => this.isOpen(j._id.toString()));
+    this.readAhead = shuffle(
       open.filter((j) => readyAt(j) <= now),
       this.deps.random,
     );
-    for (const job of ready.slice(0, free)) this.launch(job);
-    if (ready.length >= free) return pollMs;
-    const next = Math.min(
+    this.readAheadAt = now;
+    this.nextDueAt = Math.min(
       ...open.map(readyAt).filter((t) => t > now),
       ...this.skipUntil.values(),
       now + pollMs,
     );
-    return next - now;
+  }
+
+  private isOpen(id: string): boolean {
+    return !this.inFlight.has(id) && !this.skipUntil.has(id) && !this.finisher.has(id);
   }
 
   private launch(job: JobRecord): void {
