@@ -231,7 +231,7 @@ export class NotifierLoop {
   /** Message jobs are removed in batches; text pushes at once (nothing else records them). */
   private finish(claim: Claim): Promise<void> {
     if (claim.job.kind !== 'message') return finishJob(claim);
-    this.finisher.add(claim.job._id);
+    this.finisher.add(claim.job._id, claim.claimNo);
     return Promise.resolve();
   }
 

@@ -8,7 +8,15 @@ import { User } from '../models/user';
 import type { Logger } from '../logger';
 import { retryDelayMs, type BackoffSettings } from '../push/backoff';
 import { platformOf, type PushContent, type PushResult, type PushSender, type PushTarget } from '../push';
-import { releaseClaim, rescheduleJob, stillOurs, type Claim, type JobRecord } from './deliveryClaims';
+import {
+  insertReceipt,
+  releaseClaim,
+  rescheduleJob,
+  stillOurs,
+  type Claim,
+  type JobRecord,
+  type Receipt,
+} from './deliveryClaims';
 import type { DeliveryMetrics, Outcome } from './deliveryMetrics';
 import { clearDeadToken, isDone, persist, recordMessage, usableToken } from './deliveryOutcome';
 
@@ -92,7 +100,33 @@ function logAndReturn(deps: DeliveryDeps, claim: Claim, outcome: Outcome, reason
   return outcome;
 }
 
-/** Records the provider's answer, then removes (or reschedules) the job. */
+/** How a provider's answer ends the job, unless it is retried. */
+function finalRecord(result: PushResult, attempts: number, at: Date): Receipt {
+  switch (result.outcome) {
+    case 'sent':
+      return { state: 'delivered', push: { outcome: 'sent', at, provider_id: result.providerId, attempts } };
+    case 'dead_token':
+      return { state: 'delivered', push: { outcome: 'dead_token', at, reason: result.reason, attempts } };
+    case 'temporary':
+      return {
+        state: 'failed',
+        push: {
+          outcome: 'failed',
+          at,
+          reason: `gave up after ${attempts} attempts: ${result.reason}`,
+          attempts,
+        },
+      };
+    default:
+      return { state: 'failed', push: { outcome: 'failed', at, reason: result.reason, attempts } };
+  }
+}
+
+/**
+ * Records the provider's answer: a retry reschedules the job; a final answer is first
+ * written as a receipt (one insert, so a takeover does not push again however slow the
+ * rest is), then on the message, then the job is removed.
+ */
 async function applyResult(
   claim: Claim,
   target: PushTarget,
@@ -105,26 +139,38 @@ async function applyResult(
   const { maxAttempts, backoff } = deps.settings;
   if (result.outcome === 'temporary' && attempts < maxAttempts) {
     const delay = retryDelayMs(attempts, backoff, deps.random, result.retryAfterMs);
-    await rescheduleJob(claim, attempts, at.getTime() + delay);
+    await persist('push retry', () => rescheduleJob(claim, attempts, at.getTime() + delay), deps);
     return logAndReturn(deps, claim, 'retry', result.reason);
   }
-  if (result.outcome === 'sent') {
-    await recordMessage(job, 'delivered', { outcome: 'sent', at, provider_id: result.providerId, attempts });
-  } else if (result.outcome === 'dead_token') {
-    await clearDeadToken(job.user_id, target.token);
-    await recordMessage(job, 'delivered', { outcome: 'dead_token', at, reason: result.reason, attempts });
-  } else {
-    const reason =
-      result.outcome === 'temporary' ? `gave up after ${attempts} attempts: ${result.reason}` : result.reason;
-    await recordMessage(job, 'failed', { outcome: 'failed', at, reason, attempts });
-  }
-  await deps.finish(claim);
+  const receipt = finalRecord(result, attempts, at);
+  await persist('push receipt', () => insertReceipt(claim, receipt, deps.workerId, at.getTime()), deps);
+  await persist(
+    'push outcome',
+    async () => {
+      if (result.outcome === 'dead_token') await clearDeadToken(job.user_id, target.token);
+      await recordMessage(job, receipt.state, receipt.push);
+      await deps.finish(claim);
+    },
+    deps,
+  );
   const outcome = result.outcome === 'sent' || result.outcome === 'dead_token' ? result.outcome : 'failed';
-  logDelivery(deps, claim, outcome, {
-    reason: 'reason' in result ? result.reason : undefined,
-    providerId: result.outcome === 'sent' ? result.providerId : undefined,
-  });
+  logDelivery(deps, claim, outcome, { reason: receipt.push.reason, providerId: receipt.push.provider_id });
   return outcome;
+}
+
+/**
+ * A takeover found the receipt of an earlier owner: record what it says (unless the
+ * message moved on, e.g. was resent) and remove the job, without pushing again.
+ */
+async function settleFromReceipt(claim: Claim, receipt: Receipt, deps: DeliveryDeps): Promise<Outcome> {
+  await recordMessage(claim.job, receipt.state, receipt.push, { onlyIfPending: true });
+  await deps.finish(claim);
+  return logAndReturn(
+    deps,
+    claim,
+    'dropped',
+    `settled by an earlier owner's receipt (${receipt.push.outcome})`,
+  );
 }
 
 /** Drops the job, or delivers its message without a push. */
@@ -166,7 +212,7 @@ async function sendAndRecord(
   const result = await deps.sender.send(plan.target, plan.content);
   const answeredAt = deps.now();
   if (result.outcome === 'sent') deps.metrics.observeLag(answeredAt - job.due_at.getTime());
-  const outcome = await persist('push outcome', () => applyResult(claim, plan.target, result, deps), deps);
+  const outcome = await applyResult(claim, plan.target, result, deps);
   if (deps.now() > claim.leaseUntil) {
     // Another worker may have taken the job over and pushed again: the lease is too short
     // for this database's write latency (WORKER_LEASE_MS).
@@ -186,6 +232,7 @@ async function sendAndRecord(
 
 /** Takes a claimed job to its outcome. Throws only on database errors before sending. */
 export async function deliver(claim: Claim, deps: DeliveryDeps): Promise<Outcome> {
+  if (claim.receipt) return settleFromReceipt(claim, claim.receipt, deps);
   const plan = await planFor(claim.job);
   if (plan.action !== 'send') return settleUnsent(claim, plan, deps);
   if ((claim.job.attempt ?? 0) >= deps.settings.maxAttempts) return giveUp(claim, deps);

@@ -5,14 +5,20 @@
  * worker wins. n starts at the job's claim_no, which moves on only when a claim is taken
  * over or the job is rescheduled after a temporary error.
  *
+ * The owner inserts a receipt (`${job}:${n}:done`) as soon as the provider gave its final
+ * answer; a takeover reads it and settles the job without pushing again.
+ *
  * A claimant re-reads the job after inserting: a job that finished (deleted) or moved on
- * meanwhile (stale candidate) is not taken. Finished jobs leave their claim behind (the
- * cleanup job removes old ones): a late claimant of the same number gets a duplicate key.
+ * meanwhile (stale candidate) is not taken, and its claim is given back. A finished job's
+ * claim is removed right after the job, so push_claims stays as small as the live claims;
+ * claims left by crashed workers or earlier attempts are removed by the cleanup job.
  * Writes are kept to the insert on the common path: on the embedded database every write
  * is slow and serialised.
  */
 import type { Types } from 'mongoose';
-import { PushClaim, claimId } from '../models/pushClaim';
+import { PushClaim, claimId, receiptId } from '../models/pushClaim';
+import type { MessageState } from '../models/message';
+import type { PushRecord } from './deliveryOutcome';
 import { PushJob, type PushJobFields } from '../models/pushJob';
 
 export type JobRecord = PushJobFields & { _id: Types.ObjectId };
@@ -26,6 +32,14 @@ export interface Claim {
   takeover: boolean;
   /** Set right before the provider call: from then on the claim is never released. */
   sending?: boolean;
+  /** On a takeover: the final answer an earlier owner got and recorded in a receipt. */
+  receipt?: Receipt;
+}
+
+/** The final answer for a job, as the receipt stores it. */
+export interface Receipt {
+  state: MessageState;
+  push: PushRecord;
 }
 
 export interface ClaimSettings {
@@ -69,12 +83,65 @@ async function takeJob(jobId: Types.ObjectId, n: number, s: ClaimSettings, lease
   }
   const takeover = current < n;
   let attempt = job.attempt ?? 0;
+  let receipt: Receipt | undefined;
   if (takeover) {
-    // The previous owner may have sent before dying: it counts as an attempt.
+    // The previous owner may have sent before dying: it counts as an attempt, unless its
+    // receipt says how the push ended.
+    receipt = await findReceipt(jobId, current, n);
     attempt += 1;
     await PushJob.updateOne({ _id: jobId }, { $set: { claim_no: n, attempt } });
   }
-  return { job: { ...job, claim_no: n, attempt }, claimNo: n, leaseUntil, takeover };
+  return { job: { ...job, claim_no: n, attempt }, claimNo: n, leaseUntil, takeover, receipt };
+}
+
+/** The receipt of one of the claims numbered from..to-1 (a takeover follows one or few). */
+async function findReceipt(jobId: Types.ObjectId, from: number, to: number): Promise<Receipt | undefined> {
+  for (let k = to - 1; k >= from; k--) {
+    const doc = await PushClaim.findById(receiptId(jobId, k)).lean();
+    const r = doc?.receipt;
+    if (r?.state && r.outcome && r.at) {
+      return {
+        state: r.state as MessageState,
+        push: {
+          outcome: r.outcome as PushRecord['outcome'],
+          at: r.at,
+          provider_id: r.provider_id ?? undefined,
+          reason: r.reason ?? undefined,
+          attempts: r.attempts ?? undefined,
+        },
+      };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Right after the provider's final answer: one insert, so that a worker taking the job
+ * over (the record below it may be slow) does not push again. Idempotent.
+ */
+export async function insertReceipt(
+  claim: Claim,
+  receipt: Receipt,
+  workerId: string,
+  now: number,
+): Promise<void> {
+  try {
+    await PushClaim.collection.insertOne({
+      _id: receiptId(claim.job._id, claim.claimNo) as never,
+      job_id: claim.job._id,
+      worker: workerId,
+      lease_until: new Date(now), // for the cleanup job, should the job's removal not take it
+      created_at: new Date(now),
+      receipt: { state: receipt.state, ...receipt.push },
+    });
+  } catch (err) {
+    if (!isDuplicateKey(err)) throw err; // a retried insert that had landed
+  }
+}
+
+/** What finishing a job removes besides the job: its claim and receipt. */
+export function claimDocIds(jobId: Types.ObjectId | string, claimNo: number): string[] {
+  return [claimId(jobId, claimNo), receiptId(jobId, claimNo)];
 }
 
 /**
@@ -113,9 +180,13 @@ export async function releaseClaim(claim: Claim): Promise<void> {
   await PushClaim.deleteOne({ _id: claimId(claim.job._id, claim.claimNo) });
 }
 
-/** The job is done: remove it (its claim stays, refusing late claimants, until cleanup). */
+/**
+ * The job is done: remove it, then its claim (push_claims holds live claims only). A late
+ * claimant then wins the claim number, finds no job and gives the number back.
+ */
 export async function finishJob(claim: Claim): Promise<void> {
   await PushJob.deleteOne({ _id: claim.job._id });
+  await PushClaim.deleteMany({ _id: { $in: claimDocIds(claim.job._id, claim.claimNo) } });
 }
 
 /** A temporary failure: try again at `runAt`, under the next claim number. */

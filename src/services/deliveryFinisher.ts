@@ -5,13 +5,20 @@
  * through here: their outcome is already recorded on the message, so if the process dies
  * before a flush, the job is taken over when its lease ends and dropped as done.
  * Ids waiting for deletion are skipped by this worker's scans.
+ *
+ * The jobs' claims and receipts go in the same flush, after the jobs, so push_claims holds live claims
+ * only and the claim look-ups stay cheap. A claimant still holding a stale candidate then
+ * wins the freed claim number, finds no job and gives the number back (takeJob).
  */
 import type { Types } from 'mongoose';
 import type { Logger } from '../logger';
+import { PushClaim } from '../models/pushClaim';
 import { PushJob } from '../models/pushJob';
+import { claimDocIds } from './deliveryClaims';
 
 export class JobFinisher {
-  private readonly waiting = new Set<string>();
+  /** job id -> number of the claim that finished it */
+  private readonly waiting = new Map<string, number>();
   private timer?: NodeJS.Timeout;
   private running: Promise<void> = Promise.resolve();
 
@@ -21,8 +28,8 @@ export class JobFinisher {
     private readonly maxBatch = 100,
   ) {}
 
-  add(jobId: Types.ObjectId): void {
-    this.waiting.add(jobId.toString());
+  add(jobId: Types.ObjectId, claimNo: number): void {
+    this.waiting.set(jobId.toString(), claimNo);
     if (this.waiting.size >= this.maxBatch) void this.flush();
     else this.timer ??= setTimeout(() => void this.flush(), this.delayMs);
   }
@@ -40,10 +47,12 @@ export class JobFinisher {
     clearTimeout(this.timer);
     this.timer = undefined;
     this.running = this.running.then(async () => {
-      const ids = [...this.waiting].slice(0, this.maxBatch);
-      if (ids.length === 0) return;
+      const batch = [...this.waiting].slice(0, this.maxBatch);
+      if (batch.length === 0) return;
+      const ids = batch.map(([jobId]) => jobId);
       try {
         await PushJob.deleteMany({ _id: { $in: ids } });
+        await PushClaim.deleteMany({ _id: { $in: batch.flatMap(([id, n]) => claimDocIds(id, n)) } });
         for (const id of ids) this.waiting.delete(id);
       } catch (err) {
         this.logger.warn({ err, jobs: ids.length }, 'removing finished push jobs failed; will retry');

@@ -24,9 +24,18 @@ export interface PushRecord {
   attempts?: number;
 }
 
-export async function recordMessage(job: JobRecord, state: MessageState, push: PushRecord): Promise<void> {
+export async function recordMessage(
+  job: JobRecord,
+  state: MessageState,
+  push: PushRecord,
+  opts: { onlyIfPending?: boolean } = {},
+): Promise<void> {
   if (job.kind !== 'message' || !job.message_id) return;
-  await Message.updateOne({ _id: job.message_id }, { $set: { state, push } });
+  // onlyIfPending (a takeover's rare path): a message resent meanwhile is left alone.
+  const filter = opts.onlyIfPending
+    ? { _id: job.message_id, state: 'pending' as const, delivery_time: job.due_at }
+    : { _id: job.message_id };
+  await Message.updateOne(filter, { $set: { state, push } });
 }
 
 /**

@@ -94,8 +94,15 @@ describe('several notification workers', () => {
     );
     // The victim's leases on jobs still queued (in flight, or finished but not yet removed).
     const queued = new Set((await PushJob.find({}).select({ _id: 1 }).lean()).map((j) => String(j._id)));
-    const leased = (await PushClaim.find({}).lean()).filter((c) => queued.has(String(c.job_id)));
+    const held = (await PushClaim.find({}).lean()).filter((c) => queued.has(String(c.job_id)));
+    const leased = held.filter((c) => !c._id.endsWith(':done'));
     expect(leased.length).toBeGreaterThan(0);
+    // Jobs whose provider answer is in a receipt: their takeover must not push again.
+    const receiptedUsers = (
+      await PushJob.find({ _id: { $in: held.filter((c) => c._id.endsWith(':done')).map((c) => c.job_id) } })
+        .select({ user_id: 1 })
+        .lean()
+    ).map((j) => String(j.user_id));
     const survivor = await spawn(settings);
     await eventually(async () => (await pendingCount()) === 0, 60_000, 'all deliveries');
 
@@ -112,6 +119,10 @@ describe('several notification workers', () => {
         .map((u) => u.device!.reg_id),
     );
     expect(twice.filter(([token]) => tokensRecorded.has(token))).toEqual([]);
+    const tokensReceipted = new Set(
+      (await User.find({ _id: { $in: receiptedUsers } }).lean()).map((u) => u.device!.reg_id),
+    );
+    expect(twice.filter(([token]) => tokensReceipted.has(token))).toEqual([]);
     const takeovers = survivor.logs.filter((l) => l.msg === 'lease taken over');
     expect(takeovers.length).toBe(leased.length);
     const firstTakeover = Math.min(...takeovers.map((l) => Number(l.time)));

@@ -6,7 +6,7 @@ import { randomBytes, generateKeyPairSync } from 'node:crypto';
 import { createServer } from 'node:net';
 import { Types } from 'mongoose';
 import { createLogger } from '../../src/logger';
-import { Message, PushClaim, PushJob } from '../../src/models';
+import { Message, PushClaim, PushJob, claimId, receiptId } from '../../src/models';
 import { createPushSender, type PushSender } from '../../src/push';
 import { deliver } from '../../src/services/delivery';
 import { claimJob, finishJob, type JobRecord } from '../../src/services/deliveryClaims';
@@ -180,5 +180,54 @@ describe('delivery of a claimed job', () => {
     const job = (await PushJob.findOne({ message_id: id }).lean()) as JobRecord;
     const claim = (await claimJob(job, { workerId: 'a', leaseMs: 10_000, now: Date.now }))!;
     expect(await deliver(claim, deps(false))).toBe('no_token');
+  });
+
+  it('when an owner got the answer but died before recording it then the takeover settles it from the receipt, without a second push', async () => {
+    const user = await makeReceiver();
+    const id = await queueMessage(user._id, { due: new Date() });
+    const job = (await PushJob.findOne({ message_id: id }).lean()) as JobRecord;
+    let clock = Date.now();
+    const at = (workerId: string) => ({ workerId, leaseMs: 10_000, now: () => clock });
+    // Owner a's record fails after the receipt is in: the message write is refused and
+    // the process must exit (hardStop), as a kill would leave it.
+    const dying = new AbortController();
+    const first = (await claimJob(job, at('a')))!;
+    const aDeps = {
+      ...deps(false),
+      hardStop: dying.signal,
+      finish: () => {
+        dying.abort();
+        return Promise.reject(new Error('killed before the job was removed'));
+      },
+    };
+    await expect(deliver(first, aDeps)).rejects.toThrow('killed');
+    expect(fcm.forToken(user.device!.reg_id)).toHaveLength(1);
+    expect(await PushClaim.findById(receiptId(job._id, 0)).lean()).toMatchObject({
+      receipt: { state: 'delivered', outcome: 'sent' },
+    });
+    await Message.updateOne({ _id: id }, { $set: { state: 'pending' }, $unset: { push: 1 } }); // as if unrecorded
+    clock += 10_001;
+    const takeover = (await claimJob(job, at('b')))!;
+    expect(takeover).toMatchObject({ claimNo: 1, takeover: true, receipt: { state: 'delivered' } });
+    expect(await deliver(takeover, { ...deps(false), now: () => clock })).toBe('dropped');
+    expect(fcm.forToken(user.device!.reg_id)).toHaveLength(1);
+    expect(await Message.findById(id).lean()).toMatchObject({
+      state: 'delivered',
+      push: { outcome: 'sent', attempts: 1 },
+    });
+    expect(await PushJob.countDocuments({ _id: job._id })).toBe(0);
+    expect(
+      await PushClaim.countDocuments({ _id: { $in: [claimId(job._id, 1), receiptId(job._id, 1)] } }),
+    ).toBe(0);
+  });
+
+  it('when a push is recorded then the job, its claim and its receipt are gone', async () => {
+    const user = await makeReceiver();
+    const id = await queueMessage(user._id, { due: new Date() });
+    const job = (await PushJob.findOne({ message_id: id }).lean()) as JobRecord;
+    const claim = (await claimJob(job, { workerId: 'a', leaseMs: 10_000, now: Date.now }))!;
+    expect(await deliver(claim, deps(false))).toBe('sent');
+    expect(await PushJob.countDocuments({ _id: job._id })).toBe(0);
+    expect(await PushClaim.countDocuments({ job_id: job._id })).toBe(0);
   });
 });
