@@ -1,17 +1,16 @@
 /**
- * Where the worker's time goes: the real notification loop (workers/notifierLoop.ts) run
- * in this process on a backlog of due messages, against the fake FCM, with every database
- * command timed (command monitoring: started -> succeeded). Gives the round trips per push
- * by command and the database time each kind takes.
+ * Where the worker's time goes: the real worker (workers/createWorker.ts: the notification
+ * loop, with the periodic jobs scheduled once a year) run in this process on a backlog of
+ * due messages, against the fake FCM, with every database command timed (command
+ * monitoring: started -> succeeded). Gives the round trips per push by command and the
+ * database time each kind takes.
  */
 import { Writable } from 'node:stream';
 import mongoose from 'mongoose';
 import type { CommandFailedEvent, CommandStartedEvent, CommandSucceededEvent } from 'mongodb';
 import { loadConfig } from '../src/config';
 import { createLogger } from '../src/logger';
-import { createPushSender } from '../src/push';
-import { DeliveryMetrics } from '../src/services/deliveryMetrics';
-import { NotifierLoop } from '../workers/notifierLoop';
+import { createWorker } from '../workers/createWorker';
 import { benchDb, connectBench } from './inProcess';
 import { during, say } from './progress';
 import { insertAll, insertUsers, messageDoc, pushJobDoc, userDocs } from './seed';
@@ -70,37 +69,28 @@ export async function runWorkerDb(uri: string, p: Providers, backlog: number, se
   );
   await insertAll(db, 'messages', messages, 'worker db: messages');
   await insertAll(db, 'push_jobs', messages.map(pushJobDoc), 'worker db: push jobs');
-  const config = loadConfig({ NODE_ENV: 'production', MONGODB_URI: uri, SESSION_SECRET: 'bench', ...p.env });
-  const logger = createLogger('warn', new Writable({ write: (_c, _e, cb) => cb() }));
-  const sender = createPushSender(config, logger);
-  const loop = new NotifierLoop({
-    sender,
-    logger,
-    metrics: new DeliveryMetrics(),
-    workerId: 'bench',
-    now: Date.now,
-    random: Math.random,
-    settings: {
-      concurrency: config.WORKER_CONCURRENCY,
-      pollMs: config.WORKER_POLL_MS,
-      leaseMs: config.WORKER_LEASE_MS,
-      sendTimeoutMs: config.WORKER_SEND_TIMEOUT_MS,
-      leaseMarginMs: Math.max(100, Math.floor(config.WORKER_LEASE_MS / 10)),
-      maxAttempts: config.WORKER_MAX_ATTEMPTS,
-      backoff: { baseMs: config.WORKER_RETRY_BASE_MS, maxMs: config.WORKER_RETRY_MAX_MS },
-    },
+  const config = loadConfig({
+    NODE_ENV: 'production',
+    MONGODB_URI: uri,
+    SESSION_SECRET: 'bench',
+    // Periodic jobs once a year: only the delivery loop's commands are timed.
+    WORKER_SWEEP_CRON: '0 0 1 1 *',
+    WORKER_REMINDER_CRON: '0 0 1 1 *',
+    WORKER_CLEANUP_CRON: '0 0 1 1 *',
+    ...p.env,
   });
+  const logger = createLogger('warn', new Writable({ write: (_c, _e, cb) => cb() }));
+  const worker = await createWorker({ config, logger, connection: mongoose.connection, workerId: 'bench' });
   const tokens = new Set(users.map((u) => u.device.reg_id));
   const mark = p.fcm.requests.length;
   const totals = timeCommands();
   const t = Date.now();
-  loop.start();
+  await worker.start();
   await during(
     (s) => `worker loop in process ${s}/${seconds} s`,
     new Promise((r) => setTimeout(r, seconds * 1000)),
   );
-  await loop.stop(10_000);
-  await sender.close();
+  await worker.stop(10_000);
   const elapsed = (Date.now() - t) / 1000;
   const pushes = p.fcm.requests.slice(mark).filter((r) => tokens.has(r.token)).length;
   const commands = [...totals]

@@ -124,7 +124,9 @@ export const schema = z.object({
     .enum(['off', 'legacy'])
     .default('off')
     .describe("'legacy' enables the original unauthenticated Facebook login (unsafe)"),
-  OPERATOR_TOKEN: optional().describe('bearer token for /metrics and /readyz; unset hides them'),
+  OPERATOR_TOKEN: optional().describe(
+    "bearer token for the operator routes (the web's /metrics, /readyz, /waiting; the worker's metrics port); unset hides them",
+  ),
 
   // -- accounts settings --
   TRUST_PROXY_HOPS: int(0, 0).describe(
@@ -193,6 +195,11 @@ export const schema = z.object({
     'first retry delay after a temporary push error; doubles per attempt, with jitter, at least the Retry-After',
   ),
   WORKER_RETRY_MAX_MS: int(300_000, 1).describe('longest delay between two attempts of one push'),
+  WORKER_METRICS_PORT: optional()
+    .pipe(z.coerce.number<string>().int().min(0).max(65535).optional())
+    .describe(
+      'port where the worker serves /metrics (Prometheus) and /readyz behind OPERATOR_TOKEN; unset: no listener (0 picks a free one)',
+    ),
   WORKER_SWEEP_CRON: z
     .string()
     .regex(/^\s*\S+(\s+\S+){4,5}\s*$/, 'must be a cron pattern of 5 or 6 fields')

@@ -53,6 +53,17 @@ export async function ensureIndexes(connection: Connection): Promise<void> {
   }
 }
 
+/** Readiness: true when the database answers a ping within `timeoutMs`. */
+export async function pingDatabase(connection: Connection, timeoutMs = 2_000): Promise<boolean> {
+  const db = connection.db;
+  if (!db) return false;
+  return db
+    .admin()
+    .ping({ timeoutMS: timeoutMs })
+    .then(() => true)
+    .catch(() => false);
+}
+
 export async function disconnectDatabase(): Promise<void> {
   await mongoose.disconnect();
 }

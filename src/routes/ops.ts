@@ -4,6 +4,7 @@
  */
 import { Router } from 'express';
 import type { AppDeps } from '../app';
+import { pingDatabase } from '../db/mongo';
 import { requireOperator } from '../http/operator';
 import type { WebMetrics } from '../http/metrics';
 import { PushJob } from '../models/pushJob';
@@ -22,11 +23,7 @@ export function opsRoutes(deps: AppDeps, metrics: WebMetrics): Router {
   });
 
   router.get('/readyz', operator, async (_req, res) => {
-    const ok = await deps.connection.db
-      ?.admin()
-      .ping({ timeoutMS: 2_000 })
-      .then(() => true)
-      .catch(() => false);
+    const ok = await pingDatabase(deps.connection);
     res
       .status(ok ? 200 : 503)
       .type('text/plain')

@@ -59,6 +59,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ APNS_KEY: '/nonexistent/key.p8' })).toThrow(/APNS_KEY: cannot read file/);
   });
 
+  it('when WORKER_METRICS_PORT is unset or empty then there is no port; a bad one is rejected', () => {
+    expect(loadConfig({}).WORKER_METRICS_PORT).toBeUndefined();
+    expect(loadConfig({ WORKER_METRICS_PORT: '' }).WORKER_METRICS_PORT).toBeUndefined();
+    expect(loadConfig({ WORKER_METRICS_PORT: '9091' }).WORKER_METRICS_PORT).toBe(9091);
+    expect(() => loadConfig({ WORKER_METRICS_PORT: '70000' })).toThrow(/WORKER_METRICS_PORT/);
+  });
+
   it('when an optional value is empty then it counts as unset', () => {
     expect(loadConfig({ SMTP_URL: '' }).SMTP_URL).toBeUndefined();
   });

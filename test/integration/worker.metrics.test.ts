@@ -1,0 +1,157 @@
+/**
+ * The worker's metrics port (WORKER_METRICS_PORT): a real worker process serving
+ * Prometheus text and readiness behind the operator token, its counters and lag
+ * histogram moving with a delivery; and, in process, the due backlog gauge, the
+ * histogram's units and the 404 when no token is configured.
+ */
+import mongoose, { Types } from 'mongoose';
+import request from 'supertest';
+import { PushJob } from '../../src/models';
+import { metricsApp } from '../../workers/metricsServer';
+import { createWorkerMetrics } from '../../workers/workerMetrics';
+import { captureLogger } from '../helpers/app';
+import { useTestDatabase } from '../helpers/db';
+import { startFakeFcm, type FakeFcm } from '../helpers/fakeFcm';
+import { eventually, makeReceiver, queueMessage } from '../helpers/workerFixtures';
+import { startedWorker, type WorkerHandle } from '../helpers/workerProcess';
+
+jest.setTimeout(60_000);
+
+const TOKEN = 'worker-operator-token';
+const db = useTestDatabase();
+let fcm: FakeFcm;
+let worker: WorkerHandle;
+let base = '';
+
+const scrape = (path: string, token?: string) =>
+  fetch(`${base}${path}`, token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } });
+
+/** The value of one sample line, e.g. `name{label="x"}`; undefined when absent. */
+function sample(text: string, series: string): number | undefined {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+beforeAll(async () => {
+  fcm = await startFakeFcm();
+  worker = await startedWorker({
+    MONGODB_URI: db.uri(),
+    FCM_CREDENTIALS: fcm.credentials,
+    FCM_API_URL: fcm.url,
+    OPERATOR_TOKEN: TOKEN,
+    WORKER_METRICS_PORT: '0',
+  });
+  const started = worker.logs.find((l) => l.msg === 'worker started');
+  base = `http://127.0.0.1:${String(started?.metricsPort)}`;
+});
+
+afterAll(async () => {
+  await worker?.stop();
+  await fcm?.close();
+});
+
+describe('the worker metrics port, a real worker process', () => {
+  it('when the bearer token is missing or wrong then /metrics and /readyz answer 401', async () => {
+    for (const res of [
+      await scrape('/metrics'),
+      await scrape('/metrics', `${TOKEN}x`),
+      await scrape('/readyz'),
+    ]) {
+      expect(res.status).toBe(401);
+      expect(await res.text()).toBe('operator token required');
+    }
+    expect((await scrape('/nothing', TOKEN)).status).toBe(404);
+  });
+
+  it('when the token is right then /readyz answers ready and /metrics starts at zero', async () => {
+    const ready = await scrape('/readyz', TOKEN);
+    expect([ready.status, await ready.text()]).toEqual([200, 'ready']);
+    const res = await scrape('/metrics', TOKEN);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = await res.text();
+    expect(sample(text, 'pictever_worker_deliveries_total{outcome="sent"}')).toBe(0);
+    expect(sample(text, 'pictever_worker_push_lag_seconds_count')).toBe(0);
+    for (const name of [
+      'lease_takeovers_total',
+      'claim_conflicts_total',
+      'loop_errors_total',
+      'pushes_in_flight',
+    ]) {
+      expect(sample(text, `pictever_worker_${name}`)).toBe(0);
+    }
+    expect(sample(text, 'pictever_worker_due_pushes')).toBe(0);
+    expect(text).toContain('# TYPE pictever_worker_deliveries_total counter');
+    expect(text).toContain('# TYPE pictever_worker_push_lag_seconds histogram');
+    expect(text).toContain('process_resident_memory_bytes');
+  });
+
+  it('when a message is delivered then the sent counter and the lag histogram move', async () => {
+    const user = await makeReceiver({ os: 'android' });
+    await queueMessage(user._id, { due: new Date(Date.now() - 1500) });
+    await eventually(() => fcm.forToken(user.device!.reg_id).length > 0, 10_000, 'the push');
+    let text = '';
+    await eventually(
+      async () => {
+        text = await (await scrape('/metrics', TOKEN)).text();
+        return sample(text, 'pictever_worker_deliveries_total{outcome="sent"}') === 1;
+      },
+      5_000,
+      'the sent counter',
+    );
+    expect(sample(text, 'pictever_worker_push_lag_seconds_count')).toBe(1);
+    expect(sample(text, 'pictever_worker_push_lag_seconds_sum')).toBeGreaterThanOrEqual(1.5);
+    expect(sample(text, 'pictever_worker_push_lag_seconds_bucket{le="1"}')).toBe(0);
+    expect(sample(text, 'pictever_worker_push_lag_seconds_bucket{le="+Inf"}')).toBe(1);
+  });
+
+  it('when the worker gets SIGTERM then it exits 0 and its metrics port is closed', async () => {
+    await worker.stop();
+    expect(await worker.exited).toEqual({ code: 0, signal: null });
+    await expect(scrape('/readyz', TOKEN)).rejects.toThrow();
+  });
+});
+
+describe('the worker metrics, in process', () => {
+  it('when no OPERATOR_TOKEN is configured then both routes answer 404', async () => {
+    const { logger } = captureLogger();
+    const app = metricsApp({
+      operatorToken: undefined,
+      registry: createWorkerMetrics(logger, Date.now).registry,
+      connection: mongoose.connection,
+    });
+    await request(app).get('/metrics').set('authorization', 'Bearer anything').expect(404);
+    await request(app).get('/readyz').expect(404);
+  });
+
+  it('when push jobs are due then the backlog gauge counts only those due at scrape time', async () => {
+    await PushJob.deleteMany({}); // the worker process above has stopped
+    const now = Date.now();
+    const job = { kind: 'teaser', user_id: new Types.ObjectId(), text: 't' };
+    await PushJob.insertMany([
+      { ...job, due_at: new Date(now - 1000) },
+      { ...job, due_at: new Date(now) },
+      { ...job, due_at: new Date(now + 1) },
+    ]);
+    const { logger } = captureLogger();
+    const text = await createWorkerMetrics(logger, () => now).registry.metrics();
+    expect(sample(text, 'pictever_worker_due_pushes')).toBe(2);
+  });
+
+  it('when lags are observed then the histogram is in seconds with the prom bucket bounds', async () => {
+    const { logger } = captureLogger();
+    const metrics = createWorkerMetrics(logger, Date.now);
+    metrics.observeLag(40);
+    metrics.observeLag(1500);
+    metrics.count('sent');
+    metrics.takeovers += 2;
+    const text = await metrics.registry.metrics();
+    expect(sample(text, 'pictever_worker_push_lag_seconds_bucket{le="0.05"}')).toBe(1);
+    expect(sample(text, 'pictever_worker_push_lag_seconds_bucket{le="1"}')).toBe(1);
+    expect(sample(text, 'pictever_worker_push_lag_seconds_bucket{le="2"}')).toBe(2);
+    expect(sample(text, 'pictever_worker_push_lag_seconds_sum')).toBeCloseTo(1.54);
+    expect(sample(text, 'pictever_worker_deliveries_total{outcome="sent"}')).toBe(1);
+    expect(sample(text, 'pictever_worker_lease_takeovers_total')).toBe(2);
+    expect(metrics.snapshot().lag.count).toBe(2);
+  });
+});

@@ -1,0 +1,139 @@
+/**
+ * The wiring of one notification worker: database connection, push sender, mailer,
+ * delivery loop, periodic jobs, metrics (logged every minute, and served on
+ * WORKER_METRICS_PORT when set). The process entry (notifier.ts) and the benchmarks
+ * (bench/workerDb.ts) build their worker here.
+ */
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import type { Connection } from 'mongoose';
+import type { Config } from '../src/config';
+import { connectDatabase, disconnectDatabase, ensureIndexes } from '../src/db/mongo';
+import type { Logger } from '../src/logger';
+import { createMailer } from '../src/mail';
+import { createPushSender } from '../src/push';
+import type { DeliveryMetrics } from '../src/services/deliveryMetrics';
+import { startPeriodicJobs, type PeriodicJobs } from '../src/services/periodic';
+import '../src/models';
+import { startMetricsServer, type MetricsServer } from './metricsServer';
+import { NotifierLoop, type LoopDeps } from './notifierLoop';
+import { createWorkerMetrics } from './workerMetrics';
+
+const METRICS_LOG_MS = 60_000;
+
+export interface WorkerDeps {
+  config: Config;
+  logger: Logger;
+  /**
+   * An open connection to work on; its owner closes it. Without one the worker connects
+   * to MONGODB_URI, creates the indexes, and disconnects when stopped.
+   */
+  connection?: Connection;
+  workerId?: string;
+  now?: () => number;
+  random?: () => number;
+}
+
+export interface Worker {
+  readonly id: string;
+  readonly metrics: DeliveryMetrics;
+  /** The metrics listener's port once started; undefined when WORKER_METRICS_PORT is unset. */
+  metricsPort(): number | undefined;
+  start(): Promise<void>;
+  /** Stops claiming, drains within `timeoutMs`, closes everything; safe to call twice. */
+  stop(timeoutMs: number): Promise<void>;
+}
+
+/** The lease must cover the checks before a send, the send itself, and clock differences. */
+export function leaseMargin(config: Config): number {
+  const margin = Math.max(100, Math.floor(config.WORKER_LEASE_MS / 10));
+  if (config.WORKER_LEASE_MS < 2 * config.WORKER_SEND_TIMEOUT_MS + margin) {
+    throw new Error('WORKER_LEASE_MS must exceed twice WORKER_SEND_TIMEOUT_MS plus a tenth of itself');
+  }
+  return margin;
+}
+
+function loopSettings(config: Config): LoopDeps['settings'] {
+  return {
+    concurrency: config.WORKER_CONCURRENCY,
+    pollMs: config.WORKER_POLL_MS,
+    leaseMs: config.WORKER_LEASE_MS,
+    sendTimeoutMs: config.WORKER_SEND_TIMEOUT_MS,
+    leaseMarginMs: leaseMargin(config),
+    maxAttempts: config.WORKER_MAX_ATTEMPTS,
+    backoff: { baseMs: config.WORKER_RETRY_BASE_MS, maxMs: config.WORKER_RETRY_MAX_MS },
+  };
+}
+
+async function openConnection(config: Config, logger: Logger): Promise<Connection> {
+  if (!config.MONGODB_URI) {
+    throw new Error('MONGODB_URI is not set: run `npm start`, which starts the embedded database, or set it');
+  }
+  const connection = await connectDatabase(config.MONGODB_URI, logger, {
+    queryLogDir: config.DB_QUERY_LOG_DIR,
+    processName: 'worker',
+  });
+  await ensureIndexes(connection);
+  return connection;
+}
+
+export async function createWorker(deps: WorkerDeps): Promise<Worker> {
+  const { config, logger } = deps;
+  const now = deps.now ?? Date.now;
+  const settings = loopSettings(config); // checks the lease before connecting
+  const id = deps.workerId ?? `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  const sender = createPushSender(config, logger);
+  const ownConnection = !deps.connection;
+  const connection = deps.connection ?? (await openConnection(config, logger));
+  const mailer = createMailer(config, logger);
+  const metrics = createWorkerMetrics(logger, now);
+  const loop = new NotifierLoop({
+    sender,
+    logger,
+    metrics,
+    workerId: id,
+    now,
+    random: deps.random ?? Math.random,
+    settings,
+  });
+  let periodic: PeriodicJobs | undefined;
+  let server: MetricsServer | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let stopped: Promise<void> | undefined;
+
+  const start = async () => {
+    if (config.WORKER_METRICS_PORT !== undefined) {
+      server = await startMetricsServer({
+        port: config.WORKER_METRICS_PORT,
+        operatorToken: config.OPERATOR_TOKEN,
+        registry: metrics.registry,
+        connection,
+      });
+    }
+    periodic = startPeriodicJobs({ config, logger, mailer, workerId: id, now: () => new Date(now()) });
+    timer = setInterval(() => logger.info({ metrics: metrics.snapshot() }, 'worker metrics'), METRICS_LOG_MS);
+    timer.unref();
+    loop.start();
+    logger.info(
+      { worker: id, push: sender.name, concurrency: config.WORKER_CONCURRENCY, metricsPort: server?.port },
+      'worker started',
+    );
+  };
+
+  const drain = async (timeoutMs: number) => {
+    clearInterval(timer);
+    await server?.close();
+    await Promise.all([loop.stop(timeoutMs), periodic?.stop(timeoutMs)]);
+    await sender.close();
+    await mailer.close?.();
+    if (ownConnection) await disconnectDatabase();
+  };
+
+  return {
+    id,
+    metrics,
+    metricsPort: () => server?.port,
+    start,
+    stop: (timeoutMs) => (stopped ??= drain(timeoutMs)),
+  };
+}
