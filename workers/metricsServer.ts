@@ -8,9 +8,8 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { Connection } from 'mongoose';
 import type { Registry } from 'prom-client';
-import { pingDatabase } from '../src/db/mongo';
 import { AppError, errorHandler } from '../src/http/errors';
-import { requireOperator } from '../src/http/operator';
+import { readinessHandler, requireOperator } from '../src/http/operator';
 
 /** The routes it serves (the README's curl examples are checked against this list). */
 export const WORKER_ROUTES = ['GET /metrics', 'GET /readyz'] as const;
@@ -34,13 +33,7 @@ export function metricsApp(deps: Omit<MetricsServerDeps, 'port'>): express.Expre
   app.get('/metrics', operator, async (_req, res) => {
     res.type(deps.registry.contentType).send(await deps.registry.metrics());
   });
-  app.get('/readyz', operator, async (_req, res) => {
-    const ok = await pingDatabase(deps.connection);
-    res
-      .status(ok ? 200 : 503)
-      .type('text/plain')
-      .send(ok ? 'ready' : 'database unavailable');
-  });
+  app.get('/readyz', operator, readinessHandler(deps.connection));
   app.use((_req, _res, next) => next(AppError.notFound('no such route')));
   app.use(errorHandler);
   return app;

@@ -5,6 +5,8 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
+import type { Connection } from 'mongoose';
+import { pingDatabase } from '../db/mongo';
 import { AppError } from './errors';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
@@ -22,5 +24,16 @@ export function requireOperator(token: string | undefined): RequestHandler {
     next(
       given !== '' && safeEqual(given, token) ? undefined : AppError.unauthorized('operator token required'),
     );
+  };
+}
+
+/** /readyz of the web and the worker: 200 "ready" when the database answers a ping. */
+export function readinessHandler(connection: Connection): RequestHandler {
+  return async (_req, res) => {
+    const ok = await pingDatabase(connection);
+    res
+      .status(ok ? 200 : 503)
+      .type('text/plain')
+      .send(ok ? 'ready' : 'database unavailable');
   };
 }

@@ -4,8 +4,7 @@
  */
 import { Router } from 'express';
 import type { AppDeps } from '../app';
-import { pingDatabase } from '../db/mongo';
-import { requireOperator } from '../http/operator';
+import { readinessHandler, requireOperator } from '../http/operator';
 import type { WebMetrics } from '../http/metrics';
 import { PushJob } from '../models/pushJob';
 import { openapi } from '../openapi';
@@ -22,13 +21,7 @@ export function opsRoutes(deps: AppDeps, metrics: WebMetrics): Router {
     res.json(openapi);
   });
 
-  router.get('/readyz', operator, async (_req, res) => {
-    const ok = await pingDatabase(deps.connection);
-    res
-      .status(ok ? 200 : 503)
-      .type('text/plain')
-      .send(ok ? 'ready' : 'database unavailable');
-  });
+  router.get('/readyz', operator, readinessHandler(deps.connection));
 
   router.get('/metrics', operator, async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
