@@ -51,11 +51,17 @@ type Plan =
 
 /** What this job should do now, from the message and the receiver's current device. */
 async function planFor(job: JobRecord): Promise<Plan> {
+  // Both reads at once: on the embedded database each scans its collection.
+  const [m, user] = await Promise.all([
+    job.kind === 'message'
+      ? Message.findById(job.message_id)
+          .select({ state: 1, blocked: 1, delivery_time: 1, receive_label: 1, push: 1 })
+          .lean()
+      : undefined,
+    User.findById(job.user_id).select({ device: 1 }).lean(),
+  ]);
   let content: PushContent;
   if (job.kind === 'message') {
-    const m = await Message.findById(job.message_id)
-      .select({ state: 1, blocked: 1, delivery_time: 1, receive_label: 1, push: 1 })
-      .lean();
     if (!m) return { action: 'drop', reason: 'message deleted' };
     if (m.blocked) return { action: 'drop', reason: 'message blocked' };
     if (isDone(m)) return { action: 'drop', reason: `message already ${m.state}` };
@@ -65,7 +71,6 @@ async function planFor(job: JobRecord): Promise<Plan> {
   } else {
     content = { kind: job.kind, text: job.text ?? '' };
   }
-  const user = await User.findById(job.user_id).select({ device: 1 }).lean();
   const token = usableToken(user?.device?.reg_id);
   if (!user?.device || !token) return { action: 'no_token' };
   return { action: 'send', target: { platform: platformOf(user.device.os), token }, content };
