@@ -1,19 +1,19 @@
 /**
  * Where our extra cost per request comes from, measured piece by piece in this process
- * (one operation at a time; CPU from process.cpuUsage, so the in-process client's share is
- * the same on both sides of each comparison and cancels out in the difference):
- * - the session layer (express-session + connect-mongo + passport's session, as
- *   src/http/session.ts builds it) against a bare Express route;
+ * (one operation at a time, the two sides of a comparison in alternating rounds; CPU from
+ * process.cpuUsage, so the in-process client's share is the same on both sides and cancels
+ * out in the difference):
+ * - the session layer (express-session, the connect-mongo store and the session user, as
+ *   src/http/session.ts builds it) against a bare Express route, and the one database
+ *   lookup it makes per request, alone;
  * - storing one /send message with Mongoose's hydrating insertMany against `lean: true`.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Express } from 'express';
 import mongoose, { Types } from 'mongoose';
-import passport from 'passport';
 import { loadConfig } from '../src/config';
-import { logIn } from '../src/http/auth';
-import { requireLogin, sessionMiddleware } from '../src/http/session';
+import { logIn, requireLogin, sessionMiddleware } from '../src/http/session';
 import { Message } from '../src/models';
 import { call } from './http';
 import { benchDb, type CommandLog } from './inProcess';
@@ -33,23 +33,50 @@ export interface AblationResult {
   pairs: { what: string; without: Piece; with: Piece }[];
 }
 
-async function measure(name: string, reps: number, commands: CommandLog, op: () => Promise<unknown>) {
-  for (let i = 0; i < 5; i++) await op(); // warm
-  const trips = (await commands.record(op)).length;
+type Op = () => Promise<unknown>;
+
+/** Rounds of the two sides, alternating, so that a change in the machine's load hits both alike. */
+const ROUNDS = 5;
+
+async function timeOps(label: string, op: Op, n: number): Promise<{ cpuMs: number; wallMs: number }> {
   const cpu = process.cpuUsage();
   const t = performance.now();
-  for (let i = 0; i < reps; i++) {
+  for (let i = 0; i < n; i++) {
     await op();
-    if (i % 20 === 0) step(`${name}`, i, reps);
+    if (i % 20 === 0) step(label, i, n);
   }
   endStep();
   const used = process.cpuUsage(cpu);
-  return {
-    name,
-    cpuMs: (used.user + used.system) / 1000 / reps,
-    wallMs: (performance.now() - t) / reps,
-    trips,
-  };
+  return { cpuMs: (used.user + used.system) / 1000 / n, wallMs: (performance.now() - t) / n };
+}
+
+const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+
+/** Both sides after a warm-up, `reps` operations each in alternating rounds; medians of the rounds. */
+async function compare(
+  names: [string, string],
+  reps: number,
+  commands: CommandLog,
+  ops: [Op, Op],
+): Promise<{ without: Piece; with: Piece }> {
+  const per = Math.max(1, Math.ceil(reps / ROUNDS));
+  const rounds: { cpuMs: number; wallMs: number }[][] = [[], []];
+  const trips: number[] = [];
+  for (const op of ops) {
+    for (let i = 0; i < 10; i++) await op(); // warm
+    trips.push((await commands.record(op)).length);
+  }
+  for (let r = 1; r <= ROUNDS; r++) {
+    for (const [k, op] of ops.entries())
+      rounds[k]!.push(await timeOps(`${names[k]} ${r}/${ROUNDS}`, op, per));
+  }
+  const piece = (k: number): Piece => ({
+    name: names[k]!,
+    cpuMs: median(rounds[k]!.map((x) => x.cpuMs)),
+    wallMs: median(rounds[k]!.map((x) => x.wallMs)),
+    trips: trips[k]!,
+  });
+  return { without: piece(0), with: piece(1) };
 }
 
 async function serve(app: Express): Promise<{ url: string; server: Server }> {
@@ -60,7 +87,6 @@ async function serve(app: Express): Promise<{ url: string; server: Server }> {
 
 function sessionApp(env: Record<string, string>, userId: string): Express {
   const app = express();
-  app.use(passport.initialize());
   app.use(sessionMiddleware(loadConfig(env), mongoose.connection));
   app.post('/in', (req, res, next) => {
     logIn(req, { id: userId }).then(() => res.end(), next);
@@ -71,22 +97,37 @@ function sessionApp(env: Record<string, string>, userId: string): Express {
   return app;
 }
 
-async function sessionPair(env: Record<string, string>, userId: string, reps: number, commands: CommandLog) {
+/** The session layer on a bare route, and its one lookup alone (the part a session needs). */
+async function sessionPairs(env: Record<string, string>, userId: string, reps: number, commands: CommandLog) {
+  const sessions = benchDb().collection<{ _id: string }>('sessions');
   const bare = express();
   bare.get('/who', (_req, res) => {
     res.send(userId);
+  });
+  bare.get('/lookup', (_req, res, next) => {
+    sessions.findOne({ _id: 'no-such-session' }).then(() => res.send(userId), next);
   });
   const plain = await serve(bare);
   const withSession = await serve(sessionApp(env, userId));
   try {
     const cookie = (await call(withSession.url, 'POST', '/in')).cookie;
-    return {
-      what: 'session layer: express-session + connect-mongo + passport session, on a bare route',
-      without: await measure('bare Express route', reps, commands, () => call(plain.url, 'GET', '/who')),
-      with: await measure('same route behind the session', reps, commands, () =>
-        call(withSession.url, 'GET', '/who', cookie),
-      ),
-    };
+    const route = () => call(plain.url, 'GET', '/who');
+    return [
+      {
+        what: 'session layer: express-session + connect-mongo store + session user, on a bare route',
+        ...(await compare(['bare Express route', 'same route behind the session'], reps, commands, [
+          route,
+          () => call(withSession.url, 'GET', '/who', cookie),
+        ])),
+      },
+      {
+        what: 'its database lookup alone: one findOne by _id on sessions, on the bare route',
+        ...(await compare(['bare Express route', 'same route with one findOne'], reps, commands, [
+          route,
+          () => call(plain.url, 'GET', '/lookup'),
+        ])),
+      },
+    ];
   } finally {
     for (const s of [plain.server, withSession.server]) {
       s.closeAllConnections();
@@ -109,10 +150,10 @@ async function insertPair(reps: number, commands: CommandLog) {
   try {
     return {
       what: 'storing one /send message: Message.insertMany, hydrating (as now) or { lean: true }',
-      without: await measure('insertMany lean', reps, commands, () =>
-        Message.insertMany([doc()], { lean: true }),
-      ),
-      with: await measure('insertMany hydrating', reps, commands, () => Message.insertMany([doc()])),
+      ...(await compare(['insertMany lean', 'insertMany hydrating'], reps, commands, [
+        () => Message.insertMany([doc()], { lean: true }),
+        () => Message.insertMany([doc()]),
+      ])),
     };
   } finally {
     await benchDb().collection('messages').deleteMany({ sender_id: sender });
@@ -127,6 +168,6 @@ export async function runAblation(
 ): Promise<AblationResult> {
   return {
     reps,
-    pairs: [await sessionPair(env, userId, reps, commands), await insertPair(reps, commands)],
+    pairs: [...(await sessionPairs(env, userId, reps, commands)), await insertPair(reps, commands)],
   };
 }

@@ -67,7 +67,12 @@ async function login(ctx: Ctx, req: IncomingMessage, res: ServerResponse) {
   const hits = ctx.db.collection('rate_hits');
   await hits.insertMany(keys.map((key) => ({ key, at: now })));
   const since = new Date(now.getTime() - LOGIN_WINDOW_MS);
-  await Promise.all(keys.map((key) => hits.countDocuments({ key, at: { $gt: since } })));
+  await hits
+    .aggregate([
+      { $match: { key: { $in: keys }, at: { $gt: since } } },
+      { $group: { _id: '$key', n: { $sum: 1 } } },
+    ])
+    .toArray();
   const user = await ctx.db
     .collection('users')
     .findOne({ email }, { projection: { password: 1, 'device.phone': 1 } });

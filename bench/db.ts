@@ -29,14 +29,33 @@ function ferretVersion(): string {
   return /FerretDB\/FerretDB (v[\d.]+)/.exec(goMod)?.[1] ?? 'unknown';
 }
 
-async function buildInfoVersion(uri: string): Promise<string> {
+async function buildInfo(uri: string): Promise<{ version: string; ferretdb?: string }> {
   const client = await MongoClient.connect(uri, { serverSelectionTimeoutMS: 5_000 });
   try {
     const info = await client.db('admin').command({ buildInfo: 1 });
-    return String(info.version);
+    const ferretdb: unknown = info.ferretdbVersion;
+    // FerretDB answers with the MongoDB version it imitates and its own in ferretdbVersion.
+    return { version: String(info.version), ferretdb: typeof ferretdb === 'string' ? ferretdb : undefined };
   } finally {
     await client.close();
   }
+}
+
+const buildInfoVersion = async (uri: string) => (await buildInfo(uri)).version;
+
+/**
+ * `uri` naming database `name` instead of its own, by text: a replica-set URI lists several
+ * hosts, which the URL parser refuses. A database given in the URI stays the
+ * authentication database unless authSource says otherwise, as the driver would take it.
+ */
+export function withDatabase(uri: string, name: string): string {
+  const m = /^(mongodb(?:\+srv)?:\/\/[^/?]*)(?:\/([^?]*))?(?:\?(.*))?$/.exec(uri);
+  if (!m) throw new Error('MONGODB_URI is not a mongodb:// or mongodb+srv:// URI');
+  const [, hosts, givenDb, query] = m;
+  const params = new URLSearchParams(query ?? '');
+  if (givenDb && !params.has('authSource')) params.set('authSource', decodeURIComponent(givenDb));
+  const q = params.toString();
+  return `${hosts}/${name}${q ? `?${q}` : ''}`;
 }
 
 /** The newest /usr/lib/postgresql/<n>/bin holding initdb and pg_ctl, if any. */
@@ -86,15 +105,16 @@ async function startPostgres(bin: string) {
 export async function startBenchDb(backend: Backend, log: (l: string) => void): Promise<BenchDb> {
   const given = process.env.MONGODB_URI;
   if (given) {
-    const base = new URL(given);
     const used = new Set<string>();
     const uri = (name: string) => {
       used.add(name);
-      const u = new URL(base.toString());
-      u.pathname = `/${name}`;
-      return u.toString();
+      return withDatabase(given, name);
     };
-    const version = `MongoDB ${await buildInfoVersion(given)} (buildInfo)`;
+    const info = await buildInfo(given);
+    const ferret = info.ferretdb === 'unknown' ? '' : ` ${info.ferretdb}`;
+    const version = info.ferretdb
+      ? `FerretDB${ferret} (buildInfo version ${info.version}) standing in for MongoDB`
+      : `MongoDB ${info.version} (buildInfo)`;
     // The bench's databases are its own: dropped at the end, never anything else.
     const stop = async () => {
       const client = await MongoClient.connect(given, { serverSelectionTimeoutMS: 5_000 });

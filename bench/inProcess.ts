@@ -3,22 +3,22 @@
  * every command a client sends (`commandStarted`), and requests are sent one at a time to
  * a server running in this process, so each command belongs to the request in flight.
  *
- * Ours is the real app (createApp from src/app.ts, the same routes, session store and
- * services as the web process) on a Mongoose connection opened here with monitorCommands;
- * the baseline is bench/baseline.ts on its own monitored MongoClient. The load runs use
- * the child processes instead; only the counting (and the growth timings) happen here.
+ * Ours is the real app (createApp from src/app.ts, built as the tests build it: the same
+ * routes, session store and services as the web process) on a Mongoose connection opened
+ * here with monitorCommands; the baseline is bench/baseline.ts on its own monitored
+ * MongoClient. The load runs use the child processes instead; only the counting (and the
+ * growth timings) happen here.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import mongoose from 'mongoose';
 import { MongoClient, type CommandStartedEvent } from 'mongodb';
-import { createApp } from '../src/app';
 import { loadConfig } from '../src/config';
 import { ensureIndexes } from '../src/db/mongo';
 import { createLogger } from '../src/logger';
-import { createMailer } from '../src/mail';
 import '../src/models';
+import { appOnDefaultConnection } from '../test/helpers/app';
 import { createBaseline } from './baseline';
 
 /** Records the commands a client sends while a function runs. */
@@ -92,15 +92,7 @@ export async function startOursInProcess(
 ): Promise<InProcessServer> {
   const config = loadConfig({ ...env, LOG_LEVEL: 'warn' });
   const logger = createLogger('warn', new Writable({ write: (_c, _e, done) => done() }));
-  const app = createApp({
-    config,
-    logger,
-    connection: mongoose.connection,
-    mailer: createMailer(config, logger),
-    now: () => new Date(),
-    random: Math.random,
-  });
-  const server = createServer(app);
+  const server = createServer(appOnDefaultConnection(config, logger));
   const baseUrl = await listen(server);
   return { baseUrl, commands, close: () => close(server) };
 }

@@ -260,8 +260,9 @@ function ablationSection(a: AblationResult): string[] {
   return [
     '### Where the extra cost comes from',
     '',
-    `Each piece alone, in the bench process, ${a.reps} operations one at a time after a warm-up ` +
-      '(CPU of the whole process, in-process HTTP client included on both sides).',
+    `Each piece alone, in the bench process, ${a.reps} operations per side one at a time after a warm-up, ` +
+      'in 5 rounds alternating the two sides; medians of the rounds (CPU of the whole process, ' +
+      'in-process HTTP client included on both sides).',
     '',
     ...table(
       ['piece', 'without: CPU ms / wall ms / round trips', 'with', 'CPU added per operation'],

@@ -12,6 +12,7 @@ import { mkdtempSync, readdirSync, readFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import mongoose from 'mongoose';
+import { MongoClient } from 'mongodb';
 import { loadConfig } from '../src/config';
 import { EXTRA_INDEXES } from '../src/db/mongo';
 import { recordQueryShapes } from '../src/db/queryShapes';
@@ -72,6 +73,15 @@ async function runPeriodicJobs(uri: string, logDir: string): Promise<void> {
   await mongoose.disconnect();
 }
 
+async function dropDatabase(uri: string): Promise<void> {
+  const client = await MongoClient.connect(uri, { serverSelectionTimeoutMS: 5_000 });
+  try {
+    await client.db().dropDatabase();
+  } finally {
+    await client.close();
+  }
+}
+
 const describeShape = (s: QueryShape) =>
   `${s.collection} ${s.op} eq[${s.eq.join(',')}] sort[${s.sort.join(',')}] range[${s.range.join(',')}]` +
   (s.other.length ? ` other[${s.other.join(',')}]` : '');
@@ -80,7 +90,8 @@ async function main(): Promise<void> {
   const includeAt = process.argv.indexOf('--include');
   const extraDirs = includeAt > 0 && process.argv[includeAt + 1] ? [process.argv[includeAt + 1]!] : [];
   const logDir = mkdtempSync(path.join(os.tmpdir(), 'pictever-queries-'));
-  const db = await startDatabase('indexcheck');
+  // A name of its own: on a MONGODB_URI server the database is dropped at the end.
+  const db = await startDatabase(`indexcheck_${Date.now().toString(36)}`);
   const env = { MONGODB_URI: db.uri, DB_QUERY_LOG_DIR: logDir, WORKER_POLL_MS: '100' };
   const lines: string[] = [];
   const keep = (l: string) => lines.push(l);
@@ -92,7 +103,8 @@ async function main(): Promise<void> {
     await runPeriodicJobs(db.uri, logDir);
   } finally {
     await Promise.all([web.stop(), worker.stop()]);
-    await db.devdb?.stop();
+    if (db.devdb) await db.devdb.stop();
+    else await dropDatabase(db.uri);
   }
   const shapes = readShapes([logDir, ...extraDirs]);
   const { covered, uncovered } = checkCoverage(shapes, declaredIndexes(), SMALL_COLLECTIONS);

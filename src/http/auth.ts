@@ -14,9 +14,8 @@ import { Strategy as LocalStrategy } from 'passport-local';
 import type { z } from 'zod';
 import type { AppDeps } from '../app';
 import { normaliseEmail } from '../domain/email';
-import { verifyCredentials } from '../services/accounts';
+import { verifyCredentials, type LoginUser } from '../services/accounts';
 import { AppError } from './errors';
-import type { SessionUser } from './session';
 
 /** Passport hands back whatever a callback gave; an Error passes as it is, keeping its status. */
 function asError(err: unknown): Error {
@@ -28,7 +27,7 @@ export function localStrategy(deps: Pick<AppDeps, 'config' | 'logger'>): LocalSt
     { usernameField: 'email', passwordField: 'password', session: false },
     (email, password, done) => {
       verifyCredentials(deps, normaliseEmail(email), password).then(
-        (id) => done(null, id ? { id } : false),
+        (user) => done(null, user ?? false),
         (err: unknown) => done(err),
       );
     },
@@ -40,7 +39,7 @@ export function authenticate(
   strategy: LocalStrategy,
   req: Request,
   res: Response,
-): Promise<SessionUser | null> {
+): Promise<LoginUser | null> {
   return new Promise((resolve, reject) => {
     const perRequest = Object.create(strategy) as LocalStrategy;
     const middleware = passport.authenticate(
@@ -48,24 +47,11 @@ export function authenticate(
       { session: false },
       (err: unknown, user: unknown) => {
         if (err) reject(asError(err));
-        else resolve(user ? (user as SessionUser) : null);
+        else resolve(user ? (user as LoginUser) : null);
       },
     ) as (req: Request, res: Response, next: (err?: unknown) => void) => void;
     middleware(req, res, (err?: unknown) => reject(asError(err)));
   });
-}
-
-/** Logs the user in; passport 0.7 regenerates the session first (no session fixation). */
-export function logIn(req: Request, user: SessionUser): Promise<void> {
-  return new Promise((resolve, reject) =>
-    req.login(user, (err?: unknown) => (err ? reject(asError(err)) : resolve())),
-  );
-}
-
-export function logOut(req: Request): Promise<void> {
-  return new Promise((resolve, reject) =>
-    req.logout((err?: unknown) => (err ? reject(asError(err)) : resolve())),
-  );
 }
 
 /** Parses the form (or query) with a zod schema; 400 with a short reason when it does not fit. */

@@ -9,18 +9,10 @@ import type { AppDeps } from '../app';
 import { MAX_EMAIL_LENGTH, isValidEmail, normaliseEmail } from '../domain/email';
 import { MAX_PASSWORD_LENGTH } from '../domain/password';
 import { normalisePhone, normaliseRegId } from '../domain/phone';
-import {
-  authenticate,
-  clientAddress,
-  localStrategy,
-  logIn,
-  logOut,
-  parseFields,
-  sessionUserId,
-} from '../http/auth';
+import { authenticate, clientAddress, localStrategy, parseFields, sessionUserId } from '../http/auth';
 import { AppError } from '../http/errors';
-import { requireLogin } from '../http/session';
-import { hitLoginLimits, loginValues, recordLogin, signup } from '../services/accounts';
+import { logIn, logOut, requireLogin } from '../http/session';
+import { hitLoginLimits, loginValues, recordLogin, signup, type LoginUser } from '../services/accounts';
 import { facebookLogin } from '../services/accountsFacebook';
 import { defineFirstPhoneNumber } from '../services/accountsPhone';
 import { defineNewPassword, sendResetMail } from '../services/passwordReset';
@@ -108,20 +100,20 @@ function loginHandler(deps: AppDeps, strategy: LocalStrategy): Handler {
     if (!facebook && form.email === '') throw AppError.badRequest('invalid field email: must not be empty');
     if (!facebook && form.password === undefined) throw AppError.badRequest('missing field password');
     await hitLoginLimits(deps, form.email || `facebook:${form.facebook_id ?? ''}`, clientAddress(req));
-    const userId = facebook ? await facebookUserId(deps, form) : (await authenticate(strategy, req, res))?.id;
-    if (!userId) throw AppError.unauthorized('wrong email or password');
-    await logIn(req, { id: userId });
-    await recordLogin(deps, userId, {
+    const user = facebook ? await facebookUser(deps, form) : await authenticate(strategy, req, res);
+    if (!user) throw AppError.unauthorized('wrong email or password');
+    await logIn(req, { id: user.id });
+    await recordLogin(deps, user, {
       os: form.os,
       regId: form.reg_id,
       appVersion: form.app_version,
       countryCode: form.country_code,
     });
-    res.status(200).json(loginValues(deps.config, userId));
+    res.status(200).json(loginValues(deps.config, user.id));
   };
 }
 
-function facebookUserId(deps: AppDeps, form: LoginForm & { facebook_id: string }): Promise<string> {
+function facebookUser(deps: AppDeps, form: LoginForm & { facebook_id: string }): Promise<LoginUser> {
   return facebookLogin(deps, {
     facebookId: form.facebook_id,
     facebookName: form.facebook_name ?? '',

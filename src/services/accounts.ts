@@ -68,25 +68,40 @@ function dummyHash(cost: number): string {
   return h;
 }
 
-/** The user id when the password is right, else null. Upgrades a legacy password. */
+/** A user whose credentials were accepted, with what recordLogin needs to write in one update. */
+export interface LoginUser {
+  id: string;
+  /** The user has a current device (created with its phone number; never removed). */
+  hasDevice: boolean;
+  /** A bcrypt hash replacing the legacy password that was just accepted. */
+  upgradedPassword?: string;
+}
+
+/** The user when the password is right, else null. A legacy password gets its bcrypt hash here. */
 export async function verifyCredentials(
-  deps: Pick<AccountDeps, 'config' | 'logger'>,
+  deps: Pick<AccountDeps, 'config'>,
   email: string,
   password: string,
-): Promise<string | null> {
-  const user = await User.findOne({ email: { $eq: email } }, { password: 1, legacy_password: 1 })
+): Promise<LoginUser | null> {
+  const user = await User.findOne(
+    { email: { $eq: email } },
+    { password: 1, legacy_password: 1, 'device.phone': 1 },
+  )
     .select('+password +legacy_password')
-    .lean();
+    .lean<{
+      _id: Types.ObjectId;
+      password?: string;
+      legacy_password?: string;
+      device?: { phone?: string };
+    }>();
   if (!user) {
     await bcrypt.compare(password, dummyHash(deps.config.BCRYPT_COST));
     return null;
   }
-  if (user.password) return (await bcrypt.compare(password, user.password)) ? user._id.toHexString() : null;
+  const found: LoginUser = { id: user._id.toHexString(), hasDevice: !!user.device?.phone };
+  if (user.password) return (await bcrypt.compare(password, user.password)) ? found : null;
   if (!user.legacy_password || !constantTimeEqual(password, user.legacy_password)) return null;
-  const hash = await bcrypt.hash(password, deps.config.BCRYPT_COST);
-  await User.updateOne({ _id: user._id }, { $set: { password: hash }, $unset: { legacy_password: 1 } });
-  deps.logger.info({ userId: user._id.toHexString() }, 'legacy password upgraded to bcrypt');
-  return user._id.toHexString();
+  return { ...found, upgradedPassword: await bcrypt.hash(password, deps.config.BCRYPT_COST) };
 }
 
 export interface LoginDevice {
@@ -96,16 +111,27 @@ export interface LoginDevice {
   countryCode?: string;
 }
 
-/** After a successful login: last-login time, country, and the current device's fields. */
-export async function recordLogin(deps: Pick<AccountDeps, 'now'>, userId: string, d: LoginDevice) {
-  const _id = new Types.ObjectId(userId);
+/**
+ * After a successful login, in one update: last-login time, country, the current device's
+ * fields (only a device that exists: it is created with its phone number), and the bcrypt
+ * hash of an accepted legacy password.
+ */
+export async function recordLogin(
+  deps: Pick<AccountDeps, 'now' | 'logger'>,
+  user: LoginUser,
+  d: LoginDevice,
+): Promise<void> {
   const set: Record<string, unknown> = { last_login: deps.now() };
   if (d.countryCode) set.country_code = d.countryCode;
-  await User.updateOne({ _id }, { $set: set });
-  const device: Record<string, string> = { 'device.os': d.os, 'device.reg_id': d.regId };
-  if (d.appVersion !== undefined) device['device.app_version'] = d.appVersion;
-  // Only a device that exists (it is created with its phone number) is updated.
-  await User.updateOne({ _id, 'device.phone': { $exists: true } }, { $set: device });
+  if (user.hasDevice) {
+    set['device.os'] = d.os;
+    set['device.reg_id'] = d.regId;
+    if (d.appVersion !== undefined) set['device.app_version'] = d.appVersion;
+  }
+  if (user.upgradedPassword) set.password = user.upgradedPassword;
+  const unset = user.upgradedPassword ? { $unset: { legacy_password: 1 } } : {};
+  await User.updateOne({ _id: new Types.ObjectId(user.id) }, { $set: set, ...unset });
+  if (user.upgradedPassword) deps.logger.info({ userId: user.id }, 'legacy password upgraded to bcrypt');
 }
 
 /** The login answer: every value a string, or the apps crash (CONTRACT.md §3 login). */

@@ -3,8 +3,9 @@
  * FACEBOOK_LOGIN=legacy. It trusts the facebook_id the client sends, without any proof,
  * so anyone knowing an id can take the account over: it is off by default.
  */
-import type { AccountDeps } from './accounts';
+import type { AccountDeps, LoginUser } from './accounts';
 import { isDuplicateKey } from './accounts';
+import type { Types } from 'mongoose';
 import { User } from '../models/user';
 
 export interface FacebookLoginInput {
@@ -17,9 +18,13 @@ export interface FacebookLoginInput {
 }
 
 /** Finds the user by facebook_id, else by email (attaching the Facebook fields), else creates one. */
-export async function facebookLogin(deps: AccountDeps, input: FacebookLoginInput): Promise<string> {
-  const byId = await User.findOne({ facebook_id: { $eq: input.facebookId } }, { _id: 1 }).lean();
-  if (byId) return byId._id.toHexString();
+export async function facebookLogin(deps: AccountDeps, input: FacebookLoginInput): Promise<LoginUser> {
+  const found = (u: { _id: Types.ObjectId; device?: { phone?: string } }): LoginUser => ({
+    id: u._id.toHexString(),
+    hasDevice: !!u.device?.phone,
+  });
+  const byId = await User.findOne({ facebook_id: { $eq: input.facebookId } }, { 'device.phone': 1 }).lean();
+  if (byId) return found(byId);
   const fields = {
     facebook_id: input.facebookId,
     facebook_name: input.facebookName,
@@ -27,10 +32,10 @@ export async function facebookLogin(deps: AccountDeps, input: FacebookLoginInput
   };
   const email = input.email || `${input.facebookId.toLowerCase()}@pictever.com`;
   for (let attempt = 0; attempt < 2; attempt++) {
-    const byEmail = await User.findOne({ email: { $eq: email } }, { _id: 1 }).lean();
+    const byEmail = await User.findOne({ email: { $eq: email } }, { 'device.phone': 1 }).lean();
     if (byEmail) {
       await User.updateOne({ _id: byEmail._id }, { $set: fields });
-      return byEmail._id.toHexString();
+      return found(byEmail);
     }
     try {
       const created = await User.create({
@@ -39,7 +44,7 @@ export async function facebookLogin(deps: AccountDeps, input: FacebookLoginInput
         created_at: deps.now(),
         ...fields,
       });
-      return created._id.toHexString();
+      return { id: created._id.toHexString(), hasDevice: false };
     } catch (err) {
       if (!isDuplicateKey(err)) throw err; // created meanwhile: attach to it
     }

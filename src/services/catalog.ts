@@ -4,6 +4,7 @@
  * an operator's edit is seen within that time without a restart.
  */
 import type { Catalog, ReceiveLabelRule, SendChoiceRule, StatusTierRule } from '../domain/catalog';
+import type { Model } from 'mongoose';
 import { ReceiveLabel, SendChoice, StatusTier } from '../models/catalog';
 
 export interface CatalogSource {
@@ -31,47 +32,46 @@ function toSendChoice(d: Loose): SendChoiceRule {
   };
 }
 
+const ranged = (d: Loose) => ({ inf: num(d.inf), sup: num(d.sup), active: d.active === true });
+
 function toReceiveLabel(d: Loose): ReceiveLabelRule {
   return {
     label: str(d.label),
     label_fr: str(d.label_fr),
     future_label: str(d.future_label),
     future_label_fr: str(d.future_label_fr),
-    inf: num(d.inf),
-    sup: num(d.sup),
-    active: d.active === true,
+    ...ranged(d),
   };
 }
 
 function toStatusTier(d: Loose): StatusTierRule {
-  return {
-    rank: num(d.rank),
-    label: str(d.label),
-    label_fr: str(d.label_fr),
-    inf: num(d.inf),
-    sup: num(d.sup),
-    active: d.active === true,
-  };
+  return { rank: num(d.rank), label: str(d.label), label_fr: str(d.label_fr), ...ranged(d) };
+}
+
+/**
+ * One catalog collection, whole (it is small), in order, read leniently: through the
+ * raw collection, since imported or edited documents need not match the schema.
+ */
+async function readAll<T>(
+  model: Pick<Model<unknown>, 'collection'>,
+  sort: Record<string, 1>,
+  toRule: (d: Loose) => T,
+): Promise<T[]> {
+  const docs = await model.collection.find({}, { sort }).toArray();
+  return docs.map(toRule);
 }
 
 /** The status tiers alone (one small read), for naming many users at once. */
-export async function loadStatusTiers(): Promise<StatusTierRule[]> {
-  const docs = await StatusTier.find({}).sort({ rank: 1 }).lean<Loose[]>();
-  return docs.map(toStatusTier);
-}
+export const loadStatusTiers = () => readAll(StatusTier, { rank: 1 }, toStatusTier);
 
 /** The whole catalog: three small reads in parallel. */
 export async function loadCatalog(): Promise<Catalog> {
-  const [choices, labels, tiers] = await Promise.all([
-    SendChoice.find({}).sort({ order_id: 1 }).lean<Loose[]>(),
-    ReceiveLabel.find({}).sort({ inf: 1 }).lean<Loose[]>(),
-    StatusTier.find({}).sort({ rank: 1 }).lean<Loose[]>(),
+  const [sendChoices, receiveLabels, statusTiers] = await Promise.all([
+    readAll(SendChoice, { order_id: 1 }, toSendChoice),
+    readAll(ReceiveLabel, { inf: 1 }, toReceiveLabel),
+    loadStatusTiers(),
   ]);
-  return {
-    sendChoices: choices.map(toSendChoice),
-    receiveLabels: labels.map(toReceiveLabel),
-    statusTiers: tiers.map(toStatusTier),
-  };
+  return { sendChoices, receiveLabels, statusTiers };
 }
 
 /**

@@ -33,11 +33,12 @@ export function testConfig(env: Record<string, string> = {}): Config {
   return loadConfig({ NODE_ENV: 'test', BCRYPT_COST: '4', LOG_LEVEL: 'debug', ...env });
 }
 
-/** The app on the test database; `deps` overrides any dependency (clock, random, mailer). */
-export function buildTestApp(env: Record<string, string> = {}, deps: Partial<AppDeps> = {}): TestApp {
-  const config = testConfig(env);
-  const { logger, logLines } = captureLogger();
-  const app = createApp({
+/**
+ * The app on Mongoose's default connection with the real mailer, clock and randomness;
+ * `deps` overrides any of them. The tests and the bench's in-process server build it so.
+ */
+export function appOnDefaultConnection(config: Config, logger: Logger, deps: Partial<AppDeps> = {}): Express {
+  return createApp({
     config,
     logger,
     connection: mongoose.connection,
@@ -46,5 +47,11 @@ export function buildTestApp(env: Record<string, string> = {}, deps: Partial<App
     random: Math.random,
     ...deps,
   });
-  return { app, config, logger, logLines };
+}
+
+/** The app on the test database; `deps` overrides any dependency (clock, random, mailer). */
+export function buildTestApp(env: Record<string, string> = {}, deps: Partial<AppDeps> = {}): TestApp {
+  const config = testConfig(env);
+  const { logger, logLines } = captureLogger();
+  return { app: appOnDefaultConnection(config, logger, deps), config, logger, logLines };
 }

@@ -55,16 +55,21 @@ export async function createTestUser(opts: TestUserOptions = {}): Promise<TestUs
   return { id: user._id.toHexString(), oid: user._id, email, phone: opts.phone, password };
 }
 
-/** A session for `userId` in the store, and the signed cookie naming it. */
+/**
+ * A session for `userId` in the store, and the signed cookie naming it. `lastModified` is
+ * what connect-mongo writes with touchAfter: without it every request would touch the
+ * session, one write more than a session made by /login costs.
+ */
 export async function sessionCookie(userId: string, secret = DEV_SECRET): Promise<string> {
   const sid = randomBytes(24).toString('base64url');
   const maxAge = 24 * 3600 * 1000;
   const expires = new Date(Date.now() + maxAge);
   await mongoose.connection
-    .collection<{ _id: string; expires: Date; session: object }>(SESSIONS_COLLECTION)
+    .collection<{ _id: string; expires: Date; lastModified: Date; session: object }>(SESSIONS_COLLECTION)
     .insertOne({
       _id: sid,
       expires,
+      lastModified: new Date(),
       session: {
         cookie: {
           originalMaxAge: maxAge,

@@ -1,38 +1,16 @@
-import type { Agent } from 'supertest';
 import { AddressBookEntry, PushJob, User } from '../../src/models';
 import { buildTestApp, type TestApp } from '../helpers/app';
+import { people } from '../helpers/accountFixtures';
 import { useTestDatabase } from '../helpers/db';
-import { androidBody, createUser, loginAgent } from '../helpers/factories';
+import { androidBody } from '../helpers/factories';
 
 useTestDatabase();
 let t: TestApp;
-let phoneSeq = 0;
-const nextPhone = () => `0033651${String(++phoneSeq).padStart(6, '0')}`;
+const { nextPhone, person, upload } = people(() => t.app, '0033651');
 
 beforeAll(() => {
   t = buildTestApp();
 });
-
-interface Person {
-  id: string;
-  email: string;
-  phone?: string;
-  agent: Agent;
-}
-
-async function person(
-  opts: { phone?: boolean; countryCode?: string; facebookId?: string } = {},
-): Promise<Person> {
-  const u = await createUser({
-    phone: opts.phone === false ? undefined : nextPhone(),
-    countryCode: opts.countryCode,
-    facebookId: opts.facebookId,
-  });
-  return { id: u.id, email: u.email, phone: u.phone, agent: await loginAgent(t.app, u.email, u.password) };
-}
-
-const upload = (p: Person, entries: { tel: string; name: string }[]) =>
-  androidBody(p.agent.post('/upload_address_book'), { address_book: JSON.stringify(entries) });
 
 describe('"joined Pictever" pushes', () => {
   it('when a user’s first book holds contacts who saved them then each such contact gets a push, with their name for the user, in their language', async () => {

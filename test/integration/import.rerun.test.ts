@@ -2,33 +2,22 @@ import mongoose from 'mongoose';
 import request from 'supertest';
 import { type Db } from 'mongodb';
 import { importLegacy } from '../../src/import/runner';
-import { formatReport, type ImportReport } from '../../src/import/report';
+import { formatReport } from '../../src/import/report';
 import { sha256 } from '../../scripts/lib/legacyData';
 import { buildTestApp } from '../helpers/app';
-import { seedCatalog } from '../../src/services/catalogSeed';
-import { useTestDatabase } from '../helpers/db';
-import { snapshot, useScratchDatabases } from '../helpers/legacyDb';
-import { fill, world, type World } from '../helpers/legacyWorld';
+import { IMPORT_NOW, statsOf, useFirstImport } from '../helpers/importFixtures';
+import { snapshot } from '../helpers/legacyDb';
+import type { World } from '../helpers/legacyWorld';
 
-const testDb = useTestDatabase();
-const scratch = useScratchDatabases();
-const NOW = new Date('2025-06-01T12:00:00Z');
-
-const stats = (r: ImportReport, name: string) => r.collections.find((c) => c.name === name)!;
-const target = () => testDb.connection().db!;
+const { target, scratch, firstImport } = useFirstImport();
+const NOW = IMPORT_NOW;
+const stats = statsOf;
 let w: World;
 let legacy: Db;
 
-beforeAll(async () => {
-  await seedCatalog({ onlyEmpty: true }); // the target has started once: seeded defaults
-  await target()
-    .collection('send_choices')
-    .updateOne({ order_id: 1 }, { $set: { send_label: 'Edited' } });
-  w = world();
-  legacy = scratch.db('legacy');
-  await fill(legacy, w);
-  const first = await importLegacy({ source: legacy, target: target(), now: () => NOW, batchSize: 3 });
-  expect(first.interrupted).toBe(false);
+beforeAll(() => {
+  ({ w, legacy } = firstImport());
+  expect(firstImport().first.interrupted).toBe(false);
 });
 
 describe('legacy import, run again', () => {

@@ -1,36 +1,20 @@
-import { type Db, type Document, type ObjectId } from 'mongodb';
-import { importLegacy } from '../../src/import/runner';
+import { type Document, type ObjectId } from 'mongodb';
 import { formatReport, type ImportReport } from '../../src/import/report';
-import { seedCatalog } from '../../src/services/catalogSeed';
-import { useTestDatabase } from '../helpers/db';
-import { useScratchDatabases } from '../helpers/legacyDb';
-import { PHONE, fill, world, type World } from '../helpers/legacyWorld';
+import { IMPORT_NOW, statsOf, useFirstImport } from '../helpers/importFixtures';
+import { PHONE, type World } from '../helpers/legacyWorld';
 
-const testDb = useTestDatabase();
-const scratch = useScratchDatabases();
-const NOW = new Date('2025-06-01T12:00:00Z');
-
-const stats = (r: ImportReport, name: string) => r.collections.find((c) => c.name === name)!;
-const target = () => testDb.connection().db!;
+const { target, firstImport } = useFirstImport();
+const NOW = IMPORT_NOW;
+const stats = statsOf;
 const find = (coll: string, id: unknown) =>
   target()
     .collection(coll)
     .findOne({ _id: id as ObjectId });
 
 let w: World;
-let legacy: Db;
 let first: ImportReport;
 
-beforeAll(async () => {
-  await seedCatalog({ onlyEmpty: true }); // the target has started once: seeded defaults
-  await target()
-    .collection('send_choices')
-    .updateOne({ order_id: 1 }, { $set: { send_label: 'Edited' } });
-  w = world();
-  legacy = scratch.db('legacy');
-  await fill(legacy, w);
-  first = await importLegacy({ source: legacy, target: target(), now: () => NOW, batchSize: 3 });
-});
+beforeAll(() => ({ w, first } = firstImport()));
 
 describe('legacy import', () => {
   it('when the import completes then every collection is done and counted', () => {
