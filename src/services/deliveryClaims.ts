@@ -144,18 +144,24 @@ export function claimDocIds(jobId: Types.ObjectId | string, claimNo: number): st
   return [claimId(jobId, claimNo), receiptId(jobId, claimNo)];
 }
 
+/** How many expired claims in a row one attempt walks past (each was a dead owner). */
+const MAX_EXPIRED_CHAIN = 16;
+
 /**
  * Tries to own `candidate`. Returns the claim, or undefined when another worker holds a
  * live lease, won the race, or the job is gone or not due any more.
+ *
+ * Claim numbers are walked from the job's claim_no while the claim found has expired: a
+ * worker that died between inserting a takeover claim and moving claim_no on left the
+ * job at the old number with an expired claim above it.
  */
 export async function claimJob(candidate: JobRecord, s: ClaimSettings): Promise<Claim | undefined> {
   const first = candidate.claim_no ?? 0;
-  for (const n of [first, first + 1]) {
+  for (let n = first; n <= first + MAX_EXPIRED_CHAIN; n++) {
     const leaseUntil = s.now() + s.leaseMs;
     if (await insertClaim(candidate._id, n, s, leaseUntil)) return takeJob(candidate._id, n, s, leaseUntil);
-    if (n > first) return undefined; // another worker took it over first
     const held = await PushClaim.findById(claimId(candidate._id, n)).lean();
-    if (!held || held.lease_until.getTime() > s.now()) return undefined;
+    if (!held || held.lease_until.getTime() > s.now()) return undefined; // given back, or live
   }
   return undefined;
 }

@@ -62,6 +62,25 @@ describe('push claims', () => {
     expect(await PushJob.findById(job._id).lean()).toMatchObject({ claim_no: 1, attempt: 1 });
   });
 
+  it('when a worker died between its takeover claim and moving claim_no on then the next takeover walks past it', async () => {
+    const job = await newJob();
+    await claimJob(job, worker('a'));
+    clock += 10_001;
+    // b inserted claim 1 and died before updating the job: claim_no is still 0.
+    await PushClaim.collection.insertOne({
+      _id: claimId(job._id, 1) as never,
+      job_id: job._id,
+      worker: 'b',
+      lease_until: new Date(clock + 10_000),
+      created_at: new Date(clock),
+    });
+    expect(await claimJob(job, worker('c'))).toBeUndefined(); // b's lease still lives
+    clock += 10_001;
+    const c = await claimJob(job, worker('c'));
+    expect(c).toMatchObject({ claimNo: 2, takeover: true });
+    expect(await PushJob.findById(job._id).lean()).toMatchObject({ claim_no: 2 });
+  });
+
   it('when too little lease is left for a send then the owner does not send', async () => {
     const job = await newJob();
     const a = (await claimJob(job, worker('a')))!;
