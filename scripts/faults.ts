@@ -7,12 +7,25 @@
  *  2. A backlog of due messages while workers are killed with SIGKILL and restarted in a
  *     loop (`--kills` times): nothing lost, nothing pushed twice.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Message } from '../src/models';
 import { timedOut } from './lib/hardeningFaults';
 import { checkDelivery, makeUsers, runUsers, type LoadOutcome } from './lib/hardeningLoad';
 import { flag, percentiles, sleep, startStack, type Stack } from './lib/hardeningStack';
 
 const out = (s: string) => process.stdout.write(`${s}\n`);
+const logDir = mkdtempSync(path.join(os.tmpdir(), 'pictever-faults-logs-'));
+const progress = (pending: number, waitedMs: number) =>
+  out(`    after ${(waitedMs / 1000).toFixed(0)} s: ${pending} pending`);
+
+/** Keeps the processes' log lines of a run for the diagnosis of a failure. */
+function saveLogs(run: string, stack: Stack): void {
+  writeFileSync(path.join(logDir, `${run}-web.log`), stack.webLines.join('\n'));
+  writeFileSync(path.join(logDir, `${run}-worker.log`), stack.workerLines.join('\n'));
+  out(`  logs (worker at info level): ${logDir}/${run}-*.log`);
+}
 
 function alive(stack: Stack): boolean {
   return [stack.web, ...stack.workers.slice(-1)].every(
@@ -24,7 +37,7 @@ async function databaseOutage(users: number, outageS: number): Promise<boolean> 
   out(`\n== database outage: ${users} clients, database stopped for ${outageS} s ==`);
   if (process.env.MONGODB_URI)
     throw new Error('the outage run needs the embedded database (unset MONGODB_URI)');
-  const stack = await startStack(`faults_db_${Date.now()}`);
+  const stack = await startStack(`faults_db_${Date.now()}`, {}, { workerLogLevel: 'info' });
   try {
     const vus = await makeUsers(stack.baseUrl, users, 'fo');
     const outcome: LoadOutcome = { records: [], sent: new Map(), attempted: 0 };
@@ -62,7 +75,7 @@ async function databaseOutage(users: number, outageS: number): Promise<boolean> 
     const fiveHundreds = outcome.records.filter((r) => r.status >= 500 && r.status !== 503).length;
     const hangs = outcome.records.filter((r) => r.error === timedOut).length;
     out(`  5xx other than 503: ${fiveHundreds}; requests without an answer in 15 s: ${hangs}`);
-    const d = await checkDelivery(stack, vus, outcome.sent, 'fo', 180_000);
+    const d = await checkDelivery(stack, vus, outcome.sent, 'fo', 180_000, progress);
     out(
       `  delivery: accepted ${d.accepted}, stored ${d.stored}, delivered ${d.delivered}, pending ${d.pending}, ` +
         `pushes ${d.pushes}, users whose push count differs ${d.tokensWrong}`,
@@ -76,6 +89,7 @@ async function databaseOutage(users: number, outageS: number): Promise<boolean> 
     for (const l of workerLines.slice(-6)) out(`    ${l.slice(0, 400)}`);
     const ok = alive(stack);
     out(`  web and worker still the original processes, running: ${ok}`);
+    saveLogs('outage', stack);
     return (
       fiveHundreds === 0 && hangs === 0 && afterBad === 0 && d.problems.length === 0 && d.pending === 0 && ok
     );
@@ -86,7 +100,7 @@ async function databaseOutage(users: number, outageS: number): Promise<boolean> 
 
 async function workerKills(users: number, kills: number): Promise<boolean> {
   out(`\n== worker killed with SIGKILL ${kills} times during a backlog ==`);
-  const stack = await startStack(`faults_kill_${Date.now()}`);
+  const stack = await startStack(`faults_kill_${Date.now()}`, {}, { workerLogLevel: 'info' });
   try {
     const vus = await makeUsers(stack.baseUrl, users, 'fk');
     await stack.workers[0]!.stop('SIGKILL');
@@ -110,13 +124,14 @@ async function workerKills(users: number, kills: number): Promise<boolean> {
       );
     }
     stack.startWorker();
-    const d = await checkDelivery(stack, vus, outcome.sent, 'fk', 180_000);
+    const d = await checkDelivery(stack, vus, outcome.sent, 'fk', 180_000, progress);
     out(
       `  delivery: accepted ${d.accepted}, stored ${d.stored}, delivered ${d.delivered}, pending ${d.pending}, ` +
         `pushes ${d.pushes} (FCM ${stack.fcm.requests.length}, APNs ${stack.apns.requests.length}), ` +
         `users whose push count differs ${d.tokensWrong}`,
     );
     for (const p of d.problems.slice(0, 10)) out(`    ${p}`);
+    saveLogs('kills', stack);
     return d.problems.length === 0 && d.pending === 0;
   } finally {
     await stack.close();

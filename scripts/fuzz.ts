@@ -53,7 +53,9 @@ async function main(): Promise<void> {
       `database: ${r.db.messages} messages; /send answered 200: ${r.db.acceptedSends}; tracked sends ${r.db.trackedSends}, ` +
         `expected ${r.db.expectedTracked} tracked messages (known receivers), stored ${r.db.storedTracked}`,
     );
-    out(`431 answers by Node's parser (URL over 16 KB, empty body, never reach the app): ${r.parserAnswers}`);
+    out(
+      `431 answers to a request line or headers over 16 KB (refused by Node's parser): ${r.statuses['431'] ?? 0}`,
+    );
     out(`log lines scanned: ${r.logLines}; answers scanned: ${r.requests}`);
     const problems = [...r.answerProblems, ...r.db.problems, ...r.leaks.map((l) => `secret leaked: ${l}`)];
     out(`problems: ${problems.length}`);

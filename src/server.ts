@@ -6,6 +6,7 @@ import type { Server } from 'node:http';
 import { createApp } from './app';
 import { loadConfig } from './config';
 import { connectDatabase, disconnectDatabase, ensureIndexes } from './db/mongo';
+import { answerClientError } from './http/errors';
 import { createLogger } from './logger';
 import { createMailer } from './mail';
 import { startupTasks } from './startup';
@@ -30,13 +31,7 @@ async function main(): Promise<void> {
   });
 
   // Node answers malformed requests itself, before Express; give those answers a reason too.
-  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-    if (!socket.writable) return;
-    const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
-    const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
-    const reason = tooLarge ? 'request headers too large' : 'malformed request';
-    socket.end(`HTTP/1.1 ${status}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${reason}`);
-  });
+  server.on('clientError', answerClientError);
 
   let stopping = false;
   const shutdown = (signal: string) => {

@@ -137,12 +137,14 @@ export async function checkDelivery(
   sent: Map<string, string>,
   tag: string,
   timeoutMs = 120_000,
+  onPending: (pending: number, waitedMs: number) => void = () => {},
 ): Promise<DeliveryCheck> {
   const started = Date.now();
   const re = new RegExp(`^${tag}-`);
-  for (;;) {
+  for (let i = 0; ; i++) {
     const pending = await Message.countDocuments({ message: re, state: 'pending' }).catch(() => -1);
     if (pending === 0 || Date.now() - started > timeoutMs) break;
+    if (i % 15 === 0) onPending(pending, Date.now() - started);
     await new Promise((r) => setTimeout(r, 1000));
   }
   const waitedMs = Date.now() - started;

@@ -28,7 +28,11 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function startStack(name: string, env: Record<string, string> = {}): Promise<Stack> {
+export async function startStack(
+  name: string,
+  env: Record<string, string> = {},
+  opts: { workerLogLevel?: string } = {},
+): Promise<Stack> {
   const given = process.env.MONGODB_URI;
   const dir = mkdtempSync(path.join(os.tmpdir(), `pictever-${name}-`));
   const port = await freePort();
@@ -78,6 +82,7 @@ export async function startStack(name: string, env: Record<string, string> = {})
     WORKER_SWEEP_CRON: '* * * * *',
     WORKER_REMINDER_CRON: '0 0 1 1 *',
     ...env,
+    ...(opts.workerLogLevel ? { LOG_LEVEL: opts.workerLogLevel } : {}),
   };
   const webLines: string[] = [];
   const workerLines: string[] = [];

@@ -2,6 +2,8 @@
  * The one error type of the service. Services throw it; the error middleware turns it
  * into a status and a short plain-text reason. Anything else becomes a bare 500.
  */
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { ErrorRequestHandler } from 'express';
 
 export class AppError extends Error {
@@ -49,9 +51,15 @@ function statusOf(err: unknown): number | undefined {
 const DATABASE_DOWN =
   /^Mongo(ose)?(Network|NetworkTimeout|ServerSelection|NotConnected|PoolCleared|TopologyClosed|ServerClosed|WaitQueueTimeout|OperationTimeout)Error$/;
 
-function isDatabaseDown(err: unknown): boolean {
-  const name = (err as { name?: unknown } | null)?.name;
-  return typeof name === 'string' && DATABASE_DOWN.test(name);
+/**
+ * Also looks inside: a write cut by the outage comes as a MongoBulkWriteError (insertMany)
+ * whose `errorResponse` is the pool or network error, or an error whose `cause` is.
+ */
+function isDatabaseDown(err: unknown, depth = 0): boolean {
+  if (typeof err !== 'object' || err === null || depth > 3) return false;
+  const { name, cause, errorResponse } = err as { name?: unknown; cause?: unknown; errorResponse?: unknown };
+  if (typeof name === 'string' && DATABASE_DOWN.test(name)) return true;
+  return isDatabaseDown(cause, depth + 1) || isDatabaseDown(errorResponse, depth + 1);
 }
 
 export function toHttpError(err: unknown): { status: number; reason: string; unexpected: boolean } {
@@ -82,3 +90,44 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, next) => {
   if (status === 413) res.setHeader('Connection', 'close');
   res.status(status).type('text/plain').send(reason);
 };
+
+/** How long a refused connection keeps reading (and dropping) what the client still sends. */
+const LINGER_MS = 5_000;
+
+function clientErrorAnswer(code: string | undefined): { status: number; reason: string } {
+  if (code === 'HPE_HEADER_OVERFLOW') return { status: 431, reason: 'request line or headers too large' };
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return { status: 408, reason: 'request not received in time' };
+  return { status: 400, reason: 'malformed request' };
+}
+
+/**
+ * The 'clientError' listener of every HTTP server of the app (src/server.ts, and the fuzz
+ * run's in-process server): Node's parser refused a request (a URL over 16 KB, a bad
+ * header line) before Express saw it. Answer with a reason, then close gracefully.
+ *
+ * Why not Node's default: it writes a close-delimited answer and destroys the socket at
+ * once. A client still sending the rest of its oversized request then gets a TCP reset
+ * instead of the end of the answer (unread bytes make the kernel reset, not close), and
+ * Node 24's client reports that as `read ECONNRESET` where Node 20 took it as the end of
+ * the body. Here the answer has a Content-Length, the socket is half-closed with end(),
+ * and Node keeps reading and dropping the client's bytes until it closes (at most
+ * LINGER_MS), so the client always reads the whole answer.
+ */
+export function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
+  // Node calls this again for each later chunk of a refused request: answer once.
+  if (err.code === 'ECONNRESET' || !socket.writable) return;
+  // A response of an earlier pipelined request is still being written: any bytes now
+  // would corrupt it, so drop the connection as Node does.
+  if ((socket as Socket & { _httpMessage?: unknown })._httpMessage) {
+    socket.destroy();
+    return;
+  }
+  const { status, reason } = clientErrorAnswer(err.code);
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(reason)}\r\nConnection: close\r\n\r\n${reason}`,
+  );
+  const linger = setTimeout(() => socket.destroy(), LINGER_MS);
+  linger.unref();
+  socket.once('close', () => clearTimeout(linger));
+}

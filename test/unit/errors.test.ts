@@ -92,6 +92,20 @@ describe('AppError and the error middleware', () => {
     expect(toHttpError(Object.assign(new Error('down'), { name })).status).toBe(503);
   });
 
+  it('when an insertMany is cut by the outage then the bulk error wrapping it is a 503 too', () => {
+    // Seen in npm run faults: MongoBulkWriteError whose errorResponse is the pool error.
+    const down = Object.assign(new Error('pool cleared'), { name: 'MongoPoolClearedError' });
+    const bulk = Object.assign(new Error('pool cleared'), {
+      name: 'MongoBulkWriteError',
+      errorResponse: down,
+    });
+    expect(toHttpError(bulk).status).toBe(503);
+    const network = Object.assign(new Error('closed'), { name: 'MongoNetworkError' });
+    expect(toHttpError(new Error('wrapped', { cause: network })).status).toBe(503);
+    const duplicate = Object.assign(new Error('E11000'), { name: 'MongoBulkWriteError', code: 11000 });
+    expect(toHttpError(duplicate).status).toBe(500);
+  });
+
   it('when an unknown error is thrown then 500 without its message, and it is logged', () => {
     const { res, logs } = run(new Error('secret internals at /path'));
     expect(res.statusCode).toBe(500);
