@@ -59,7 +59,26 @@ function isDatabaseDown(err: unknown, depth = 0): boolean {
   if (typeof err !== 'object' || err === null || depth > 3) return false;
   const { name, cause, errorResponse } = err as { name?: unknown; cause?: unknown; errorResponse?: unknown };
   if (typeof name === 'string' && DATABASE_DOWN.test(name)) return true;
+  if (isTransientServerError(err)) return true;
   return isDatabaseDown(cause, depth + 1) || isDatabaseDown(errorResponse, depth + 1);
+}
+
+/**
+ * The server answered, but with a transient failure: InternalError (code 1), as the
+ * embedded database answers a write cut by its shutdown ("context canceled") or a busy
+ * lock ("database is locked"), or an error the driver labels retryable.
+ */
+function isTransientServerError(err: object): boolean {
+  const { code, codeName, hasErrorLabel } = err as {
+    code?: unknown;
+    codeName?: unknown;
+    hasErrorLabel?: (label: string) => boolean;
+  };
+  if (codeName === 'InternalError' || (code === 1 && codeName === undefined)) return true;
+  if (typeof hasErrorLabel !== 'function') return false;
+  return (
+    hasErrorLabel.call(err, 'RetryableWriteError') || hasErrorLabel.call(err, 'TransientTransactionError')
+  );
 }
 
 export function toHttpError(err: unknown): { status: number; reason: string; unexpected: boolean } {

@@ -106,6 +106,35 @@ describe('AppError and the error middleware', () => {
     expect(toHttpError(duplicate).status).toBe(500);
   });
 
+  it('when the database answers a transient failure then 503', () => {
+    // Seen in npm run faults: an insertMany cut by the embedded database's shutdown.
+    const canceled = {
+      ok: 0,
+      errmsg: '[msg_insert.go:168] context canceled',
+      code: 1,
+      codeName: 'InternalError',
+    };
+    const bulk = Object.assign(new Error('context canceled'), {
+      name: 'MongoBulkWriteError',
+      errorResponse: canceled,
+    });
+    expect(toHttpError(bulk).status).toBe(503);
+    const labelled = Object.assign(new Error('not primary'), {
+      name: 'MongoServerError',
+      code: 10107,
+      codeName: 'NotWritablePrimary',
+      hasErrorLabel: (label: string) => label === 'RetryableWriteError',
+    });
+    expect(toHttpError(labelled).status).toBe(503);
+    const badQuery = Object.assign(new Error('unknown operator'), {
+      name: 'MongoServerError',
+      code: 2,
+      codeName: 'BadValue',
+      hasErrorLabel: () => false,
+    });
+    expect(toHttpError(badQuery).status).toBe(500);
+  });
+
   it('when an unknown error is thrown then 500 without its message, and it is logged', () => {
     const { res, logs } = run(new Error('secret internals at /path'));
     expect(res.statusCode).toBe(500);
