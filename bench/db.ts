@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { MongoClient } from 'mongodb';
 import { startDevDb, type DevDb } from '../scripts/lib/devdb';
+import { withDatabase } from '../scripts/lib/mongoUri';
 import { freePort } from '../scripts/lib/stack';
 
 export type Backend = 'sqlite' | 'postgresql';
@@ -42,21 +43,6 @@ async function buildInfo(uri: string): Promise<{ version: string; ferretdb?: str
 }
 
 const buildInfoVersion = async (uri: string) => (await buildInfo(uri)).version;
-
-/**
- * `uri` naming database `name` instead of its own, by text: a replica-set URI lists several
- * hosts, which the URL parser refuses. A database given in the URI stays the
- * authentication database unless authSource says otherwise, as the driver would take it.
- */
-export function withDatabase(uri: string, name: string): string {
-  const m = /^(mongodb(?:\+srv)?:\/\/[^/?]*)(?:\/([^?]*))?(?:\?(.*))?$/.exec(uri);
-  if (!m) throw new Error('MONGODB_URI is not a mongodb:// or mongodb+srv:// URI');
-  const [, hosts, givenDb, query] = m;
-  const params = new URLSearchParams(query ?? '');
-  if (givenDb && !params.has('authSource')) params.set('authSource', decodeURIComponent(givenDb));
-  const q = params.toString();
-  return `${hosts}/${name}${q ? `?${q}` : ''}`;
-}
 
 /** The newest /usr/lib/postgresql/<n>/bin holding initdb and pg_ctl, if any. */
 export function postgresBin(): string | undefined {

@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { MongoClient, type Db, type Document, type ObjectId } from 'mongodb';
 import { startDevDb } from './lib/devdb';
+import { withDatabase } from './lib/mongoUri';
 import {
   idAt,
   insertCatalog,
@@ -148,12 +149,6 @@ async function fill(db: Db, o: Options): Promise<void> {
   const ids = await seedUsers(db, o.users);
   await seedMessages(db, o.messages, ids);
   await seedAddressBooks(db, ids);
-}
-
-function withDatabase(uri: string, name: string): string {
-  const url = new URL(uri);
-  url.pathname = `/${name}`;
-  return url.toString();
 }
 
 async function main(): Promise<void> {

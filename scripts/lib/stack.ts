@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { startDevDb, type DevDb } from './devdb';
+import { withDatabase } from './mongoUri';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -36,9 +37,7 @@ export async function freePort(): Promise<number> {
 export async function startDatabase(name: string): Promise<{ uri: string; devdb?: DevDb }> {
   const given = process.env.MONGODB_URI;
   if (given) {
-    const url = new URL(given);
-    url.pathname = `/${name}`;
-    return { uri: url.toString() };
+    return { uri: withDatabase(given, name) };
   }
   const devdb = await startDevDb({ dir: mkdtempSync(path.join(os.tmpdir(), `pictever-${name}-`)) });
   return { uri: `${devdb.uri}${name}`, devdb };
