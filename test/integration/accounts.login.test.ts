@@ -30,6 +30,8 @@ beforeAll(() => {
 
 const password = (label: string) => secrets.password(label);
 
+/** The password with its last character changed (never equal to it). */
+const wrongPassword = (pw: string) => `${pw.slice(0, -1)}${pw.endsWith('0') ? '1' : '0'}`;
 describe('POST /login', () => {
   it('when the credentials are right then every value of the answer is a string from the configuration', async () => {
     const { id, email, password: pw } = await createUser();
@@ -169,7 +171,7 @@ describe('legacy passwords', () => {
 
   it('when an imported user gives a wrong password then 401 and the legacy value stays', async () => {
     const { id, email, password: pw } = await createUser({ legacy: true });
-    await androidBody(request(t.app).post('/login'), loginFields(email, `${pw.slice(0, -1)}0`)).expect(401);
+    await androidBody(request(t.app).post('/login'), loginFields(email, wrongPassword(pw))).expect(401);
     const user = await User.findById(id).select('+password +legacy_password').lean();
     expect(user!.legacy_password).toBe(pw);
     expect(user!.password).toBeUndefined();
