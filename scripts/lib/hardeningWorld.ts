@@ -6,13 +6,12 @@
  */
 import type http from 'node:http';
 import mongoose, { Types } from 'mongoose';
-import { createApp } from '../../src/app';
 import { loadConfig, type Config } from '../../src/config';
 import { RECEIVE_COLORS } from '../../src/domain/colors';
 import type { MailMessage, Mailer } from '../../src/mail/mailer';
 import { Message, PhoneOwner, PushJob, SendChoice, User } from '../../src/models';
 import { seedCatalog } from '../../src/services/catalogSeed';
-import { captureLogger } from '../../test/helpers/app';
+import { appOnDefaultConnection, captureLogger } from '../../test/helpers/app';
 import { createTestUser, sessionCookie } from '../../test/helpers/session';
 import { listen, type FuzzWorld, type Sample } from './hardeningFuzz';
 
@@ -36,15 +35,7 @@ export async function startFuzzApp(env: Record<string, string> = {}): Promise<Fu
       return Promise.resolve();
     },
   };
-  const app = createApp({
-    config,
-    logger,
-    connection: mongoose.connection,
-    mailer,
-    now: () => new Date(),
-    random: Math.random,
-  });
-  const { server, port } = await listen(app);
+  const { server, port } = await listen(appOnDefaultConnection(config, logger, { mailer }));
   return { server, port, config, logLines, mails };
 }
 

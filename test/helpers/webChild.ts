@@ -6,10 +6,9 @@
  */
 import type { AddressInfo } from 'node:net';
 import mongoose from 'mongoose';
-import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
-import { createMailer } from '../../src/mail';
+import { appOnDefaultConnection } from './app';
 import '../../src/models';
 
 async function main(): Promise<void> {
@@ -18,16 +17,7 @@ async function main(): Promise<void> {
   mongoose.set('bufferCommands', false);
   await mongoose.connect(uri!, { serverSelectionTimeoutMS: 5_000 });
   const config = loadConfig({ NODE_ENV: 'test', BCRYPT_COST: '4', LOG_LEVEL: 'silent' });
-  const logger = createLogger('silent');
-  const mailer = createMailer(config, logger);
-  const app = createApp({
-    config,
-    logger,
-    connection: mongoose.connection,
-    mailer,
-    now: () => new Date(),
-    random: Math.random,
-  });
+  const app = appOnDefaultConnection(config, createLogger('silent'));
   const server = app.listen(0, '127.0.0.1', () => {
     process.stdout.write(`${(server.address() as AddressInfo).port}\n`);
   });
