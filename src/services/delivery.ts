@@ -158,8 +158,8 @@ async function applyResult(
     },
     deps,
   );
-  const outcome = result.outcome === 'sent' || result.outcome === 'dead_token' ? result.outcome : 'failed';
-  logDelivery(deps, claim, outcome, { reason: receipt.push.reason, providerId: receipt.push.provider_id });
+  const { outcome, reason, provider_id: providerId } = receipt.push;
+  logDelivery(deps, claim, outcome, { reason, providerId });
   return outcome;
 }
 

@@ -16,7 +16,7 @@
  * is slow and serialised.
  */
 import type { Types } from 'mongoose';
-import { PushClaim, claimId, receiptId } from '../models/pushClaim';
+import { PushClaim, claimId, receiptId, type PushClaimFields } from '../models/pushClaim';
 import type { MessageState } from '../models/message';
 import type { PushRecord } from './deliveryOutcome';
 import { PushJob, type PushJobFields } from '../models/pushJob';
@@ -57,20 +57,25 @@ function isDuplicateKey(err: unknown): boolean {
   return (err as { code?: unknown } | null)?.code === 11000;
 }
 
-async function insertClaim(jobId: Types.ObjectId, n: number, s: ClaimSettings, leaseUntil: number) {
+/** Inserts a push_claims document; false when its _id exists (the race was lost). */
+async function insertOnce(doc: Omit<PushClaimFields, '_id'> & { _id: string }): Promise<boolean> {
   try {
-    await PushClaim.collection.insertOne({
-      _id: claimId(jobId, n) as never,
-      job_id: jobId,
-      worker: s.workerId,
-      lease_until: new Date(leaseUntil),
-      created_at: new Date(s.now()),
-    });
+    await PushClaim.collection.insertOne(doc as never);
     return true;
   } catch (err) {
     if (isDuplicateKey(err)) return false;
     throw err;
   }
+}
+
+function insertClaim(jobId: Types.ObjectId, n: number, s: ClaimSettings, leaseUntil: number) {
+  return insertOnce({
+    _id: claimId(jobId, n),
+    job_id: jobId,
+    worker: s.workerId,
+    lease_until: new Date(leaseUntil),
+    created_at: new Date(s.now()),
+  });
 }
 
 /** After winning `${job}:${n}`: take the job if it is still there, at this number, and due. */
@@ -125,23 +130,29 @@ export async function insertReceipt(
   workerId: string,
   now: number,
 ): Promise<void> {
-  try {
-    await PushClaim.collection.insertOne({
-      _id: receiptId(claim.job._id, claim.claimNo) as never,
-      job_id: claim.job._id,
-      worker: workerId,
-      lease_until: new Date(now), // for the cleanup job, should the job's removal not take it
-      created_at: new Date(now),
-      receipt: { state: receipt.state, ...receipt.push },
-    });
-  } catch (err) {
-    if (!isDuplicateKey(err)) throw err; // a retried insert that had landed
-  }
+  // A duplicate is a retried insert that had landed.
+  await insertOnce({
+    _id: receiptId(claim.job._id, claim.claimNo),
+    job_id: claim.job._id,
+    worker: workerId,
+    lease_until: new Date(now), // for the cleanup job, should the job's removal not take it
+    created_at: new Date(now),
+    receipt: { state: receipt.state, ...receipt.push },
+  });
 }
 
-/** What finishing a job removes besides the job: its claim and receipt. */
-export function claimDocIds(jobId: Types.ObjectId | string, claimNo: number): string[] {
-  return [claimId(jobId, claimNo), receiptId(jobId, claimNo)];
+/**
+ * Removes finished jobs, then their claims and receipts (push_claims holds live claims
+ * only). A late claimant then wins the freed claim number, finds no job and gives the
+ * number back.
+ */
+export async function removeFinished(
+  jobs: ReadonlyArray<readonly [jobId: string, claimNo: number]>,
+): Promise<void> {
+  await PushJob.deleteMany({ _id: { $in: jobs.map(([id]) => id) } });
+  await PushClaim.deleteMany({
+    _id: { $in: jobs.flatMap(([id, n]) => [claimId(id, n), receiptId(id, n)]) },
+  });
 }
 
 /** How many expired claims in a row one attempt walks past (each was a dead owner). */
@@ -186,13 +197,9 @@ export async function releaseClaim(claim: Claim): Promise<void> {
   await PushClaim.deleteOne({ _id: claimId(claim.job._id, claim.claimNo) });
 }
 
-/**
- * The job is done: remove it, then its claim (push_claims holds live claims only). A late
- * claimant then wins the claim number, finds no job and gives the number back.
- */
-export async function finishJob(claim: Claim): Promise<void> {
-  await PushJob.deleteOne({ _id: claim.job._id });
-  await PushClaim.deleteMany({ _id: { $in: claimDocIds(claim.job._id, claim.claimNo) } });
+/** The job is done: remove it with its claim and receipt (see removeFinished). */
+export function finishJob(claim: Claim): Promise<void> {
+  return removeFinished([[claim.job._id.toString(), claim.claimNo]]);
 }
 
 /** A temporary failure: try again at `runAt`, under the next claim number. */

@@ -6,15 +6,12 @@
  * before a flush, the job is taken over when its lease ends and dropped as done.
  * Ids waiting for deletion are skipped by this worker's scans.
  *
- * The jobs' claims and receipts go in the same flush, after the jobs, so push_claims holds live claims
- * only and the claim look-ups stay cheap. A claimant still holding a stale candidate then
- * wins the freed claim number, finds no job and gives the number back (takeJob).
+ * The jobs' claims and receipts go in the same flush, after the jobs (removeFinished),
+ * so push_claims holds live claims only and the claim look-ups stay cheap.
  */
 import type { Types } from 'mongoose';
 import type { Logger } from '../logger';
-import { PushClaim } from '../models/pushClaim';
-import { PushJob } from '../models/pushJob';
-import { claimDocIds } from './deliveryClaims';
+import { removeFinished } from './deliveryClaims';
 
 export class JobFinisher {
   /** job id -> number of the claim that finished it */
@@ -49,13 +46,11 @@ export class JobFinisher {
     this.running = this.running.then(async () => {
       const batch = [...this.waiting].slice(0, this.maxBatch);
       if (batch.length === 0) return;
-      const ids = batch.map(([jobId]) => jobId);
       try {
-        await PushJob.deleteMany({ _id: { $in: ids } });
-        await PushClaim.deleteMany({ _id: { $in: batch.flatMap(([id, n]) => claimDocIds(id, n)) } });
-        for (const id of ids) this.waiting.delete(id);
+        await removeFinished(batch);
+        for (const [id] of batch) this.waiting.delete(id);
       } catch (err) {
-        this.logger.warn({ err, jobs: ids.length }, 'removing finished push jobs failed; will retry');
+        this.logger.warn({ err, jobs: batch.length }, 'removing finished push jobs failed; will retry');
       }
       if (this.waiting.size > 0) this.timer ??= setTimeout(() => void this.flush(), this.delayMs);
     });
