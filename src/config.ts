@@ -38,7 +38,7 @@ export const schema = z.object({
   NODE_ENV: z
     .enum(['development', 'production', 'test'])
     .default('development')
-    .describe('development, production or test; production requires MONGODB_URI and SESSION_SECRET'),
+    .describe('development, production or test; production requires MONGODB_URI, SESSION_SECRET and PUBLIC_URL'),
   PORT: int(5000, 0).describe('HTTP port of the web process (0 picks a free one)'),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -63,27 +63,37 @@ export const schema = z.object({
   COOKIE_SECURE: bool(false).describe('mark the session cookie Secure (the apps use plain HTTP)'),
   SESSION_MAX_AGE_DAYS: int(30, 1).describe('lifetime of a session cookie and its stored session'),
   PUBLIC_URL: optional()
-    .describe("public base URL of this server, given to the apps as web_app_url; ends with '/'")
-    .refine((v) => v === undefined || /^https?:\/\/.+\/$/.test(v), {
-      message: "must be an http(s) URL ending with '/'",
+    .describe(
+      "base URL every installed app uses after login (web_app_url): absolute http(s), ending with '/', byte-identical to the base the apps hold; required in production",
+    )
+    .refine((v) => v === undefined || isBaseUrl(v), {
+      message: "must be an absolute http(s) URL ending with '/'",
     }),
   BCRYPT_COST: int(10, 4).describe('bcrypt cost factor for password hashes'),
 
   // Values handed to the apps at login (all strings on the wire)
   IOS_VERSION_NEEDED: z.string().default('2.0').describe('minimum iOS app version'),
+  // Android reads it with Java's Float.parseFloat and no error handler: "1.3.1" or "1,3"
+  // would crash every Android login.
   ANDROID_VERSION_NEEDED: z
     .string()
+    .regex(/^[0-9]{1,9}(\.[0-9]{1,9})?$/, 'must be digits with at most one dot, e.g. 1.1')
     .default('1.0')
-    .refine((v) => Number.isFinite(Number.parseFloat(v)), { message: 'must parse as a float' })
-    .describe('minimum Android app version (must parse as a float)'),
+    .describe('minimum Android app version: digits with at most one dot (Android parses it as a float)'),
   FORCE_UPDATE: z.enum(['true', 'false']).default('false').describe('ask the apps to force an update'),
   AMAZON_APP_ID: z.string().default('').describe('AWS app id handed to the apps'),
-  AWS_ACCOUNT_ID: z.string().default('').describe('AWS account id; when set, every AWS key must be set'),
+  AWS_ACCOUNT_ID: z
+    .string()
+    .default('')
+    .describe('AWS account id; when any AWS value is set, all of them must be (S3_BUCKET_NAME and CLOUDFRONT_URL included)'),
   COGNITO_POOL_ID: z.string().default('').describe('Cognito identity pool id'),
   COGNITO_ROLE_UNAUTH: z.string().default('').describe('Cognito unauthenticated role ARN'),
   COGNITO_ROLE_AUTH: z.string().default('').describe('Cognito authenticated role ARN'),
   S3_BUCKET_NAME: z.string().default('').describe('S3 bucket holding the media'),
-  CLOUDFRONT_URL: z.string().default('').describe('CloudFront URL serving the media'),
+  CLOUDFRONT_URL: z
+    .string()
+    .default('')
+    .describe("CloudFront URL serving the media, ending with '/' (the apps append the media key)"),
   ANDROID_UPDATE_LINK: z.string().default('').describe('store link for Android updates'),
   IOS_UPDATE_LINK: z.string().default('').describe('store link for iOS updates'),
 
@@ -219,6 +229,40 @@ export const schema = z.object({
 
 export type Config = Readonly<z.infer<typeof schema> & { PUBLIC_URL: string }>;
 
+/** An absolute http(s) URL ending with '/', written as the URL parser writes it back. */
+function isBaseUrl(v: string): boolean {
+  if (v.length > 2048 || !/^https?:\/\/[^/?#\s]+\/([^?#\s]*\/)?$/.test(v)) return false;
+  try {
+    return new URL(v).href === v;
+  } catch {
+    return false;
+  }
+}
+
+// Both apps copy every AWS value at login, even empty ones, and build media URLs as
+// cloudfront + key: a half-configured set loses every photo on iOS.
+const AWS_KEYS = [
+  'AWS_ACCOUNT_ID',
+  'AMAZON_APP_ID',
+  'COGNITO_POOL_ID',
+  'COGNITO_ROLE_UNAUTH',
+  'COGNITO_ROLE_AUTH',
+  'S3_BUCKET_NAME',
+  'CLOUDFRONT_URL',
+] as const;
+
+function awsProblems(c: z.infer<typeof schema>): string[] {
+  const set = AWS_KEYS.filter((k) => c[k] !== '');
+  if (set.length === 0) return [];
+  const problems = AWS_KEYS.filter((k) => c[k] === '').map(
+    (k) => `${k}: required when any AWS value is set (${set.join(', ')} ${set.length === 1 ? 'is' : 'are'})`,
+  );
+  if (c.CLOUDFRONT_URL !== '' && !c.CLOUDFRONT_URL.endsWith('/')) {
+    problems.push("CLOUDFRONT_URL: must end with '/' (the apps append the media key to it)");
+  }
+  return problems;
+}
+
 /** Parses an environment; throws one error listing every problem. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = schema.safeParse(env);
@@ -231,10 +275,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       if (!c.MONGODB_URI) problems.push('MONGODB_URI: required in production');
       if (!c.SESSION_SECRET) problems.push('SESSION_SECRET: required in production');
     }
-    const aws = [c.AMAZON_APP_ID, c.COGNITO_POOL_ID, c.COGNITO_ROLE_UNAUTH, c.COGNITO_ROLE_AUTH];
-    if (c.AWS_ACCOUNT_ID !== '' && aws.some((v) => v === '')) {
-      problems.push('AWS_ACCOUNT_ID: when set, AMAZON_APP_ID and the COGNITO_* values must be set');
+    if (c.NODE_ENV === 'production' && !c.PUBLIC_URL) {
+      problems.push(
+        "PUBLIC_URL: required in production (the base URL the installed apps use, e.g. http://instant-pictever.herokuapp.com/)",
+      );
     }
+    problems.push(...awsProblems(c));
   }
   if (problems.length > 0 || !parsed.success) {
     throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`);

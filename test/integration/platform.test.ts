@@ -61,6 +61,25 @@ describe('the web process', () => {
     expect(await db.connection().collection('race_claims').countDocuments({})).toBe(300);
   }, 60_000);
 
+  it('when a production web or worker starts without PUBLIC_URL then it exits non-zero naming it', async () => {
+    const env = {
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'production',
+      MONGODB_URI: db.uri(),
+      SESSION_SECRET: 'a-production-secret-of-at-least-32-characters',
+    };
+    const root = path.join(__dirname, '..', '..');
+    for (const entry of ['src/server.ts', 'workers/notifier.ts']) {
+      const started = run(process.execPath, ['--import', 'tsx', path.join(root, entry)], { env, cwd: root });
+      const failure = await started.then(
+        () => null,
+        (err: unknown) => err as { code: number; stderr: string },
+      );
+      expect(failure?.code).toBe(1);
+      expect(failure?.stderr).toMatch(/PUBLIC_URL: required in production/);
+    }
+  }, 60_000);
+
   it('uses the Mongoose connection of the test database', () => {
     expect(mongoose.connection.readyState).toBe(1);
   });
