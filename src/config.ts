@@ -38,7 +38,9 @@ export const schema = z.object({
   NODE_ENV: z
     .enum(['development', 'production', 'test'])
     .default('development')
-    .describe('development, production or test; production requires MONGODB_URI, SESSION_SECRET and PUBLIC_URL'),
+    .describe(
+      'development, production or test; production requires MONGODB_URI, SESSION_SECRET and PUBLIC_URL',
+    ),
   PORT: int(5000, 0).describe('HTTP port of the web process (0 picks a free one)'),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -85,7 +87,9 @@ export const schema = z.object({
   AWS_ACCOUNT_ID: z
     .string()
     .default('')
-    .describe('AWS account id; when any AWS value is set, all of them must be (S3_BUCKET_NAME and CLOUDFRONT_URL included)'),
+    .describe(
+      'AWS account id; when any AWS value is set, all of them must be (S3_BUCKET_NAME and CLOUDFRONT_URL included)',
+    ),
   COGNITO_POOL_ID: z.string().default('').describe('Cognito identity pool id'),
   COGNITO_ROLE_UNAUTH: z.string().default('').describe('Cognito unauthenticated role ARN'),
   COGNITO_ROLE_AUTH: z.string().default('').describe('Cognito authenticated role ARN'),
@@ -180,6 +184,9 @@ export const schema = z.object({
   // -- messages settings --
   CATALOG_CACHE_SECONDS: int(30, 0).describe(
     'how long a web process keeps the send choices, receive labels and status tiers before re-reading them (0: every request)',
+  ),
+  CLOCK_SKEW_ALLOWANCE_MS: int(2_000, 0).describe(
+    "/receive_all also returns messages due this far ahead of the web's clock, so that a worker whose clock runs ahead never pushes a message the web would not return yet; every process warns at start when its clock is off the database's by more than half of it",
   ),
   SEND_RETRY_WINDOW_SECONDS: int(120, 1).describe(
     'identical sends by one user closer than this are one send (app retries); never merged beyond twice this',
@@ -277,7 +284,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
     if (c.NODE_ENV === 'production' && !c.PUBLIC_URL) {
       problems.push(
-        "PUBLIC_URL: required in production (the base URL the installed apps use, e.g. http://instant-pictever.herokuapp.com/)",
+        'PUBLIC_URL: required in production (the base URL the installed apps use, e.g. http://instant-pictever.herokuapp.com/)',
       );
     }
     problems.push(...awsProblems(c));

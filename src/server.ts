@@ -5,7 +5,7 @@
 import type { Server } from 'node:http';
 import { createApp } from './app';
 import { loadConfig } from './config';
-import { connectDatabase, disconnectDatabase, ensureIndexes } from './db/mongo';
+import { checkClock, connectDatabase, disconnectDatabase, ensureIndexes } from './db/mongo';
 import { answerClientError } from './http/errors';
 import { createLogger } from './logger';
 import { createMailer } from './mail';
@@ -23,6 +23,7 @@ async function main(): Promise<void> {
     processName: 'web',
   });
   await ensureIndexes(connection);
+  await checkClock(connection, logger, config.CLOCK_SKEW_ALLOWANCE_MS);
   await startupTasks({ config, logger, connection });
   const mailer = createMailer(config, logger);
   const app = createApp({ config, logger, connection, mailer, now: () => new Date(), random: Math.random });
