@@ -3,8 +3,10 @@
  * Nothing else in src/ or workers/ reads process.env. Each key carries a description,
  * which the README's configuration table and .env.example are checked against.
  */
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { isHttpsOrLoopback } from './domain/urls';
 
 const bool = (def: boolean) =>
   z
@@ -61,7 +63,9 @@ export const schema = z.object({
   DB_QUERY_LOG_DIR: optional().describe(
     'record the shape of every database query to this folder (for npm run check:indexes)',
   ),
-  SESSION_SECRET: optional().describe('secret signing the session cookie; required in production'),
+  SESSION_SECRET: optional().describe(
+    'secret signing the session cookie and keying reset codes; at least 32 characters, required in production (unset elsewhere: random per start)',
+  ),
   COOKIE_SECURE: bool(false).describe('mark the session cookie Secure (the apps use plain HTTP)'),
   SESSION_MAX_AGE_DAYS: int(30, 1).describe('lifetime of a session cookie and its stored session'),
   PUBLIC_URL: optional()
@@ -71,7 +75,7 @@ export const schema = z.object({
     .refine((v) => v === undefined || isBaseUrl(v), {
       message: "must be an absolute http(s) URL ending with '/'",
     }),
-  BCRYPT_COST: int(10, 4).describe('bcrypt cost factor for password hashes'),
+  BCRYPT_COST: int(10, 4).describe('bcrypt cost factor for password hashes (at least 10 in production)'),
 
   // Values handed to the apps at login (all strings on the wire)
   IOS_VERSION_NEEDED: z.string().default('2.0').describe('minimum iOS app version'),
@@ -107,8 +111,9 @@ export const schema = z.object({
   ),
   FCM_API_URL: z
     .url()
+    .refine(isHttpsOrLoopback, 'must be https (http only to a loopback host)')
     .default('https://fcm.googleapis.com')
-    .describe('FCM HTTP v1 base URL (tests point it at a fake)'),
+    .describe('FCM HTTP v1 base URL, https (tests point it at a fake on loopback)'),
   APNS_KEY: inlineOrFile((v) => v.includes('-----BEGIN')).describe(
     'APNs token-auth key (.p8 PEM) as text or a path; unset logs iOS pushes instead',
   ),
@@ -120,7 +125,11 @@ export const schema = z.object({
   APNS_PORT: z.coerce.number().int().min(1).max(65535).optional().describe('override of the APNs port'),
 
   // Mail
-  SMTP_URL: optional().describe('SMTP URL (smtp://user:pass@host:port); unset logs emails instead'),
+  SMTP_URL: optional()
+    .refine((v) => v === undefined || /^smtps?:\/\/[^\s]+$/.test(v), 'must be an smtp:// or smtps:// URL')
+    .describe(
+      'SMTP URL (smtp://user:pass@host:port, STARTTLS required unless the host is loopback; smtps:// for TLS); unset logs emails instead',
+    ),
   MAIL_FROM: z.string().default('Pictever <hello@pictever.com>').describe('From address of emails'),
 
   // Product rules
@@ -234,7 +243,32 @@ export const schema = z.object({
     .describe('cron pattern of the cleanup of expired sessions, stale claims and old periodic-run keys'),
 });
 
-export type Config = Readonly<z.infer<typeof schema> & { PUBLIC_URL: string }>;
+export type Config = Readonly<
+  z.infer<typeof schema> & {
+    PUBLIC_URL: string;
+    SESSION_SECRET: string;
+    /** SESSION_SECRET was unset (outside production): a random one was drawn for this start. */
+    SESSION_SECRET_GENERATED: boolean;
+  }
+>;
+
+const MIN_SECRET_LENGTH = 32;
+const MIN_PRODUCTION_BCRYPT_COST = 10;
+
+/** Guessable secrets and cheap hashes are refused where real users are (ASVS 2.4, 6.4). */
+function productionSecretProblems(c: z.infer<typeof schema>): string[] {
+  const problems: string[] = [];
+  if (c.SESSION_SECRET && c.SESSION_SECRET.length < MIN_SECRET_LENGTH) {
+    problems.push(`SESSION_SECRET: at least ${MIN_SECRET_LENGTH} characters in production`);
+  }
+  if (c.OPERATOR_TOKEN && c.OPERATOR_TOKEN.length < MIN_SECRET_LENGTH) {
+    problems.push(`OPERATOR_TOKEN: at least ${MIN_SECRET_LENGTH} characters in production`);
+  }
+  if (c.BCRYPT_COST < MIN_PRODUCTION_BCRYPT_COST) {
+    problems.push(`BCRYPT_COST: at least ${MIN_PRODUCTION_BCRYPT_COST} in production`);
+  }
+  return problems;
+}
 
 /** An absolute http(s) URL ending with '/', written as the URL parser writes it back. */
 function isBaseUrl(v: string): boolean {
@@ -282,6 +316,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       if (!c.MONGODB_URI) problems.push('MONGODB_URI: required in production');
       if (!c.SESSION_SECRET) problems.push('SESSION_SECRET: required in production');
     }
+    if (c.NODE_ENV === 'production') problems.push(...productionSecretProblems(c));
     if (c.NODE_ENV === 'production' && !c.PUBLIC_URL) {
       problems.push(
         'PUBLIC_URL: required in production (the base URL the installed apps use, e.g. http://instant-pictever.herokuapp.com/)',
@@ -293,7 +328,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`);
   }
   const c = parsed.data;
-  return Object.freeze({ ...c, PUBLIC_URL: c.PUBLIC_URL ?? `http://localhost:${c.PORT}/` });
+  // Outside production an unset secret is drawn per start, never a constant anyone can read
+  // here: sessions and reset codes of a development server then end with the process.
+  return Object.freeze({
+    ...c,
+    PUBLIC_URL: c.PUBLIC_URL ?? `http://localhost:${c.PORT}/`,
+    SESSION_SECRET: c.SESSION_SECRET ?? randomBytes(32).toString('hex'),
+    SESSION_SECRET_GENERATED: c.SESSION_SECRET === undefined,
+  });
 }
 
 /** Names and descriptions of every setting, for the README and .env.example checks. */

@@ -45,6 +45,59 @@ describe('loadConfig', () => {
     else expect(load).toThrow(/PUBLIC_URL: must be an absolute http\(s\) URL ending with '\/'/);
   });
 
+  const production = {
+    NODE_ENV: 'production',
+    MONGODB_URI: 'mongodb://db.example/pictever',
+    SESSION_SECRET: 's'.repeat(32),
+    PUBLIC_URL: 'http://instant-pictever.herokuapp.com/',
+  };
+
+  it('when production has every required value then it loads', () => {
+    expect(loadConfig(production).SESSION_SECRET_GENERATED).toBe(false);
+  });
+
+  it('when production secrets are short or bcrypt is cheap then each is named', () => {
+    let message = '';
+    try {
+      loadConfig({
+        ...production,
+        SESSION_SECRET: 's'.repeat(31),
+        OPERATOR_TOKEN: 'short',
+        BCRYPT_COST: '9',
+      });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toContain('SESSION_SECRET: at least 32 characters in production');
+    expect(message).toContain('OPERATOR_TOKEN: at least 32 characters in production');
+    expect(message).toContain('BCRYPT_COST: at least 10 in production');
+    expect(() => loadConfig({ SESSION_SECRET: 'short', BCRYPT_COST: '4' })).not.toThrow();
+  });
+
+  it('when SESSION_SECRET is unset outside production then a random one is drawn per load, and flagged', () => {
+    const a = loadConfig({});
+    const b = loadConfig({});
+    expect(a.SESSION_SECRET).toMatch(/^[0-9a-f]{64}$/);
+    expect(a.SESSION_SECRET).not.toBe(b.SESSION_SECRET);
+    expect(a.SESSION_SECRET_GENERATED).toBe(true);
+    expect(loadConfig({ SESSION_SECRET: 'given' })).toMatchObject({
+      SESSION_SECRET: 'given',
+      SESSION_SECRET_GENERATED: false,
+    });
+  });
+
+  it('when FCM_API_URL is plain http to another host then it is refused; loopback is allowed', () => {
+    expect(() => loadConfig({ FCM_API_URL: 'http://fcm.example.com' })).toThrow(/FCM_API_URL: must be https/);
+    expect(loadConfig({ FCM_API_URL: 'http://127.0.0.1:9000' }).FCM_API_URL).toBe('http://127.0.0.1:9000');
+  });
+
+  it('when SMTP_URL is not an smtp URL then it is refused', () => {
+    expect(() => loadConfig({ SMTP_URL: 'http://mail.example.com' })).toThrow(/SMTP_URL/);
+    expect(loadConfig({ SMTP_URL: 'smtps://u:p@mail.example.com' }).SMTP_URL).toBe(
+      'smtps://u:p@mail.example.com',
+    );
+  });
+
   it('when several values are malformed then every problem is listed', () => {
     let message = '';
     try {
