@@ -40,8 +40,9 @@ export function ourEnv(uri: string, queryLogDir: string): Record<string, string>
     NODE_ENV: 'production',
     SESSION_SECRET: 'bench-session-secret-not-for-production',
     LOG_LEVEL: 'info',
-    LOGIN_LIMIT_PER_ADDRESS: '1000000000',
-    LOGIN_LIMIT_PER_ACCOUNT: '1000000000',
+    LOGIN_FAILURES_PER_ACCOUNT_ADDRESS: '1000000000',
+    LOGIN_FAILURES_PER_ADDRESS: '1000000000',
+    LOGIN_FAILURES_PER_ACCOUNT: '1000000000',
   };
 }
 
