@@ -96,7 +96,7 @@ export async function hitRateLimits(checks: [RateRule, string][], now: Date): Pr
   const active = checks.filter(([rule]) => rule.limit > 0);
   if (active.length === 0) return;
   const keys = active.map(([rule, value]) => keyOf(rule, value));
-  await RateHit.insertMany(keys.map((key) => ({ key, at: now })));
+  await RateHit.insertMany(keys.map((key, i) => ({ key, at: now, until: untilOf(active[i]![0], now) })));
   const counts = await countHits(active.map(([rule], i) => ({ key: keys[i]!, since: sinceOf(rule, now) })));
   const over = active.flatMap(([rule], i) =>
     counts[i]! > rule.limit ? [{ rule, key: keys[i]!, left: counts[i]! }] : [],
@@ -125,7 +125,12 @@ export interface Attempt {
  */
 export async function beginAttempt(keys: AttemptKey[], now: Date): Promise<Attempt> {
   const active = keys.filter((k) => k.rule.limit > 0);
-  const hits = active.map((k) => ({ _id: new Types.ObjectId(), key: keyOf(k.rule, k.value), at: now }));
+  const hits = active.map((k) => ({
+    _id: new Types.ObjectId(),
+    key: keyOf(k.rule, k.value),
+    at: now,
+    until: untilOf(k.rule, now),
+  }));
   const remove = async (ids: Types.ObjectId[]) => {
     if (ids.length > 0) await RateHit.deleteMany({ _id: { $in: ids } });
   };
@@ -151,6 +156,7 @@ export async function beginAttempt(keys: AttemptKey[], now: Date): Promise<Attem
 }
 
 const sinceOf = (rule: RateRule, now: Date) => new Date(now.getTime() - rule.windowMs);
+const untilOf = (rule: RateRule, now: Date) => new Date(now.getTime() + rule.windowMs);
 
 /**
  * Seconds until every key is under its limit again if nothing more is counted: a key with
@@ -185,10 +191,12 @@ async function countHits(windows: { key: string; since: Date }[]): Promise<numbe
   return windows.map((w) => byKey.get(w.key) ?? 0);
 }
 
-/** Deletes hits older than every window; the worker runs it periodically. */
+/** Deletes hits whose window is over; the worker runs it periodically. */
 export async function cleanupRateHits(config: Config, now: Date): Promise<number> {
-  const res = await RateHit.deleteMany({
-    at: { $lt: new Date(now.getTime() - longestRateWindowMs(config)) },
-  });
-  return res.deletedCount;
+  const [ended, old] = await Promise.all([
+    RateHit.deleteMany({ until: { $lt: now } }),
+    // Hits written before `until` existed.
+    RateHit.deleteMany({ at: { $lt: new Date(now.getTime() - longestRateWindowMs(config)) } }),
+  ]);
+  return ended.deletedCount + old.deletedCount;
 }
