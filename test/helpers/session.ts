@@ -64,27 +64,39 @@ export async function sessionCookie(userId: string, secret = DEV_SECRET): Promis
   const maxAge = 24 * 3600 * 1000;
   const loginAt = new Date();
   const expires = new Date(loginAt.getTime() + maxAge);
-  await mongoose.connection.collection<{ _id: string } & Record<string, unknown>>(SESSIONS_COLLECTION).insertOne({
-    _id: sid,
-    expires,
-    user_id: userId,
-    login_at: loginAt,
-    login_addr: '',
-    session: {
-      cookie: {
-        originalMaxAge: maxAge,
-        expires,
-        secure: false,
-        httpOnly: true,
-        path: '/',
-        sameSite: 'lax',
+  await mongoose.connection
+    .collection<{ _id: string } & Record<string, unknown>>(SESSIONS_COLLECTION)
+    .insertOne({
+      _id: sid,
+      expires,
+      user_id: userId,
+      login_at: loginAt,
+      login_addr: '',
+      session: {
+        cookie: {
+          originalMaxAge: maxAge,
+          expires,
+          secure: false,
+          httpOnly: true,
+          path: '/',
+          sameSite: 'lax',
+        },
+        passport: { user: userId },
+        login: { at: loginAt.getTime(), addr: '' },
       },
-      passport: { user: userId },
-      login: { at: loginAt.getTime(), addr: '' },
-    },
-  });
+    });
+  return signedSessionCookie(sid, secret);
+}
+
+/** The cookie naming session id `sid`, signed as express-session signs it (stored or not). */
+export function signedSessionCookie(sid: string, secret = DEV_SECRET): string {
   const signature = createHmac('sha256', secret).update(sid).digest('base64').replace(/=+$/, '');
   return `${SESSION_COOKIE}=${encodeURIComponent(`s:${sid}.${signature}`)}`;
+}
+
+/** The session id a cookie (`session=s%3A<sid>.<signature>`) names. */
+export function sessionIdOf(cookie: string): string {
+  return decodeURIComponent(cookie.split('=')[1]!).slice(2).split('.')[0]!;
 }
 
 /** Requests as one logged-in user. */
