@@ -112,10 +112,7 @@ export async function defineNewPassword(deps: AccountDeps, input: NewPasswordInp
   const user = await User.findOne({ email: { $eq: input.email } }, { email: 1, country_code: 1 }).lean();
   if (!user) throw AppError.unauthorized('no account with this email');
   const userId = user._id.toHexString();
-  const attempt = await beginAttempt(
-    [{ rule: rules.wrongResetCodes, value: userId, enforced: true }],
-    now,
-  );
+  const attempt = await beginAttempt([{ rule: rules.wrongResetCodes, value: userId, enforced: true }], now);
   let password: string;
   try {
     password = await checkedNewPassword(deps, user._id, input, now);

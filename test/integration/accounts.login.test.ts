@@ -184,7 +184,7 @@ describe('POST /login', () => {
     await request(t.app).get('/get_address_book').set('Cookie', second).expect(200);
   });
 
-  it('when a login arrives with another user\'s session then that session is not upgraded and stays theirs', async () => {
+  it("when a login arrives with another user's session then that session is not upgraded and stays theirs", async () => {
     const a = await createUser();
     const b = await createUser();
     const cookieA = sessionCookieOf(
