@@ -11,7 +11,7 @@ import { RECEIVE_COLORS } from '../../src/domain/colors';
 import type { MailMessage, Mailer } from '../../src/mail/mailer';
 import { Message, PhoneOwner, PushJob, SendChoice, User } from '../../src/models';
 import { seedCatalog } from '../../src/services/catalogSeed';
-import { appOnDefaultConnection, captureLogger } from '../../test/helpers/app';
+import { TEST_SESSION_SECRET, appOnDefaultConnection, captureLogger } from '../../test/helpers/app';
 import { createTestUser, sessionCookie } from '../../test/helpers/session';
 import { listen, type FuzzWorld, type Sample } from './hardeningFuzz';
 
@@ -26,12 +26,13 @@ export interface FuzzApp {
 }
 
 export async function startFuzzApp(env: Record<string, string> = {}): Promise<FuzzApp> {
-  // The bcrypt queue's 503 is load shedding, not what the fuzz looks for: room for every racer.
   const config = loadConfig({
     NODE_ENV: 'test',
     BCRYPT_COST: '4',
+    // The bcrypt queue's 503 is load shedding, not what the fuzz looks for: room for every racer.
     BCRYPT_QUEUE_PER_CORE: '64',
     LOG_LEVEL: 'debug',
+    SESSION_SECRET: TEST_SESSION_SECRET, // sessionCookie signs with it
     ...env,
   });
   const { logger, logLines } = captureLogger('debug');
@@ -235,8 +236,7 @@ export async function secretsOf(world: FuzzWorld & { regIds: string[] }, app: Fu
     ...world.regIds,
     ...codes.map((c) => `\\b${c}\\b`),
     ...sessionIds,
-    'pictever-development-only-secret',
-    app.config.SESSION_SECRET ?? 'pictever-development-only-secret',
+    app.config.SESSION_SECRET,
   ];
 }
 

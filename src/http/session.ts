@@ -45,7 +45,6 @@ declare module 'express-session' {
 }
 
 export const SESSION_COOKIE = 'session';
-const DEV_SECRET = 'pictever-development-only-secret';
 
 interface StoredSession {
   _id: string;
@@ -137,7 +136,7 @@ export function sessionMiddleware(
   return [
     session({
       name: SESSION_COOKIE,
-      secret: config.SESSION_SECRET ?? DEV_SECRET,
+      secret: config.SESSION_SECRET,
       store,
       resave: false,
       saveUninitialized: false,

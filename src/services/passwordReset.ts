@@ -31,7 +31,7 @@ import { hashPassword } from './passwords';
 import { beginAttempt, hitRateLimits, rateRules } from './rateLimit';
 
 function pepper(config: Config): string {
-  return `reset-code:${config.SESSION_SECRET ?? 'development-only'}`;
+  return `reset-code:${config.SESSION_SECRET}`;
 }
 
 const wrongCode = () => AppError.notAcceptable('wrong, used or expired verification code');

@@ -12,8 +12,8 @@ import type { Express } from 'express';
 import { PhoneOwner, User } from '../../src/models';
 import { SESSION_COOKIE, SESSIONS_COLLECTION } from '../../src/http/session';
 
-/** express-session's secret when SESSION_SECRET is unset (the test configuration). */
-const DEV_SECRET = 'pictever-development-only-secret';
+import { TEST_SESSION_SECRET } from './app';
+
 let counter = 0;
 
 export interface TestUserOptions {
@@ -59,7 +59,7 @@ export async function createTestUser(opts: TestUserOptions = {}): Promise<TestUs
  * A session for `userId` in the store, and the signed cookie naming it, as /login writes
  * it (src/http/session.ts): logged in now (real time), from no known address.
  */
-export async function sessionCookie(userId: string, secret = DEV_SECRET): Promise<string> {
+export async function sessionCookie(userId: string, secret = TEST_SESSION_SECRET): Promise<string> {
   const sid = randomBytes(24).toString('base64url');
   const maxAge = 24 * 3600 * 1000;
   const loginAt = new Date();
@@ -89,7 +89,7 @@ export async function sessionCookie(userId: string, secret = DEV_SECRET): Promis
 }
 
 /** The cookie naming session id `sid`, signed as express-session signs it (stored or not). */
-export function signedSessionCookie(sid: string, secret = DEV_SECRET): string {
+export function signedSessionCookie(sid: string, secret = TEST_SESSION_SECRET): string {
   const signature = createHmac('sha256', secret).update(sid).digest('base64').replace(/=+$/, '');
   return `${SESSION_COOKIE}=${encodeURIComponent(`s:${sid}.${signature}`)}`;
 }
