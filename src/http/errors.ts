@@ -10,6 +10,8 @@ export class AppError extends Error {
   constructor(
     readonly status: number,
     readonly reason: string,
+    /** Sent as `Retry-After` (seconds): every 429 and the busy 503 carry one. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(reason);
     this.name = 'AppError';
@@ -27,11 +29,12 @@ export class AppError extends Error {
   static notAcceptable(reason: string): AppError {
     return new AppError(406, reason);
   }
-  static tooManyRequests(reason = 'too many requests, try again later'): AppError {
-    return new AppError(429, reason);
+  /** `retryAfterSeconds`: when the client may try again (a whole window if unknown). */
+  static tooManyRequests(reason = 'too many requests, try again later', retryAfterSeconds = 60): AppError {
+    return new AppError(429, reason, Math.max(1, Math.ceil(retryAfterSeconds)));
   }
-  static unavailable(reason = 'service temporarily unavailable'): AppError {
-    return new AppError(503, reason);
+  static unavailable(reason = 'service temporarily unavailable', retryAfterSeconds?: number): AppError {
+    return new AppError(503, reason, retryAfterSeconds);
   }
 }
 
@@ -81,8 +84,20 @@ function isTransientServerError(err: object): boolean {
   );
 }
 
-export function toHttpError(err: unknown): { status: number; reason: string; unexpected: boolean } {
-  if (err instanceof AppError) return { status: err.status, reason: err.reason, unexpected: false };
+export interface HttpError {
+  status: number;
+  reason: string;
+  unexpected: boolean;
+  retryAfterSeconds?: number;
+}
+
+export function toHttpError(err: unknown): HttpError {
+  if (err instanceof AppError) {
+    const { status, reason, retryAfterSeconds } = err;
+    return retryAfterSeconds === undefined
+      ? { status, reason, unexpected: false }
+      : { status, reason, unexpected: false, retryAfterSeconds };
+  }
   if (isDatabaseDown(err)) {
     return { status: 503, reason: 'database unavailable, retry later', unexpected: true };
   }
@@ -101,7 +116,8 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, next) => {
     next(err);
     return;
   }
-  const { status, reason, unexpected } = toHttpError(err);
+  const { status, reason, unexpected, retryAfterSeconds } = toHttpError(err);
+  if (retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(retryAfterSeconds));
   if (unexpected) req.log?.error({ err }, 'request failed');
   else req.log?.info({ status, reason }, 'request rejected');
   // The unread rest of a refused body makes Node drop the connection: say so, so that

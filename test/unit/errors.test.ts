@@ -58,6 +58,18 @@ describe('AppError and the error middleware', () => {
     expect(logs[0]?.level).toBe('info');
   });
 
+  it('when a 429 is sent then it carries Retry-After: the given seconds rounded up, else a minute', () => {
+    expect(run(AppError.tooManyRequests('slow down', 12.2)).res.headers['Retry-After']).toBe('13');
+    expect(run(AppError.tooManyRequests('slow down', 0)).res.headers['Retry-After']).toBe('1');
+    expect(run(AppError.tooManyRequests()).res.headers['Retry-After']).toBe('60');
+  });
+
+  it('when a 503 names a retry time then Retry-After is sent; other errors send none', () => {
+    expect(run(AppError.unavailable('busy', 1)).res.headers['Retry-After']).toBe('1');
+    expect(run(AppError.unavailable()).res.headers['Retry-After']).toBeUndefined();
+    expect(run(AppError.unauthorized()).res.headers['Retry-After']).toBeUndefined();
+  });
+
   it('when a body parser reports 413 then 413 with a reason, not 400 or 500', () => {
     const err = Object.assign(new Error('too large'), { status: 413, type: 'entity.too.large' });
     const { res } = run(err);
