@@ -10,6 +10,8 @@ export class AppError extends Error {
   constructor(
     readonly status: number,
     readonly reason: string,
+    /** Sent as Retry-After: when a refused request may succeed again. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(reason);
     this.name = 'AppError';
@@ -27,8 +29,14 @@ export class AppError extends Error {
   static notAcceptable(reason: string): AppError {
     return new AppError(406, reason);
   }
-  static tooManyRequests(reason = 'too many requests, try again later'): AppError {
-    return new AppError(429, reason);
+  static tooManyRequests(
+    reason = 'too many requests, try again later',
+    retryAfterSeconds?: number,
+  ): AppError {
+    return new AppError(429, reason, retryAfterSeconds);
+  }
+  static unsupportedMediaType(reason: string): AppError {
+    return new AppError(415, reason);
   }
   static unavailable(reason = 'service temporarily unavailable'): AppError {
     return new AppError(503, reason);
@@ -81,6 +89,14 @@ function isTransientServerError(err: object): boolean {
   );
 }
 
+/** The 413 of a body parser names the route's limit, so that a client knows what fits. */
+function tooLargeReason(err: unknown): string {
+  const limit = (err as { limit?: unknown }).limit;
+  return typeof limit === 'number'
+    ? `request body too large (at most ${limit} bytes here)`
+    : 'request body too large';
+}
+
 export function toHttpError(err: unknown): { status: number; reason: string; unexpected: boolean } {
   if (err instanceof AppError) return { status: err.status, reason: err.reason, unexpected: false };
   if (isDatabaseDown(err)) {
@@ -89,8 +105,7 @@ export function toHttpError(err: unknown): { status: number; reason: string; une
   const status = statusOf(err);
   if (status !== undefined && status < 500) {
     const type = (err as { type?: unknown }).type;
-    const reason =
-      status === 413 ? 'request body too large' : typeof type === 'string' ? type : 'bad request';
+    const reason = status === 413 ? tooLargeReason(err) : typeof type === 'string' ? type : 'bad request';
     return { status, reason, unexpected: false };
   }
   return { status: 500, reason: 'internal error', unexpected: true };
@@ -107,6 +122,9 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, next) => {
   // The unread rest of a refused body makes Node drop the connection: say so, so that
   // keep-alive clients do not send their next request into a closing socket.
   if (status === 413) res.setHeader('Connection', 'close');
+  if (err instanceof AppError && err.retryAfterSeconds !== undefined) {
+    res.setHeader('Retry-After', String(Math.max(1, Math.ceil(err.retryAfterSeconds))));
+  }
   res.status(status).type('text/plain').send(reason);
 };
 

@@ -1,9 +1,12 @@
 /**
- * GET /receive_all (CONTRACT.md §3): every message for the user delivered in [ts, now]
- * and not blocked, as items whose every value is a string. Two queries whatever the
- * number of messages: the messages, then all their senders at once.
+ * GET /receive_all (CONTRACT.md §3): the messages for the user delivered in [ts, now] and
+ * not blocked, at most RECEIVE_MAX of them (src/domain/receivePage.ts), as items whose
+ * every value is a string. Two queries whatever the number of messages: the window's first
+ * RECEIVE_MAX + 1 messages by delivery time, then all their senders at once (a third only
+ * when more than RECEIVE_MAX messages share one delivery time).
  */
 import { Types } from 'mongoose';
+import { cutPage } from '../domain/receivePage';
 import {
   floatSecondsText,
   fromEpochSeconds,
@@ -78,6 +81,38 @@ export function receivedItem(m: StoredMessage, sender: Sender | undefined): Rece
   };
 }
 
+interface Page {
+  messages: StoredMessage[];
+  /** The answer's ts: where the app's next call starts. */
+  next: Date;
+}
+
+const PROJECTION = { push: 0, state: 0 };
+
+/** The window's first RECEIVE_MAX messages, cut where a delivery time ends (index-served). */
+async function readPage(deps: MessageDeps, userId: Types.ObjectId, from: Date, now: Date): Promise<Page> {
+  const max = deps.config.RECEIVE_MAX;
+  const found = await Message.find(
+    { receiver_id: userId, blocked: false, delivery_time: { $gte: from, $lte: now } },
+    PROJECTION,
+  )
+    .sort({ delivery_time: 1 })
+    .limit(max + 1)
+    .batchSize(ONE_BATCH)
+    .lean<StoredMessage[]>();
+  const times = found.map((m) => m.delivery_time.getTime());
+  const cut = cutPage(times, max);
+  if (cut.kind === 'all') return { messages: found, next: now };
+  if (cut.kind === 'before') return { messages: found.slice(0, cut.count), next: new Date(cut.next) };
+  const at = await Message.find(
+    { receiver_id: userId, blocked: false, delivery_time: new Date(cut.at) },
+    PROJECTION,
+  )
+    .batchSize(ONE_BATCH)
+    .lean<StoredMessage[]>();
+  return { messages: at, next: new Date(cut.at + 1) };
+}
+
 /** The JSON body: `ts` is written by hand so that it is always a float literal. */
 export async function receiveAll(
   deps: MessageDeps,
@@ -86,15 +121,8 @@ export async function receiveAll(
 ): Promise<string> {
   const ts = parseEpochSeconds(tsText);
   if (ts === undefined) throw AppError.badRequest('ts must be epoch seconds');
-  const now = deps.now();
-  const messages = await Message.find(
-    { receiver_id: userId, blocked: false, delivery_time: { $gte: fromEpochSeconds(ts), $lte: now } },
-    { push: 0, state: 0 },
-  )
-    .sort({ delivery_time: 1 })
-    .batchSize(ONE_BATCH)
-    .lean<StoredMessage[]>();
-  const senderIds = [...new Set(messages.map((m) => m.sender_id.toHexString()))];
+  const page = await readPage(deps, userId, fromEpochSeconds(ts), deps.now());
+  const senderIds = [...new Set(page.messages.map((m) => m.sender_id.toHexString()))];
   const senders = senderIds.length
     ? await User.find(
         { _id: { $in: senderIds.map((id) => new Types.ObjectId(id)) } },
@@ -104,6 +132,6 @@ export async function receiveAll(
         .lean<Sender[]>()
     : [];
   const byId = new Map(senders.map((s) => [s._id.toHexString(), s]));
-  const items = messages.map((m) => receivedItem(m, byId.get(m.sender_id.toHexString())));
-  return `{"ts": ${jsonFloatSeconds(now)}, "new_messages": ${JSON.stringify(items)}}`;
+  const items = page.messages.map((m) => receivedItem(m, byId.get(m.sender_id.toHexString())));
+  return `{"ts": ${jsonFloatSeconds(page.next)}, "new_messages": ${JSON.stringify(items)}}`;
 }
