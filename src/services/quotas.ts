@@ -1,8 +1,9 @@
 /**
  * Per-user daily quotas (README "Limits"): messages stored, pushes caused and numbers looked
- * up, per UTC day, shared by every web process. A request inserts one hit carrying its
- * amounts, then sums the user's hits of the day; over a quota it deletes its hit again and
- * answers 429 with Retry-After (the seconds until UTC midnight).
+ * up, per UTC day, shared by every web process. A request inserts one hit per quota it
+ * uses, carrying the amount (one insert whatever the amounts), then sums the user's hits of
+ * the day by quota; over one it deletes its hits again and answers 429 with Retry-After
+ * (the seconds until UTC midnight).
  *
  * Exactness: on MongoDB and on the embedded database alike, what is admitted in a day never
  * exceeds a quota, also when requests race: each sums after its own insert, so of two racers
@@ -45,18 +46,13 @@ export interface QuotaCharge {
 
 const NO_CHARGE: QuotaCharge = { refund: () => Promise.resolve() };
 
-async function dayTotal(userId: Types.ObjectId, day: number): Promise<QuotaAmounts | undefined> {
-  const [total] = await QuotaHit.aggregate<QuotaAmounts>([
+async function dayTotal(userId: Types.ObjectId, day: number): Promise<QuotaAmounts> {
+  const rows = await QuotaHit.aggregate<{ _id: QuotaKind; n: number }>([
     { $match: { user_id: userId, day } },
-    {
-      $group: {
-        _id: null,
-        messages: { $sum: '$messages' },
-        pushes: { $sum: '$pushes' },
-        lookups: { $sum: '$lookups' },
-      },
-    },
+    { $group: { _id: '$kind', n: { $sum: '$amount' } } },
   ]);
+  const total: QuotaAmounts = { messages: 0, pushes: 0, lookups: 0 };
+  for (const r of rows) if (QUOTA_KINDS.includes(r._id)) total[r._id] = r.n;
   return total;
 }
 
@@ -69,15 +65,18 @@ export async function chargeDailyQuotas(
 ): Promise<QuotaCharge> {
   const limits = quotaLimits(config);
   const used: QuotaAmounts = { messages: 0, pushes: 0, lookups: 0, ...use };
-  if (!QUOTA_KINDS.some((k) => limits[k] > 0 && used[k] > 0)) return NO_CHARGE;
+  const counted = QUOTA_KINDS.filter((k) => limits[k] > 0 && used[k] > 0);
+  if (counted.length === 0) return NO_CHARGE;
   const day = quotaDay(now);
-  const [hit] = await QuotaHit.insertMany([{ user_id: userId, day, ...used }]);
+  const hits = await QuotaHit.insertMany(
+    counted.map((kind) => ({ user_id: userId, day, kind, amount: used[kind] })),
+  );
   const charge: QuotaCharge = {
     refund: async () => {
-      await QuotaHit.deleteOne({ _id: hit!._id });
+      await QuotaHit.deleteMany({ _id: { $in: hits.map((h) => h._id) } });
     },
   };
-  const over = exceededQuota(used, (await dayTotal(userId, day)) ?? used, limits);
+  const over = exceededQuota(used, await dayTotal(userId, day), limits);
   if (!over) return charge;
   await charge.refund();
   throw AppError.tooManyRequests(
