@@ -10,8 +10,15 @@
  *  - else the page is every message before the first one left out, and ts is that one's
  *    delivery time: nothing is skipped, and nothing is returned twice;
  *  - when even that is empty (more than RECEIVE_MAX messages share the first delivery
- *    time), the page is every message at that instant, and ts the millisecond after it.
+ *    time), the page is the messages of that instant, and ts the millisecond after it.
+ *    Only a flood reaches past INSTANT_PAGE_FACTOR x RECEIVE_MAX messages in one millisecond
+ *    for one receiver (overdue bottles claimed together share one; so do calendar sends
+ *    to one chosen instant): the page stops there, so that no answer is unbounded, and the
+ *    rest of that millisecond is never answered. This is the one case that skips messages;
+ *    `ts` cannot carry a position inside one millisecond.
  */
+export const INSTANT_PAGE_FACTOR = 4;
+
 export type PageCut =
   { kind: 'all' } | { kind: 'before'; count: number; next: number } | { kind: 'instant'; at: number };
 

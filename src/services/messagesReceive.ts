@@ -3,10 +3,11 @@
  * not blocked, at most RECEIVE_MAX of them (src/domain/receivePage.ts), as items whose
  * every value is a string. Two queries whatever the number of messages: the window's first
  * RECEIVE_MAX + 1 messages by delivery time, then all their senders at once (a third only
- * when more than RECEIVE_MAX messages share one delivery time).
+ * when more than RECEIVE_MAX messages share one delivery time: that instant's messages, at
+ * most INSTANT_PAGE_FACTOR x RECEIVE_MAX).
  */
 import { Types } from 'mongoose';
-import { cutPage } from '../domain/receivePage';
+import { INSTANT_PAGE_FACTOR, cutPage } from '../domain/receivePage';
 import {
   floatSecondsText,
   fromEpochSeconds,
@@ -108,6 +109,7 @@ async function readPage(deps: MessageDeps, userId: Types.ObjectId, from: Date, n
     { receiver_id: userId, blocked: false, delivery_time: new Date(cut.at) },
     PROJECTION,
   )
+    .limit(INSTANT_PAGE_FACTOR * max)
     .batchSize(ONE_BATCH)
     .lean<StoredMessage[]>();
   return { messages: at, next: new Date(cut.at + 1) };

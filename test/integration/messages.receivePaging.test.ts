@@ -10,7 +10,8 @@
  * so the next window starts after everything answered); every page holds at most
  * RECEIVE_MAX messages, except a page made of one instant that more than RECEIVE_MAX
  * messages share, which holds exactly those; `ts` grows at every call and the last
- * answer's `ts` is now, as before paging existed.
+ * answer's `ts` is now, as before paging existed. The one exception, a flood of more than
+ * 4 x RECEIVE_MAX messages in one millisecond, is shown bounded (and what it skips).
  */
 import type { Types } from 'mongoose';
 import { Message } from '../../src/models';
@@ -107,6 +108,22 @@ describe('GET /receive_all above RECEIVE_MAX messages', () => {
     // Oldest first within and across pages.
     const received = pages.flatMap((p) => p.items.map((i) => Number(i.received_at)));
     expect(received).toEqual([...received].sort((a, b) => a - b));
+  });
+
+  it('when a flood puts more than 4 x RECEIVE_MAX messages in one millisecond then that page stops at 4 x RECEIVE_MAX', async () => {
+    const reader = await loggedIn(t.app, {});
+    const at = clock.now().getTime() - 5_000;
+    const ids = await messagesAt(reader.user.oid, [
+      [at, 4 * MAX + 3],
+      [at + 1, 2],
+    ]);
+    const pages = await readAll(reader, String((at - 1) / 1000), 'ios');
+    expect(pages.map((p) => p.items.length)).toEqual([4 * MAX, 2]);
+    expect(pages[0]!.ts).toBe((at + 1) / 1000);
+    const answered = pages.flatMap((p) => p.items.map((i) => i.message_id));
+    expect(new Set(answered).size).toBe(answered.length);
+    // The bound's price, and only there: 3 messages of the flooded millisecond are never answered.
+    expect(ids.filter((id) => !answered.includes(id))).toHaveLength(3);
   });
 
   it('when an app sends back ts as Android writes it then the calls continue the same way', async () => {
