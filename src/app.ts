@@ -12,7 +12,7 @@ import type { Config } from './config';
 import { serializeError, type Logger } from './logger';
 import type { Mailer } from './mail/mailer';
 import { AppError, errorHandler } from './http/errors';
-import { formBody, parseQuery } from './http/form';
+import { parseQuery } from './http/form';
 import { createWebMetrics } from './http/metrics';
 import { sessionMiddleware } from './http/session';
 import { routes } from './routes';
@@ -65,12 +65,13 @@ export function createApp(deps: AppDeps): Express {
       contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
     }),
   );
-  app.use((req, res, next) => (req.method === 'POST' ? formBody(req, res, next) : next()));
   app.use(passport.initialize());
   app.use(sessionMiddleware(deps.config, deps.connection, deps.now));
 
   app.use(routes(deps, metrics));
 
+  // Bodies are read by the routes that take one (src/http/form.ts): an unknown path is
+  // answered without reading its body.
   app.use((_req, _res, next) => next(AppError.notFound('no such route')));
   app.use(errorHandler);
   return app;

@@ -214,6 +214,28 @@ export const schema = z.object({
     'identical sends by one user closer than this are one send (app retries); never merged beyond twice this',
   ),
 
+  // -- limits settings (sizes and per-user daily quotas) --
+  MESSAGE_MAX_CHARS: int(20_000, 1).describe(
+    'longest message text of a /send, in UTF-16 units as both apps count them (400 beyond)',
+  ),
+  MAX_RECEIVERS: int(2_000, 1).describe('receivers of one /send (400 beyond)'),
+  BLOCK_MAX_CONTACTS: int(1_000, 1).describe('user ids in one /block_contacts list (400 beyond)'),
+  CONTACTS_MAX_NUMBERS: int(20_000, 1).describe(
+    'entries of one /upload_contacts list that are looked at (the rest is ignored)',
+  ),
+  MESSAGES_PER_DAY: int(10_000, 0).describe(
+    'messages one user may store per UTC day, one per receiver (429 with Retry-After beyond; 0: no quota)',
+  ),
+  PUSHES_PER_DAY: int(10_000, 0).describe(
+    "pushes one user's sends may cause per UTC day: one per message plus the teasers (0: no quota)",
+  ),
+  CONTACT_LOOKUPS_PER_DAY: int(100_000, 0).describe(
+    'phone numbers one user may look up with /upload_contacts per UTC day (0: no quota)',
+  ),
+  RECEIVE_MAX: int(500, 1).describe(
+    'messages in one /receive_all answer; beyond, the oldest ones and a ts from which the next call continues',
+  ),
+
   // -- worker settings --
   WORKER_POLL_MS: int(500, 10).describe(
     'longest sleep of the notification worker between two looks at the push queue (it wakes earlier for a known due time)',

@@ -16,16 +16,28 @@ const badRequest = { 400: reason('Missing or malformed field') };
 const retryAfter = { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } } };
 const tooMany = (description: string) => ({ ...reason(description), headers: retryAfter });
 const busy = { ...reason('Password hashing is busy; retry shortly'), headers: retryAfter };
+/** Every route reading a body (src/http/form.ts). */
+const bodyErrors = {
+  413: reason('Body over the route limit (the reason says it); the connection is then closed'),
+  415: reason('Content-Encoding other than identity: bodies are never inflated'),
+};
+const quota = (what: string) => ({
+  429: {
+    ...reason(`Daily quota of ${what} reached (README "Limits")`),
+    headers: { 'Retry-After': { description: 'Seconds until UTC midnight', schema: { type: 'integer' } } },
+  },
+});
 const cookie = [{ session: [] as string[] }];
 
-function form(required: string[], props: Record<string, Schema>) {
+function form(required: string[], props: Record<string, Schema>, limit = 'at most 64 KB') {
   const schema = { type: 'object', required, properties: props };
   return {
     required: true,
     description:
       'Parsed as a Werkzeug flat form whatever the Content-Type: `+` is a space, `%XX` decoded, ' +
-      'invalid escapes kept, raw UTF-8 accepted, first value of a repeated key wins, up to 5 MB. ' +
-      'iOS sends values unencoded; Android encodes them.',
+      'invalid escapes kept, raw UTF-8 accepted, first value of a repeated key wins, only the first ' +
+      `1,000 \`&\`-separated pieces read; ${limit}, uncompressed, and read only after the session ` +
+      'check. iOS sends values unencoded; Android encodes them.',
     content: {
       'application/x-www-form-urlencoded': { schema },
       'text/plain': { schema },
@@ -131,6 +143,7 @@ export const openapi = {
           200: empty(),
           ...badRequest,
           406: reason('Email already used'),
+          ...bodyErrors,
           429: tooMany('Too many attempts'),
           503: busy,
         },
@@ -158,6 +171,7 @@ export const openapi = {
           401: reason(
             'Every failed login: wrong or unknown credentials, an empty or missing email or password, a malformed form',
           ),
+          ...bodyErrors,
           429: tooMany('Too many failed logins for this account or address'),
           503: busy,
         },
@@ -178,6 +192,7 @@ export const openapi = {
           ...badRequest,
           ...loginRequired,
           406: reason('Number belongs to another account'),
+          ...bodyErrors,
         },
       },
     },
@@ -185,26 +200,32 @@ export const openapi = {
       post: {
         summary: 'Send a message to the future',
         security: cookie,
-        requestBody: form(['message', 'receiver_ids'], {
-          message: str('Text; "" for a photo'),
-          receiver_ids: str('JSON list of `id<user_id>` or `num<phone>`'),
-          delivery_option: str(
-            'JSON `{"type": <send-choice key>|"calendar"|"resend", "parameters": …, "timezone": …}`; missing: now',
-          ),
-          photo_id: str('Opaque S3 key'),
-          video_id: str(),
-          sound_id: str(),
-        }),
+        requestBody: form(
+          ['message', 'receiver_ids'],
+          {
+            message: str('Text; "" for a photo; at most MESSAGE_MAX_CHARS (20,000) UTF-16 units'),
+            receiver_ids: str('JSON list of `id<user_id>` or `num<phone>`; at most MAX_RECEIVERS (2,000)'),
+            delivery_option: str(
+              'JSON `{"type": <send-choice key>|"calendar"|"resend", "parameters": …, "timezone": …}`; missing: now',
+            ),
+            photo_id: str('Opaque S3 key, at most 1,024 bytes'),
+            video_id: str('At most 1,024 bytes'),
+            sound_id: str('At most 1,024 bytes'),
+          },
+          'at most 64 KB + 9 bytes per MESSAGE_MAX_CHARS + 48 per MAX_RECEIVERS (350 KB by default)',
+        ),
         responses: {
           200: empty('Stored (a retry within the dedup window stores nothing new)'),
           ...badRequest,
           ...loginRequired,
+          ...bodyErrors,
+          ...quota('messages (MESSAGES_PER_DAY) or pushes caused (PUSHES_PER_DAY)'),
         },
       },
     },
     '/receive_all': {
       get: {
-        summary: 'Messages delivered in [ts, now]',
+        summary: 'Messages delivered in [ts, now], the oldest RECEIVE_MAX (500) of them',
         security: cookie,
         parameters: [
           {
@@ -221,7 +242,8 @@ export const openapi = {
               required: ['ts', 'new_messages'],
               properties: { ts: { type: 'number' }, new_messages: { type: 'array', items: messageItem } },
             },
-            '`ts` is now as a JSON number; every item value is a string',
+            '`ts` is a JSON number: now, or, when more than RECEIVE_MAX messages were due, the delivery ' +
+              'time from which the next call continues (nothing skipped or repeated); every item value is a string',
           ),
           ...badRequest,
           ...loginRequired,
@@ -239,6 +261,7 @@ export const openapi = {
           ),
           ...badRequest,
           ...loginRequired,
+          ...bodyErrors,
         },
       },
     },
@@ -271,20 +294,32 @@ export const openapi = {
         summary: 'Block every pending message between this user and the listed users',
         security: cookie,
         requestBody: form(['contacts_to_block'], {
-          contacts_to_block: str('JSON list of user ids, with or without `id`'),
+          contacts_to_block: str(
+            'JSON list of user ids, with or without `id`; at most BLOCK_MAX_CONTACTS (1,000)',
+          ),
         }),
-        responses: { 200: empty(), ...badRequest, ...loginRequired },
+        responses: { 200: empty(), ...badRequest, ...loginRequired, ...bodyErrors },
       },
     },
     '/upload_contacts': {
       post: {
         summary: 'Which of these numbers have an account (emails never disclosed)',
         security: cookie,
-        requestBody: form(['contacts'], { contacts: str('JSON list of phone strings') }),
+        requestBody: form(
+          ['contacts'],
+          {
+            contacts: str(
+              'JSON list of phone strings; entries past CONTACTS_MAX_NUMBERS (20,000) are ignored',
+            ),
+          },
+          'at most 6 MB',
+        ),
         responses: {
           200: json({ type: 'array', items: contactItem }, 'One item per number with an account'),
           ...badRequest,
           ...loginRequired,
+          ...bodyErrors,
+          ...quota('numbers looked up (CONTACT_LOOKUPS_PER_DAY)'),
         },
       },
     },
@@ -292,10 +327,12 @@ export const openapi = {
       post: {
         summary: 'Store the address book; tolerant of truncated or corrupted JSON',
         security: cookie,
-        requestBody: form(['address_book'], {
-          address_book: str('JSON list of {"tel", "name"}; `"}]` appended when missing'),
-        }),
-        responses: { 200: empty(), ...badRequest, ...loginRequired },
+        requestBody: form(
+          ['address_book'],
+          { address_book: str('JSON list of {"tel", "name"}; `"}]` appended when missing') },
+          'at most 6 MB',
+        ),
+        responses: { 200: empty(), ...badRequest, ...loginRequired, ...bodyErrors },
       },
     },
     '/get_address_book': {
@@ -337,6 +374,7 @@ export const openapi = {
           ...badRequest,
           401: reason('Unknown email'),
           406: reason('Wrong, used or expired code'),
+          ...bodyErrors,
           429: tooMany('Too many attempts, or too many wrong codes for this account today'),
           503: busy,
         },

@@ -28,12 +28,15 @@ export interface ParsedAddressBook {
 export const MAX_CONTACT_NAME_LENGTH = 200;
 const REPAIR_SUFFIX = '"}]';
 
-// A flat JSON object with scalar values. Quantifiers are bounded so that a failed match
-// attempt at one `{` costs a bounded amount of work whatever the input.
+// A flat JSON object with scalar values. Quantifiers are bounded, and no two quantifiers in
+// a row can take the same characters: the whitespace after a value is read by the one before
+// the `,` or, failing that, the one before the `}` (it used to be read by the pair's own and
+// then the `}`'s, 100 x 100 ways to split a run of spaces). So a failed match attempt at one
+// `{` costs a bounded amount of work whatever the input.
 const STRING = String.raw`"(?:[^"\\\u0000-\u001f]|\\.){0,2000}"`;
 const SCALAR = String.raw`(?:${STRING}|-?\d{1,40}(?:\.\d{1,40})?(?:[eE][+-]?\d{1,5})?|true|false|null)`;
-const PAIR = String.raw`\s{0,100}${STRING}\s{0,100}:\s{0,100}${SCALAR}\s{0,100}`;
-const FLAT_OBJECT = String.raw`\{(?:${PAIR}(?:,${PAIR}){0,15})?\s{0,100}\}`;
+const PAIR = String.raw`\s{0,100}${STRING}\s{0,100}:\s{0,100}${SCALAR}`;
+const FLAT_OBJECT = String.raw`\{(?:${PAIR}(?:\s{0,100},${PAIR}){0,15})?\s{0,100}\}`;
 
 /** The original server's repair of a truncated list. */
 export function repairAddressBookText(text: string): string {

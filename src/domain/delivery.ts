@@ -4,7 +4,7 @@
  */
 import type { SendChoiceRule } from './catalog';
 import { randomInt, type RandomSource } from './random';
-import { fromEpochSeconds, parseEpochSeconds } from './timestamps';
+import { fromEpochSeconds, isEpochSeconds, parseEpochSeconds } from './timestamps';
 
 /** The original's draw (CONTRACT.md §3 send): about 2 to 9.5 months, in seconds. */
 export const RANDOM_DELAY = { min: 5_259_487, max: 25_000_000 } as const;
@@ -19,16 +19,17 @@ export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 const OBJECT_ID_HEX = /^[0-9a-fA-F]{24}$/;
 
+/** A JSON number or a float text; 8.64e12 at most either way (a Date must hold it). */
+function calendarSeconds(parameters: unknown): number | undefined {
+  if (typeof parameters === 'number') return isEpochSeconds(parameters) ? parameters : undefined;
+  return typeof parameters === 'string' ? parseEpochSeconds(parameters) : undefined;
+}
+
 function calendarOption(parameters: unknown): Parsed<DeliveryOption> {
   if (typeof parameters === 'string' && parameters.trim().toLowerCase() === 'now') {
     return { ok: true, value: { kind: 'now' } };
   }
-  const at =
-    typeof parameters === 'number' && Number.isFinite(parameters)
-      ? parameters
-      : typeof parameters === 'string'
-        ? parseEpochSeconds(parameters)
-        : undefined;
+  const at = calendarSeconds(parameters);
   if (at === undefined) return { ok: false, reason: 'calendar parameters must be epoch seconds or "now"' };
   return { ok: true, value: { kind: 'calendar', at } };
 }

@@ -8,8 +8,6 @@ export type Receiver = { kind: 'id'; id: string } | { kind: 'num'; phone: string
 
 const OBJECT_ID_HEX = /^[0-9a-fA-F]{24}$/;
 const PHONE = /^\d{3,20}$/; // 00 + country code + number; other digit forms are kept as given
-/** More than anyone picks in the apps; keeps one send's bulk writes and lookups bounded. */
-export const MAX_RECEIVERS = 2000;
 
 /** A JSON list of strings; `field` names it in the reason. */
 export function parseStringList(text: string | undefined, field: string): Parsed<string[]> {
@@ -35,12 +33,15 @@ export function parseReceiver(text: string): Receiver | undefined {
   return undefined;
 }
 
-/** The receivers of a send, each once, in the order given; at least one. */
-export function parseReceiverIds(text: string | undefined): Parsed<Receiver[]> {
+/**
+ * The receivers of a send, each once, in the order given; at least one, at most `max`
+ * (MAX_RECEIVERS: more than anyone picks in the apps; keeps a send's writes bounded).
+ */
+export function parseReceiverIds(text: string | undefined, max: number): Parsed<Receiver[]> {
   const list = parseStringList(text, 'receiver_ids');
   if (!list.ok) return list;
   if (list.value.length === 0) return { ok: false, reason: 'receiver_ids is empty' };
-  if (list.value.length > MAX_RECEIVERS) return { ok: false, reason: 'too many receivers' };
+  if (list.value.length > max) return { ok: false, reason: `too many receivers: at most ${max}` };
   const seen = new Set<string>();
   const receivers: Receiver[] = [];
   for (const raw of list.value) {
@@ -53,10 +54,11 @@ export function parseReceiverIds(text: string | undefined): Parsed<Receiver[]> {
   return { ok: true, value: receivers };
 }
 
-/** User ids with or without the `id` prefix, lower-case, each once. */
-export function parseUserIdList(text: string | undefined, field: string): Parsed<string[]> {
+/** User ids with or without the `id` prefix, lower-case, each once; at most `max` listed. */
+export function parseUserIdList(text: string | undefined, field: string, max: number): Parsed<string[]> {
   const list = parseStringList(text, field);
   if (!list.ok) return list;
+  if (list.value.length > max) return { ok: false, reason: `too many ids in ${field}: at most ${max}` };
   const ids = new Set<string>();
   for (const raw of list.value) {
     const s = raw.trim();

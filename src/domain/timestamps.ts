@@ -4,18 +4,31 @@
  */
 
 /** Latest instant a JavaScript Date can hold, in seconds (year 275760). */
-const MAX_DATE_SECONDS = 8.64e12;
+export const MAX_DATE_SECONDS = 8.64e12;
+
+/** A number of epoch seconds a Date can hold (JSON numbers skip the text checks). */
+export function isEpochSeconds(value: number): boolean {
+  return Number.isFinite(value) && Math.abs(value) <= MAX_DATE_SECONDS;
+}
+
+/**
+ * Longer than any float the apps print (Java's Double.toString and Python's repr stay under
+ * 25 characters); longer texts are refused before any pattern runs.
+ */
+export const MAX_EPOCH_TEXT_LENGTH = 64;
 
 // Decimal float: "1412932000", "1418000000.123456", Java's "1.418000000123E9", ".5", "7.".
-const FLOAT_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+// The dot is required between the two digit runs, so no two quantifiers can share a digit
+// (the former `\d+\.?\d*` backtracked quadratically on a long run of digits and a bad end).
+const FLOAT_TEXT = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 /** Parses epoch seconds written in any float form; undefined when it is not one. */
 export function parseEpochSeconds(text: string | undefined | null): number | undefined {
   if (text === undefined || text === null) return undefined;
   const trimmed = text.trim();
-  if (!FLOAT_TEXT.test(trimmed)) return undefined;
+  if (trimmed.length > MAX_EPOCH_TEXT_LENGTH || !FLOAT_TEXT.test(trimmed)) return undefined;
   const value = Number(trimmed);
-  return Number.isFinite(value) && Math.abs(value) <= MAX_DATE_SECONDS ? value : undefined;
+  return isEpochSeconds(value) ? value : undefined;
 }
 
 /** A Date from epoch seconds (fractions kept to the millisecond). */

@@ -33,6 +33,9 @@ export class AppError extends Error {
   static tooManyRequests(reason = 'too many requests, try again later', retryAfterSeconds = 60): AppError {
     return new AppError(429, reason, Math.max(1, Math.ceil(retryAfterSeconds)));
   }
+  static unsupportedMediaType(reason: string): AppError {
+    return new AppError(415, reason);
+  }
   static unavailable(reason = 'service temporarily unavailable', retryAfterSeconds?: number): AppError {
     return new AppError(503, reason, retryAfterSeconds);
   }
@@ -84,6 +87,14 @@ function isTransientServerError(err: object): boolean {
   );
 }
 
+/** The 413 of a body parser names the route's limit, so that a client knows what fits. */
+function tooLargeReason(err: unknown): string {
+  const limit = (err as { limit?: unknown }).limit;
+  return typeof limit === 'number'
+    ? `request body too large (at most ${limit} bytes here)`
+    : 'request body too large';
+}
+
 export interface HttpError {
   status: number;
   reason: string;
@@ -104,8 +115,7 @@ export function toHttpError(err: unknown): HttpError {
   const status = statusOf(err);
   if (status !== undefined && status < 500) {
     const type = (err as { type?: unknown }).type;
-    const reason =
-      status === 413 ? 'request body too large' : typeof type === 'string' ? type : 'bad request';
+    const reason = status === 413 ? tooLargeReason(err) : typeof type === 'string' ? type : 'bad request';
     return { status, reason, unexpected: false };
   }
   return { status: 500, reason: 'internal error', unexpected: true };
@@ -117,7 +127,9 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, next) => {
     return;
   }
   const { status, reason, unexpected, retryAfterSeconds } = toHttpError(err);
-  if (retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(retryAfterSeconds));
+  if (retryAfterSeconds !== undefined) {
+    res.setHeader('Retry-After', String(Math.max(1, Math.ceil(retryAfterSeconds))));
+  }
   if (unexpected) req.log?.error({ err }, 'request failed');
   else req.log?.info({ status, reason }, 'request rejected');
   // The unread rest of a refused body makes Node drop the connection: say so, so that

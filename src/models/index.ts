@@ -8,6 +8,7 @@ export * from './catalog';
 export * from './sendDedup';
 export * from './resetCode';
 export * from './rateHit';
+export * from './quotaHit';
 export * from './pushClaim';
 export * from './jobRun';
 export * from './session';

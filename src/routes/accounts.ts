@@ -11,6 +11,7 @@ import { MAX_PASSWORD_LENGTH } from '../domain/password';
 import { normalisePhone, normaliseRegId } from '../domain/phone';
 import { authenticate, clientAddress, localStrategy, parseFields, sessionUserId } from '../http/auth';
 import { AppError } from '../http/errors';
+import { formBody } from '../http/form';
 import { logIn, logOut, requireLogin } from '../http/session';
 import { loginValues, recordLogin, signup, type LoginUser } from '../services/accounts';
 import { facebookLogin } from '../services/accountsFacebook';
@@ -68,12 +69,13 @@ type LoginForm = z.infer<typeof loginForm>;
 
 export function accountRoutes(deps: AppDeps): Router {
   const router = Router();
-  router.post('/signup', signupHandler(deps));
-  router.post('/login', loginHandler(deps, localStrategy(deps)));
+  const form = formBody();
+  router.post('/signup', form, signupHandler(deps));
+  router.post('/login', form, loginHandler(deps, localStrategy(deps)));
   router.post('/logout', logoutHandler); // not used by the apps: for people trying the API with curl
-  router.post('/define_first_phone_number', requireLogin, phoneHandler(deps));
+  router.post('/define_first_phone_number', requireLogin, form, phoneHandler(deps));
   router.get('/send_reset_mail', resetMailHandler(deps));
-  router.post('/define_new_password', newPasswordHandler(deps));
+  router.post('/define_new_password', form, newPasswordHandler(deps));
   return router;
 }
 

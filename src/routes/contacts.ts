@@ -8,6 +8,7 @@ import { parseAddressBook } from '../domain/addressBook';
 import { normalisePhone } from '../domain/phone';
 import { parseFields, sessionUserId } from '../http/auth';
 import { AppError } from '../http/errors';
+import { formBody, UPLOAD_LIMIT_BYTES } from '../http/form';
 import { requireLogin } from '../http/session';
 import { getAddressBook, uploadContacts } from '../services/contacts';
 import { uploadAddressBook } from '../services/contactsUpload';
@@ -15,7 +16,10 @@ import { uploadAddressBook } from '../services/contactsUpload';
 const contactsForm = z.object({ contacts: z.string().trim().min(1, 'must not be empty') });
 const addressBookForm = z.object({ address_book: z.string().trim().min(1, 'must not be empty') });
 
-/** The JSON list of numbers; entries that are not phone numbers are skipped. */
+/**
+ * The JSON list of numbers, each once; entries that are not phone numbers are skipped, and
+ * only the first `max` entries (CONTACTS_MAX_NUMBERS) are looked at.
+ */
 function phoneList(json: string, max: number): string[] {
   let list: unknown;
   try {
@@ -24,23 +28,25 @@ function phoneList(json: string, max: number): string[] {
     throw AppError.badRequest('invalid field contacts: not JSON');
   }
   if (!Array.isArray(list)) throw AppError.badRequest('invalid field contacts: not a JSON list');
-  const phones = list.flatMap((v: unknown) => {
+  const phones = list.slice(0, max).flatMap((v: unknown) => {
     const phone = typeof v === 'string' || typeof v === 'number' ? normalisePhone(String(v)) : null;
     return phone ? [phone] : [];
   });
-  return [...new Set(phones)].slice(0, max);
+  return [...new Set(phones)];
 }
 
 export function contactRoutes(deps: AppDeps): Router {
   const router = Router();
+  // The only 6 MB bodies, read after the session check: without a session, a 401 unread.
+  const upload = formBody(UPLOAD_LIMIT_BYTES);
 
-  router.post('/upload_contacts', requireLogin, async (req, res) => {
+  router.post('/upload_contacts', requireLogin, upload, async (req, res) => {
     const form = parseFields(contactsForm, req.body);
-    const phones = phoneList(form.contacts, deps.config.ADDRESS_BOOK_MAX_ENTRIES);
+    const phones = phoneList(form.contacts, deps.config.CONTACTS_MAX_NUMBERS);
     res.status(200).json(await uploadContacts(deps, sessionUserId(req), phones));
   });
 
-  router.post('/upload_address_book', requireLogin, async (req, res) => {
+  router.post('/upload_address_book', requireLogin, upload, async (req, res) => {
     const form = parseFields(addressBookForm, req.body);
     const book = parseAddressBook(form.address_book);
     if (!book.recognised) throw AppError.badRequest('invalid field address_book: no contact in it');

@@ -2,6 +2,7 @@
 import { Router, type Request } from 'express';
 import type { AppDeps } from '../app';
 import type { Form } from '../domain/form';
+import { formBody, sendLimitBytes } from '../http/form';
 import { requireLogin, userId } from '../http/session';
 import { catalogSource } from '../services/catalog';
 import { futureMessageCount, sendChoicesFor, sessionObjectId, type MessageDeps } from '../services/messages';
@@ -22,8 +23,11 @@ export function messageRoutes(deps: AppDeps): Router {
     catalog: catalogSource(deps.config.CATALOG_CACHE_SECONDS),
   };
   const router = Router();
+  // Bodies are read after the session check, each with the limit of what the route takes.
+  const body = formBody();
+  const sendBody = formBody(sendLimitBytes(deps.config));
 
-  router.post('/send', requireLogin, async (req, res) => {
+  router.post('/send', requireLogin, sendBody, async (req, res) => {
     await sendMessages(m, me(req), form(req));
     res.status(200).end();
   });
@@ -33,7 +37,7 @@ export function messageRoutes(deps: AppDeps): Router {
     res.type('application/json').send(await receiveAll(m, me(req), query.ts));
   });
 
-  router.post('/resend', requireLogin, async (req, res) => {
+  router.post('/resend', requireLogin, body, async (req, res) => {
     await resendMessage(m, me(req), form(req));
     res.status(200).end();
   });
@@ -50,8 +54,8 @@ export function messageRoutes(deps: AppDeps): Router {
     res.type('text/plain').send(await myStatus(m, me(req)));
   });
 
-  router.post('/block_contacts', requireLogin, async (req, res) => {
-    await blockContacts(me(req), form(req));
+  router.post('/block_contacts', requireLogin, body, async (req, res) => {
+    await blockContacts(me(req), form(req), deps.config.BLOCK_MAX_CONTACTS);
     res.status(200).end();
   });
 

@@ -10,6 +10,7 @@ import type { Logger } from '../logger';
 import { JobRun } from '../models/jobRun';
 import { PushClaim } from '../models/pushClaim';
 import { cleanupAccountRecords } from './accountsCleanup';
+import { cleanupQuotaHits } from './quotas';
 
 export interface CleanupTask {
   name: string;
@@ -64,7 +65,10 @@ export function accountCleanups(config: Config): CleanupTask[] {
 }
 
 /** Hook: expiring records of features added later register here. */
-export const extraCleanups: CleanupTask[] = [];
+export const extraCleanups: CleanupTask[] = [
+  // Per-user daily quota hits: the days before yesterday count for nothing.
+  { name: 'quotas', run: cleanupQuotaHits },
+];
 
 /** Runs every task; one failing does not stop the others. */
 export async function runCleanup(now: Date, logger: Logger, config: Config): Promise<Record<string, number>> {

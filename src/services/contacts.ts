@@ -10,10 +10,12 @@ import { AppError } from '../http/errors';
 import { AddressBook, AddressBookEntry } from '../models/addressBook';
 import { PhoneOwner } from '../models/phoneOwner';
 import { User } from '../models/user';
+import { chargeDailyQuotas } from './quotas';
 import { statusNamer } from './status';
 
 export interface ContactDeps {
   config: Config;
+  now: () => Date;
 }
 
 const BIG_BATCH = 1_000_000; // one reply for results that grow with the data
@@ -68,9 +70,14 @@ export interface ContactItem {
   user_id: string;
 }
 
-/** One item per number that has an account, in the order given, each number once. */
+/**
+ * One item per number that has an account, in the order given, each number once. Every
+ * number counts against the viewer's daily lookups (CONTACT_LOOKUPS_PER_DAY): the answer
+ * maps numbers to accounts, which is what a harvester wants.
+ */
 export async function uploadContacts(deps: ContactDeps, viewerId: Types.ObjectId, phones: string[]) {
   const unique = [...new Set(phones)];
+  await chargeDailyQuotas(deps.config, viewerId, { lookups: unique.length }, deps.now());
   const members = await membersByPhone(deps.config, viewerId, unique);
   return unique.flatMap((phone): ContactItem[] => {
     const m = members.get(phone);

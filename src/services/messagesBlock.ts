@@ -11,9 +11,13 @@ import { Message } from '../models/message';
 import { PushJob } from '../models/pushJob';
 import { ONE_BATCH } from './messages';
 
-/** Returns how many messages were blocked. */
-export async function blockContacts(userId: Types.ObjectId, form: Form): Promise<number> {
-  const ids = parseUserIdList(form.contacts_to_block, 'contacts_to_block');
+/** Returns how many messages were blocked; at most `maxContacts` ids (BLOCK_MAX_CONTACTS). */
+export async function blockContacts(
+  userId: Types.ObjectId,
+  form: Form,
+  maxContacts: number,
+): Promise<number> {
+  const ids = parseUserIdList(form.contacts_to_block, 'contacts_to_block', maxContacts);
   if (!ids.ok) throw AppError.badRequest(ids.reason);
   const others = ids.value.map((id) => new Types.ObjectId(id)).filter((id) => !id.equals(userId));
   if (others.length === 0) return 0;

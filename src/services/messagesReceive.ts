@@ -1,9 +1,14 @@
 /**
- * GET /receive_all (CONTRACT.md §3): every message for the user delivered in [ts, now]
- * (now plus the clock-skew allowance) and not blocked, as items whose every value is a string. Two queries whatever the
- * number of messages: the messages, then all their senders at once.
+ * GET /receive_all (CONTRACT.md §3): the messages for the user delivered in [ts, now] and
+ * not blocked, at most RECEIVE_MAX of them (src/domain/receivePage.ts), as items whose
+ * every value is a string. Two queries whatever the number of messages: the window's first
+ * RECEIVE_MAX + 1 messages by delivery time, then all their senders at once (a third only
+ * when more than RECEIVE_MAX messages share one delivery time: that instant's messages, at
+ * most INSTANT_PAGE_FACTOR x RECEIVE_MAX). "now" reaches CLOCK_SKEW_ALLOWANCE_MS ahead:
+ * a worker whose clock runs ahead of this one may already have pushed those (CONTRACT.md §4).
  */
 import { Types } from 'mongoose';
+import { INSTANT_PAGE_FACTOR, cutPage } from '../domain/receivePage';
 import {
   floatSecondsText,
   fromEpochSeconds,
@@ -78,6 +83,42 @@ export function receivedItem(m: StoredMessage, sender: Sender | undefined): Rece
   };
 }
 
+interface Page {
+  messages: StoredMessage[];
+  /** The answer's ts: where the app's next call starts. */
+  next: Date;
+}
+
+const PROJECTION = { push: 0, state: 0 };
+
+/** The window's first RECEIVE_MAX messages, cut where a delivery time ends (index-served). */
+async function readPage(deps: MessageDeps, userId: Types.ObjectId, from: Date, now: Date): Promise<Page> {
+  const max = deps.config.RECEIVE_MAX;
+  // A push may come from a worker whose clock runs ahead of this one: look that far ahead.
+  // When all fit, ts stays `now`, so the next call returns those again (the apps drop repeats).
+  const until = new Date(now.getTime() + deps.config.CLOCK_SKEW_ALLOWANCE_MS);
+  const found = await Message.find(
+    { receiver_id: userId, blocked: false, delivery_time: { $gte: from, $lte: until } },
+    PROJECTION,
+  )
+    .sort({ delivery_time: 1 })
+    .limit(max + 1)
+    .batchSize(ONE_BATCH)
+    .lean<StoredMessage[]>();
+  const times = found.map((m) => m.delivery_time.getTime());
+  const cut = cutPage(times, max);
+  if (cut.kind === 'all') return { messages: found, next: now };
+  if (cut.kind === 'before') return { messages: found.slice(0, cut.count), next: new Date(cut.next) };
+  const at = await Message.find(
+    { receiver_id: userId, blocked: false, delivery_time: new Date(cut.at) },
+    PROJECTION,
+  )
+    .limit(INSTANT_PAGE_FACTOR * max)
+    .batchSize(ONE_BATCH)
+    .lean<StoredMessage[]>();
+  return { messages: at, next: new Date(cut.at + 1) };
+}
+
 /** The JSON body: `ts` is written by hand so that it is always a float literal. */
 export async function receiveAll(
   deps: MessageDeps,
@@ -86,19 +127,8 @@ export async function receiveAll(
 ): Promise<string> {
   const ts = parseEpochSeconds(tsText);
   if (ts === undefined) throw AppError.badRequest('ts must be epoch seconds');
-  const now = deps.now();
-  // A push may come from a worker whose clock runs ahead of this one (CONTRACT.md §4: the
-  // push never arrives before its message is visible): look that far ahead. The answer's
-  // ts stays `now`, so the next call covers those messages again (the apps drop repeats).
-  const until = new Date(now.getTime() + deps.config.CLOCK_SKEW_ALLOWANCE_MS);
-  const messages = await Message.find(
-    { receiver_id: userId, blocked: false, delivery_time: { $gte: fromEpochSeconds(ts), $lte: until } },
-    { push: 0, state: 0 },
-  )
-    .sort({ delivery_time: 1 })
-    .batchSize(ONE_BATCH)
-    .lean<StoredMessage[]>();
-  const senderIds = [...new Set(messages.map((m) => m.sender_id.toHexString()))];
+  const page = await readPage(deps, userId, fromEpochSeconds(ts), deps.now());
+  const senderIds = [...new Set(page.messages.map((m) => m.sender_id.toHexString()))];
   const senders = senderIds.length
     ? await User.find(
         { _id: { $in: senderIds.map((id) => new Types.ObjectId(id)) } },
@@ -108,6 +138,6 @@ export async function receiveAll(
         .lean<Sender[]>()
     : [];
   const byId = new Map(senders.map((s) => [s._id.toHexString(), s]));
-  const items = messages.map((m) => receivedItem(m, byId.get(m.sender_id.toHexString())));
-  return `{"ts": ${jsonFloatSeconds(now)}, "new_messages": ${JSON.stringify(items)}}`;
+  const items = page.messages.map((m) => receivedItem(m, byId.get(m.sender_id.toHexString())));
+  return `{"ts": ${jsonFloatSeconds(page.next)}, "new_messages": ${JSON.stringify(items)}}`;
 }

@@ -1,11 +1,12 @@
 /**
- * POST /send (CONTRACT.md §3). Every receiver and option is checked before anything is
- * written; then the send is claimed against retries, its messages are stored in one bulk
- * insert, and their pushes (and teasers) are queued in another. Messages are written
- * first: if the process dies before the push jobs, the worker's sweep of pending due
- * messages without a job still delivers them.
+ * POST /send (CONTRACT.md §3). Every size, receiver and option is checked before anything
+ * is written; then the send is claimed against retries, charged against the sender's daily
+ * quotas, its messages are stored in one bulk insert, and their pushes (and teasers) are
+ * queued in another. Messages are written first: if the process dies before the push jobs,
+ * the worker's sweep of pending due messages without a job still delivers them.
  * Round trips whatever the number of receivers: catalog (cached), phone owners, users,
- * address book (teasers), claim, messages, then push jobs and expired-claim cleanup.
+ * address book (teasers), claim, quota hit and sum, messages, then push jobs and
+ * expired-claim cleanup.
  */
 import { Types } from 'mongoose';
 import type { Catalog, SendChoiceRule } from '../domain/catalog';
@@ -16,6 +17,7 @@ import { futureLabelText, receiveLabelText, teaserText } from '../domain/labels'
 import { labelLanguage, type Language } from '../domain/language';
 import { parseReceiverIds, type Receiver } from '../domain/receivers';
 import { dedupExpiry, dedupKeys, sendFingerprint } from '../domain/sendDedup';
+import { sendSizeProblem } from '../domain/sendLimits';
 import { AppError } from '../http/errors';
 import { AddressBookEntry } from '../models/addressBook';
 import { Message } from '../models/message';
@@ -24,6 +26,7 @@ import { PushJob } from '../models/pushJob';
 import { SendDedup } from '../models/sendDedup';
 import { User } from '../models/user';
 import { isDuplicateKeyError, ONE_BATCH, type MessageDeps } from './messages';
+import { chargeDailyQuotas, type QuotaCharge } from './quotas';
 
 /** A teaser only announces a message that is more than this far away (CONTRACT.md §3). */
 export const TEASER_MIN_DELAY_SECONDS = 200;
@@ -54,24 +57,25 @@ export interface SendOutcome {
   duplicate: boolean;
 }
 
-function parseSendForm(form: Form): SendRequest {
+function parseSendForm(form: Form, config: MessageDeps['config']): SendRequest {
   if (form.message === undefined) throw AppError.badRequest('message is required');
-  const receivers = parseReceiverIds(form.receiver_ids);
-  if (!receivers.ok) throw AppError.badRequest(receivers.reason);
-  const option = parseDeliveryOption(form.delivery_option);
-  if (!option.ok) throw AppError.badRequest(option.reason);
-  const req = {
-    receivers: receivers.value,
-    option: option.value,
+  const content = {
     message: form.message,
     photoId: form.photo_id ?? '',
     videoId: form.video_id ?? '',
     soundId: form.sound_id ?? '',
   };
-  if (!req.message && !req.photoId && !req.videoId && !req.soundId) {
+  // Sizes first: every later step (JSON, hashing, storing) is then bounded.
+  const tooLarge = sendSizeProblem(content, config.MESSAGE_MAX_CHARS);
+  if (tooLarge) throw AppError.badRequest(tooLarge);
+  const receivers = parseReceiverIds(form.receiver_ids, config.MAX_RECEIVERS);
+  if (!receivers.ok) throw AppError.badRequest(receivers.reason);
+  const option = parseDeliveryOption(form.delivery_option);
+  if (!option.ok) throw AppError.badRequest(option.reason);
+  if (!content.message && !content.photoId && !content.videoId && !content.soundId) {
     throw AppError.badRequest('empty message');
   }
-  return req;
+  return { receivers: receivers.value, option: option.value, ...content };
 }
 
 function choiceFor(option: DeliveryOption, catalog: Catalog): SendChoiceRule | undefined {
@@ -213,12 +217,50 @@ async function claimSend(senderId: Types.ObjectId, req: SendRequest, now: Date, 
   }
 }
 
+/** Frees a won claim whose send stored nothing, so that the app's retry is not a duplicate. */
+function releaseClaim(keys: string[]): Promise<unknown> {
+  return SendDedup.deleteMany({ _id: { $in: keys } }).catch(() => undefined);
+}
+
+/**
+ * The sender's share of the day: one message per receiver, one push per message (bottles
+ * are pushed once claimed) plus the teasers. A refused send frees its claim.
+ */
+async function chargeSend(deps: MessageDeps, senderId: Types.ObjectId, o: SendCharge) {
+  const teasers = o.jobs.filter((j) => j.kind === 'teaser').length;
+  const use = { messages: o.messages.length, pushes: o.messages.length + teasers };
+  try {
+    return await chargeDailyQuotas(deps.config, senderId, use, o.now);
+  } catch (err) {
+    await releaseClaim(o.keys);
+    throw err;
+  }
+}
+
+interface SendCharge {
+  messages: MessageDoc[];
+  jobs: { kind: string }[];
+  keys: string[];
+  now: Date;
+}
+
+async function storeMessages(messages: MessageDoc[], charge: QuotaCharge, keys: string[]) {
+  try {
+    await Message.insertMany(messages);
+  } catch (err) {
+    // The bulk insert failed (validation happens before anything is written): free the
+    // claim and the quota, so that the app's retry is neither a duplicate nor charged twice.
+    await Promise.all([releaseClaim(keys), charge.refund().catch(() => undefined)]);
+    throw err;
+  }
+}
+
 export async function sendMessages(
   deps: MessageDeps,
   senderId: Types.ObjectId,
   form: Form,
 ): Promise<SendOutcome> {
-  const req = parseSendForm(form);
+  const req = parseSendForm(form, deps.config);
   const now = deps.now();
   const [catalog, { sender, targets }] = await Promise.all([
     deps.catalog.get(),
@@ -232,14 +274,8 @@ export async function sendMessages(
 
   const claim = await claimSend(senderId, req, now, deps.config.SEND_RETRY_WINDOW_SECONDS);
   if (!claim.won) return { stored: 0, duplicate: true };
-  try {
-    await Message.insertMany(messages);
-  } catch (err) {
-    // The bulk insert failed (validation happens before anything is written): free the
-    // claim so that the app's retry is not taken for a duplicate.
-    await SendDedup.deleteMany({ _id: { $in: claim.keys } }).catch(() => undefined);
-    throw err;
-  }
+  const charge = await chargeSend(deps, senderId, { messages, jobs, keys: claim.keys, now });
+  await storeMessages(messages, charge, claim.keys);
   await Promise.all([
     jobs.length > 0 && PushJob.insertMany(jobs),
     // Keeps the claims of this sender to the last few minutes (no TTL index: see README).

@@ -81,7 +81,8 @@ describe('round trips', () => {
       androidBody(me.agent.post('/upload_contacts'), { contacts: JSON.stringify(numbers) }).expect(200);
     const small = await measure(send(few), 'upload_contacts 5 numbers');
     expect(await measure(send(many), 'upload_contacts 3,000 numbers')).toEqual(small);
-    expect(small.length).toBeLessThanOrEqual(6);
+    // Two of them are the daily lookup quota: its hit, then the day's sum.
+    expect(small.length).toBeLessThanOrEqual(7);
   });
 
   it('when a book of 3 or 2,000 contacts is uploaded and read then both cost the same queries', async () => {

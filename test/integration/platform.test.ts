@@ -35,13 +35,22 @@ describe('the web process', () => {
     expect(res.text).toBe('no such route');
   });
 
-  it('when a POST body exceeds the limit then 413 with a reason, not a crash', async () => {
+  it('when a POST body exceeds the limit of its route then 413 with the limit, not a crash', async () => {
+    const res = await request(t.app)
+      .post('/login')
+      .type('form')
+      .send(`email=a@example.com&password=${'x'.repeat(65 * 1024)}&os=android&reg_id=`);
+    expect(res.status).toBe(413);
+    expect(res.text).toBe('request body too large (at most 65536 bytes here)');
+  });
+
+  it('when an unknown path gets a body over every limit then 404: the body is not read', async () => {
     const res = await request(t.app)
       .post('/nope')
       .type('form')
       .send(`a=${'x'.repeat(7 * 1024 * 1024)}`);
-    expect(res.status).toBe(413);
-    expect(res.text).toBe('request body too large');
+    expect(res.status).toBe(404);
+    expect(res.text).toBe('no such route');
   });
 
   it('when the database is asked for a duplicate unique key then it refuses: the database is real', async () => {

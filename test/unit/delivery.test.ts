@@ -61,6 +61,10 @@ describe('parseDeliveryOption', () => {
     '{"type":"calendar","parameters":"tomorrow"}',
     '{"type":"calendar","parameters":null}',
     '{"type":"calendar","parameters":[1]}',
+    // Past what a Date holds: as a number the text checks do not apply, so it is bounded too.
+    '{"type":"calendar","parameters":1e300}',
+    '{"type":"calendar","parameters":"1e300"}',
+    `{"type":"calendar","parameters":"${'9'.repeat(100)}"}`,
   ])('when given %s then it is refused with a reason', (text) => {
     const parsed = parseDeliveryOption(text);
     expect(parsed.ok).toBe(false);

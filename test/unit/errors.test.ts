@@ -49,6 +49,7 @@ describe('AppError and the error middleware', () => {
     [AppError.notFound(), 404, 'not found'],
     [AppError.notAcceptable('taken'), 406, 'taken'],
     [AppError.tooManyRequests(), 429, 'too many requests, try again later'],
+    [AppError.unsupportedMediaType('compressed'), 415, 'compressed'],
     [AppError.unavailable(), 503, 'service temporarily unavailable'],
   ])('when an AppError is thrown then its own status and reason are sent (%#)', (err, status, reason) => {
     const { res, logs } = run(err);
@@ -76,6 +77,21 @@ describe('AppError and the error middleware', () => {
     expect(res.statusCode).toBe(413);
     expect(res.body).toBe('request body too large');
     expect(res.headers.Connection).toBe('close');
+  });
+
+  it('when the 413 names the limit then the reason says it', () => {
+    const err = Object.assign(new Error('too large'), {
+      status: 413,
+      limit: 65536,
+      type: 'entity.too.large',
+    });
+    expect(run(err).res.body).toBe('request body too large (at most 65536 bytes here)');
+  });
+
+  it('when an AppError carries a retry delay then Retry-After is sent in whole seconds (at least 1)', () => {
+    expect(run(AppError.tooManyRequests('quota', 3600)).res.headers['Retry-After']).toBe('3600');
+    expect(run(AppError.tooManyRequests('quota', 0.2)).res.headers['Retry-After']).toBe('1');
+    expect(run(AppError.tooManyRequests()).res.headers['Retry-After']).toBeUndefined();
   });
 
   it('when a middleware error carries a 4xx statusCode then it is kept', () => {

@@ -1,4 +1,4 @@
-import { parseForm, unquotePlus } from '../../src/domain/form';
+import { MAX_FORM_PAIRS, parseForm, unquotePlus } from '../../src/domain/form';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
@@ -66,5 +66,27 @@ describe('parseForm (Werkzeug rules)', () => {
 
   it('unquotePlus decodes mixed input', () => {
     expect(unquotePlus(enc('a+%20b%2'))).toBe('a  b%2');
+  });
+
+  it('when a body has more pieces than MAX_FORM_PAIRS then the first ones are read and the rest ignored', () => {
+    const pairs = Array.from({ length: MAX_FORM_PAIRS + 5 }, (_, i) => `k${i}=${i}`);
+    const f = parseForm(pairs.join('&'));
+    expect(Object.keys(f)).toHaveLength(MAX_FORM_PAIRS);
+    expect(f.k0).toBe('0');
+    expect(f[`k${MAX_FORM_PAIRS - 1}`]).toBe(String(MAX_FORM_PAIRS - 1));
+    expect(f[`k${MAX_FORM_PAIRS}`]).toBeUndefined();
+  });
+
+  it('when empty pieces pad a body then they count as pieces: nothing after the bound is read', () => {
+    const f = parseForm(`a=1${'&'.repeat(MAX_FORM_PAIRS)}b=2`);
+    expect(f).toEqual({ a: '1' });
+  });
+
+  it('when an iOS address book splits at the & of names then its field, first, is still read', () => {
+    const book = JSON.stringify(
+      Array.from({ length: 3_000 }, (_, i) => ({ tel: `0033${i}`, name: `A & B ${i}` })),
+    );
+    const f = parseForm(`address_book=${book}`);
+    expect(f.address_book).toBe(book.slice(0, book.indexOf('&')));
   });
 });

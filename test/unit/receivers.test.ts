@@ -1,4 +1,6 @@
-import { MAX_RECEIVERS, parseReceiver, parseReceiverIds, parseUserIdList } from '../../src/domain/receivers';
+import { parseReceiver, parseReceiverIds, parseUserIdList } from '../../src/domain/receivers';
+
+const MAX_RECEIVERS = 2000;
 
 const A = '5f0000000000000000000001';
 const B = '5f0000000000000000000002';
@@ -6,7 +8,7 @@ const B = '5f0000000000000000000002';
 describe('parseReceiverIds', () => {
   it('when iOS pretty-prints the list then ids and numbers are read', () => {
     const text = `[\n  "id${A}",\n  "num0033612345678"\n]`;
-    expect(parseReceiverIds(text)).toEqual({
+    expect(parseReceiverIds(text, MAX_RECEIVERS)).toEqual({
       ok: true,
       value: [
         { kind: 'id', id: A },
@@ -18,6 +20,7 @@ describe('parseReceiverIds', () => {
   it('when a receiver is listed twice then it is kept once', () => {
     const parsed = parseReceiverIds(
       JSON.stringify([`id${A}`, `id${A.toUpperCase()}`, `id${B}`, 'num001', 'num001']),
+      MAX_RECEIVERS,
     );
     expect(parsed.ok && parsed.value).toHaveLength(3);
   });
@@ -34,14 +37,18 @@ describe('parseReceiverIds', () => {
     ['["num+33612"]', /malformed/],
     ['["num"]', /malformed/],
   ])('when given %p then it is refused', (text, reason) => {
-    const parsed = parseReceiverIds(text);
+    const parsed = parseReceiverIds(text, MAX_RECEIVERS);
     expect(parsed.ok).toBe(false);
     if (!parsed.ok) expect(parsed.reason).toMatch(reason);
   });
 
   it('when a send lists more receivers than anyone picks then it is refused', () => {
     const many = Array.from({ length: MAX_RECEIVERS + 1 }, (_, i) => `num00336${String(i).padStart(8, '0')}`);
-    expect(parseReceiverIds(JSON.stringify(many)).ok).toBe(false);
+    expect(parseReceiverIds(JSON.stringify(many), MAX_RECEIVERS)).toEqual({
+      ok: false,
+      reason: 'too many receivers: at most 2000',
+    });
+    expect(parseReceiverIds(JSON.stringify(many.slice(1)), MAX_RECEIVERS).ok).toBe(true);
   });
 
   it('when a receiver has surrounding spaces then they are ignored', () => {
@@ -51,14 +58,21 @@ describe('parseReceiverIds', () => {
 
 describe('parseUserIdList', () => {
   it('when ids come with or without the id prefix then both are read, once each', () => {
-    expect(parseUserIdList(JSON.stringify([`id${A}`, A, B]), 'f')).toEqual({ ok: true, value: [A, B] });
+    expect(parseUserIdList(JSON.stringify([`id${A}`, A, B]), 'f', 10)).toEqual({ ok: true, value: [A, B] });
   });
 
   it('when the list is empty then it is valid and empty', () => {
-    expect(parseUserIdList('[]', 'f')).toEqual({ ok: true, value: [] });
+    expect(parseUserIdList('[]', 'f', 10)).toEqual({ ok: true, value: [] });
   });
 
   it.each(['', 'x', '["abc"]', '[5]', `["id${A}x"]`])('when given %p then it is refused', (text) => {
-    expect(parseUserIdList(text, 'contacts_to_block').ok).toBe(false);
+    expect(parseUserIdList(text, 'contacts_to_block', 10).ok).toBe(false);
+  });
+
+  it('when more ids are listed than the bound then the list is refused before any id is read', () => {
+    expect(parseUserIdList(JSON.stringify([A, B, A]), 'contacts_to_block', 2)).toEqual({
+      ok: false,
+      reason: 'too many ids in contacts_to_block: at most 2',
+    });
   });
 });
