@@ -10,6 +10,8 @@ export class AppError extends Error {
   constructor(
     readonly status: number,
     readonly reason: string,
+    /** Sent as Retry-After (whole seconds) when set: when a refused quota frees up. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(reason);
     this.name = 'AppError';
@@ -27,8 +29,11 @@ export class AppError extends Error {
   static notAcceptable(reason: string): AppError {
     return new AppError(406, reason);
   }
-  static tooManyRequests(reason = 'too many requests, try again later'): AppError {
-    return new AppError(429, reason);
+  static tooManyRequests(
+    reason = 'too many requests, try again later',
+    retryAfterSeconds?: number,
+  ): AppError {
+    return new AppError(429, reason, retryAfterSeconds);
   }
   static unavailable(reason = 'service temporarily unavailable'): AppError {
     return new AppError(503, reason);
@@ -107,6 +112,9 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, next) => {
   // The unread rest of a refused body makes Node drop the connection: say so, so that
   // keep-alive clients do not send their next request into a closing socket.
   if (status === 413) res.setHeader('Connection', 'close');
+  if (err instanceof AppError && err.retryAfterSeconds !== undefined) {
+    res.setHeader('Retry-After', String(Math.max(1, Math.ceil(err.retryAfterSeconds))));
+  }
   res.status(status).type('text/plain').send(reason);
 };
 

@@ -10,3 +10,4 @@ export * from './resetCode';
 export * from './rateHit';
 export * from './pushClaim';
 export * from './jobRun';
+export * from './phoneHistory';

@@ -2,7 +2,9 @@
  * Contacts on Pictever (CONTRACT.md §3 upload_contacts, get_address_book). Both answer
  * "which of these numbers have an account" with a constant number of queries whatever the
  * list size: the numbers' PhoneOwner documents ($in on _id), then their users ($in on
- * _id). Emails are never disclosed: the `email` key is always "".
+ * _id). Identities are never disclosed: `email`, `facebook_id` and `facebook_name` are
+ * always "", as in the original, so that nobody can map phone numbers to people by
+ * uploading numbers (CONTRACT.md §3 upload_contacts).
  */
 import type { Types } from 'mongoose';
 import type { Config } from '../config';
@@ -21,9 +23,10 @@ const BIG_BATCH = 1_000_000; // one reply for results that grow with the data
 interface Member {
   user_id: string;
   status: string;
-  facebook_id: string;
-  facebook_name: string;
 }
+
+/** What a contact item says of who the member is: nothing. */
+const NO_IDENTITY = { email: '', facebook_id: '', facebook_name: '' } as const;
 
 /** The accounts owning these numbers, by number, named in the viewer's language. */
 async function membersByPhone(config: Config, viewerId: Types.ObjectId, phones: string[]) {
@@ -36,10 +39,7 @@ async function membersByPhone(config: Config, viewerId: Types.ObjectId, phones: 
     .lean();
   if (owners.length === 0) return found;
   const [users, nameStatus] = await Promise.all([
-    User.find(
-      { _id: { $in: owners.map((o) => o.user_id) } },
-      { device: 1, status_rank: 1, facebook_id: 1, facebook_name: 1 },
-    )
+    User.find({ _id: { $in: owners.map((o) => o.user_id) } }, { device: 1, status_rank: 1 })
       .batchSize(BIG_BATCH)
       .lean(),
     statusNamer(config, viewer.country_code),
@@ -49,12 +49,7 @@ async function membersByPhone(config: Config, viewerId: Types.ObjectId, phones: 
     const phone = u.device?.phone;
     // A number counts only while the owner's device still carries it (no stale claim).
     if (!phone || !claims.has(`${phone}:${u._id.toHexString()}`)) continue;
-    found.set(phone, {
-      user_id: u._id.toHexString(),
-      status: nameStatus(u),
-      facebook_id: u.facebook_id ?? '',
-      facebook_name: u.facebook_name ?? '',
-    });
+    found.set(phone, { user_id: u._id.toHexString(), status: nameStatus(u) });
   }
   return found;
 }
@@ -74,7 +69,7 @@ export async function uploadContacts(deps: ContactDeps, viewerId: Types.ObjectId
   const members = await membersByPhone(deps.config, viewerId, unique);
   return unique.flatMap((phone): ContactItem[] => {
     const m = members.get(phone);
-    return m ? [{ phoneNumber1: phone, email: '', ...m }] : [];
+    return m ? [{ phoneNumber1: phone, ...m, ...NO_IDENTITY }] : [];
   });
 }
 
@@ -105,8 +100,7 @@ export async function getAddressBook(deps: ContactDeps, viewerId: Types.ObjectId
   const items = entries.flatMap((e): AddressBookItem[] => {
     const m = members.get(e.tel);
     if (!m) return [];
-    const { user_id, status, facebook_id, facebook_name } = m;
-    return [{ name: e.name, phoneNumber1: e.tel, user_id, status, email: '', facebook_id, facebook_name }];
+    return [{ name: e.name, phoneNumber1: e.tel, user_id: m.user_id, status: m.status, ...NO_IDENTITY }];
   });
   return items.sort((a, b) => a.name.localeCompare(b.name) || a.phoneNumber1.localeCompare(b.phoneNumber1));
 }

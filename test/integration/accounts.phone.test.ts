@@ -12,9 +12,9 @@ beforeAll(() => {
   t = buildTestApp();
 });
 
-async function loggedInUser(opts: Parameters<typeof createUser>[0] = {}) {
+async function loggedInUser(opts: Parameters<typeof createUser>[0] = {}, app = t.app) {
   const u = await createUser(opts);
-  return { ...u, agent: await loginAgent(t.app, u.email, u.password) };
+  return { ...u, agent: await loginAgent(app, u.email, u.password) };
 }
 
 const owners = async (phone: string) =>
@@ -155,7 +155,10 @@ describe('POST /define_first_phone_number', () => {
   it.each([
     ['', 'missing field phone_number'],
     ['phone_number=&os=ios&reg_id=x', 'invalid field phone_number'],
-    ['phone_number=0033 6 abc&os=ios&reg_id=x', 'invalid field phone_number'],
+    ['phone_number=abc&os=ios&reg_id=x', 'invalid field phone_number: expected 4 to 20 digits'],
+    ['phone_number=00.3&os=ios&reg_id=x', 'invalid field phone_number: expected 4 to 20 digits'],
+    [`phone_number=${'1'.repeat(21)}&os=ios&reg_id=x`, 'invalid field phone_number'],
+    [`phone_number=${'1'.repeat(65)}&os=ios&reg_id=x`, 'invalid field phone_number'],
     ['phone_number=0033611000011&reg_id=x', 'missing field os'],
     ['phone_number=0033611000011&os=ios', 'missing field reg_id'],
   ])('when the form is %j then 400 and nothing is stored', async (body, reason) => {
@@ -166,8 +169,10 @@ describe('POST /define_first_phone_number', () => {
   });
 
   it('when two accounts claim the same numbers at the same moment then each number has exactly one owner', async () => {
-    const a = await loggedInUser();
-    const b = await loggedInUser();
+    // Ten numbers each: more changes than PHONE_CHANGES_PER_30_DAYS allows by default.
+    const { app } = buildTestApp({ PHONE_CHANGES_PER_30_DAYS: '20' });
+    const a = await loggedInUser({}, app);
+    const b = await loggedInUser({}, app);
     for (let round = 0; round < 10; round++) {
       const phone = `00336120000${String(round).padStart(2, '0')}`;
       const claim = (u: typeof a) =>

@@ -1,4 +1,4 @@
-import { AddressBook, AddressBookEntry } from '../../src/models';
+import { AddressBook, AddressBookEntry, User } from '../../src/models';
 import { buildTestApp, type TestApp } from '../helpers/app';
 import { people } from '../helpers/accountFixtures';
 import { useTestDatabase } from '../helpers/db';
@@ -15,9 +15,9 @@ beforeAll(() => {
 const ITEM_KEYS = ['email', 'facebook_id', 'facebook_name', 'name', 'phoneNumber1', 'status', 'user_id'];
 
 describe('POST /upload_contacts', () => {
-  it('when some numbers have accounts then only those come back, all strings, no email disclosed', async () => {
+  it('when some numbers have accounts then only those come back, all strings, no email or Facebook identity disclosed', async () => {
     const me = await person();
-    const bob = await person({ facebookId: 'fb-bob' });
+    const bob = await person({ facebookId: 'fb-bob', facebookName: 'Bob Facebook' });
     const carol = await person();
     const unknown = nextPhone();
     const res = await androidBody(me.agent.post('/upload_contacts'), {
@@ -35,7 +35,7 @@ describe('POST /upload_contacts', () => {
       {
         phoneNumber1: bob.phone,
         email: '',
-        facebook_id: 'fb-bob',
+        facebook_id: '',
         facebook_name: '',
         status: expect.any(String),
         user_id: bob.id,
@@ -45,6 +45,12 @@ describe('POST /upload_contacts', () => {
       expect(Object.values(item).every((v) => typeof v === 'string')).toBe(true);
     }
     expect(res.text).not.toContain(bob.email);
+    expect(res.text).not.toContain('fb-bob');
+    expect(res.text).not.toContain('Bob Facebook');
+    expect(await User.findById(bob.id).lean()).toMatchObject({
+      facebook_id: 'fb-bob',
+      facebook_name: 'Bob Facebook',
+    });
   });
 
   it('when iOS sends a pretty-printed list raw then it is understood', async () => {
@@ -102,9 +108,9 @@ describe('upload_address_book and get_address_book', () => {
     expect(res.text).toBe('');
   });
 
-  it('when a book is uploaded then get_address_book lists its contacts on Pictever with every key, all strings', async () => {
+  it('when a book is uploaded then get_address_book lists its contacts on Pictever with every key, all strings, no identity', async () => {
     const me = await person();
-    const bob = await person({ facebookId: 'fb-b' });
+    const bob = await person({ facebookId: 'fb-b', facebookName: 'Bob FB' });
     const carol = await person();
     const res = await upload(me, [
       { tel: bob.phone!, name: 'Bob B' },
@@ -121,7 +127,7 @@ describe('upload_address_book and get_address_book', () => {
         user_id: bob.id,
         status: expect.any(String),
         email: '',
-        facebook_id: 'fb-b',
+        facebook_id: '',
         facebook_name: '',
       },
       {
@@ -138,6 +144,8 @@ describe('upload_address_book and get_address_book', () => {
       expect(Object.keys(item).sort()).toEqual(ITEM_KEYS);
       expect(Object.values(item).every((v) => typeof v === 'string')).toBe(true);
     }
+    expect(book.text).not.toContain('fb-b');
+    expect(book.text).not.toContain('Bob FB');
     expect(await AddressBookEntry.countDocuments({ owner_id: me.id })).toBe(3);
   });
 

@@ -58,6 +58,12 @@ describe('AppError and the error middleware', () => {
     expect(logs[0]?.level).toBe('info');
   });
 
+  it('when a 429 says when its quota frees up then Retry-After carries whole seconds, at least 1', () => {
+    expect(run(AppError.tooManyRequests('over', 90.2)).res.headers['Retry-After']).toBe('91');
+    expect(run(AppError.tooManyRequests('over', 0)).res.headers['Retry-After']).toBe('1');
+    expect(run(AppError.tooManyRequests('over')).res.headers['Retry-After']).toBeUndefined();
+  });
+
   it('when a body parser reports 413 then 413 with a reason, not 400 or 500', () => {
     const err = Object.assign(new Error('too large'), { status: 413, type: 'entity.too.large' });
     const { res } = run(err);
