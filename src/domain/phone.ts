@@ -31,6 +31,29 @@ export function normalisePhone(raw: string): string | null {
   return phone.length >= MIN_PHONE_DIGITS && phone.length <= MAX_PHONE_DIGITS ? phone : null;
 }
 
+/**
+ * A number as an app sent it, with its 00… form. Both apps match the answers about their
+ * contacts (upload_contacts, get_address_book) to them by exact string, so answers give
+ * numbers back as they were sent; everything else uses `phone`.
+ */
+export interface SentNumber {
+  sent: string;
+  phone: string;
+}
+
+/** The distinct usable numbers of a JSON list as sent, in order; other entries are skipped. */
+export function sentNumbers(list: readonly unknown[], max: number): SentNumber[] {
+  const numbers = new Map<string, SentNumber>();
+  for (const v of list) {
+    if (numbers.size >= max) break;
+    if (typeof v !== 'string' && typeof v !== 'number') continue;
+    const sent = String(v);
+    const phone = normalisePhone(sent);
+    if (phone && !numbers.has(sent)) numbers.set(sent, { sent, phone });
+  }
+  return [...numbers.values()];
+}
+
 /** The last two digits: enough for an operator to tell numbers apart in a log, not to dial one. */
 export function phoneHint(phone: string): string {
   return `…${phone.slice(-2)}`;

@@ -8,6 +8,7 @@
  */
 import type { Types } from 'mongoose';
 import type { Config } from '../config';
+import type { SentNumber } from '../domain/phone';
 import { AppError } from '../http/errors';
 import { AddressBook, AddressBookEntry } from '../models/addressBook';
 import { PhoneOwner } from '../models/phoneOwner';
@@ -63,13 +64,16 @@ export interface ContactItem {
   user_id: string;
 }
 
-/** One item per number that has an account, in the order given, each number once. */
-export async function uploadContacts(deps: ContactDeps, viewerId: Types.ObjectId, phones: string[]) {
-  const unique = [...new Set(phones)];
-  const members = await membersByPhone(deps.config, viewerId, unique);
-  return unique.flatMap((phone): ContactItem[] => {
-    const m = members.get(phone);
-    return m ? [{ phoneNumber1: phone, ...m, ...NO_IDENTITY }] : [];
+/**
+ * One item per number sent that has an account, in the order given, each as it was sent
+ * (the apps find their contact by that string; domain/phone SentNumber).
+ */
+export async function uploadContacts(deps: ContactDeps, viewerId: Types.ObjectId, numbers: SentNumber[]) {
+  const phones = [...new Set(numbers.map((n) => n.phone))];
+  const members = await membersByPhone(deps.config, viewerId, phones);
+  return numbers.flatMap((n): ContactItem[] => {
+    const m = members.get(n.phone);
+    return m ? [{ phoneNumber1: n.sent, ...m, ...NO_IDENTITY }] : [];
   });
 }
 
@@ -88,7 +92,7 @@ export interface AddressBookItem {
  * the latest upload and the latest accounts. null when nothing was ever uploaded.
  */
 export async function getAddressBook(deps: ContactDeps, viewerId: Types.ObjectId) {
-  const entries = await AddressBookEntry.find({ owner_id: viewerId }, { tel: 1, name: 1 })
+  const entries = await AddressBookEntry.find({ owner_id: viewerId }, { tel: 1, name: 1, sent: 1 })
     .batchSize(BIG_BATCH)
     .lean();
   if (entries.length === 0 && !(await AddressBook.exists({ _id: viewerId }))) return null;
@@ -100,7 +104,8 @@ export async function getAddressBook(deps: ContactDeps, viewerId: Types.ObjectId
   const items = entries.flatMap((e): AddressBookItem[] => {
     const m = members.get(e.tel);
     if (!m) return [];
-    return [{ name: e.name, phoneNumber1: e.tel, user_id: m.user_id, status: m.status, ...NO_IDENTITY }];
+    const phoneNumber1 = e.sent ?? e.tel; // as uploaded: the app matches its contacts on it
+    return [{ name: e.name, phoneNumber1, user_id: m.user_id, status: m.status, ...NO_IDENTITY }];
   });
   return items.sort((a, b) => a.name.localeCompare(b.name) || a.phoneNumber1.localeCompare(b.phoneNumber1));
 }

@@ -61,6 +61,40 @@ describe('POST /define_first_phone_number', () => {
     expect((await User.findById(u.id).lean())!.device).toMatchObject({ phone: '00447700900001', reg_id: '' });
   });
 
+  it('when Android sends a dotted French number then 200 and it is stored in 00 form', async () => {
+    const u = await loggedInUser();
+    await androidBody(u.agent.post('/define_first_phone_number'), {
+      phone_number: '00336.11.00.00.21',
+      os: 'android',
+      reg_id: 't',
+    }).expect(200);
+    expect((await User.findById(u.id).lean())!.device).toMatchObject({ phone: '0033611000021' });
+    expect(await owners('0033611000021')).toEqual([u.id]);
+  });
+
+  it('when iOS sends a number wrapped in direction marks with a no-break space then it is stored in 00 form', async () => {
+    const u = await loggedInUser();
+    const raw = '\u202a0033\u00a0611000022\u202c';
+    await iosBody(u.agent.post('/define_first_phone_number'), `phone_number=${raw}&os=ios&reg_id=`).expect(
+      200,
+    );
+    expect((await User.findById(u.id).lean())!.device).toMatchObject({ phone: '0033611000022', os: 'ios' });
+    expect(await owners('0033611000022')).toEqual([u.id]);
+  });
+
+  it('when another account sends the same number written differently then 406: it is the same number', async () => {
+    const owner = await createUser({ phone: '0033611000023' });
+    const u = await loggedInUser();
+    const res = await androidBody(u.agent.post('/define_first_phone_number'), {
+      phone_number: '+33 (0)6 11 00 00 23',
+      os: 'android',
+      reg_id: 't',
+    });
+    expect(res.status).toBe(406);
+    expect(await owners('0033611000023')).toEqual([owner.id]);
+    expect((await User.findById(u.id).lean())!.device).toBeUndefined();
+  });
+
   it('when the number belongs to another account then 406 and nothing changes', async () => {
     const owner = await createUser({ phone: '0033611000002' });
     const u = await loggedInUser();

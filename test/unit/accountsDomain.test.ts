@@ -232,6 +232,32 @@ describe('address book parsing', () => {
   });
 });
 
+describe('address book numbers as the apps write them', () => {
+  it('when tels come dotted, marked or with a +, then they are read in 00 form and kept as sent', () => {
+    const text = JSON.stringify([
+      { tel: '00336.11.11.11.11', name: 'Dots' },
+      { tel: '\u202a+33 6 22 22 22 22\u202c', name: 'Marks' },
+      { tel: '0033633333333', name: 'Clean' },
+      { tel: 33644444444, name: 'Number' },
+    ]);
+    expect(parseAddressBook(text).contacts).toEqual([
+      { tel: '0033611111111', name: 'Dots', sent: '00336.11.11.11.11' },
+      { tel: '0033622222222', name: 'Marks', sent: '\u202a+33 6 22 22 22 22\u202c' },
+      { tel: '0033633333333', name: 'Clean' },
+      { tel: '33644444444', name: 'Number' },
+    ]);
+  });
+
+  it('when the same number is uploaded written differently then the entry is replaced', () => {
+    const stored = [{ tel: '0033611111111', name: 'A', sent: '00336.11.11.11.11' }];
+    expect(diffAddressBook(stored, [{ tel: '0033611111111', name: 'A' }])).toEqual({
+      remove: ['0033611111111'],
+      add: [{ tel: '0033611111111', name: 'A' }],
+    });
+    expect(diffAddressBook(stored, stored)).toEqual({ remove: [], add: [] });
+  });
+});
+
 describe('address book difference', () => {
   it('when a book is uploaded again with changes then only the changes are written', () => {
     const stored = [
