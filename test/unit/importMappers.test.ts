@@ -1,3 +1,4 @@
+import bcrypt from 'bcrypt';
 import { ObjectId } from 'mongodb';
 import { normaliseEmail } from '../../src/domain/email';
 import { normalisePhone } from '../../src/domain/phone';
@@ -5,6 +6,7 @@ import { parseAddressBook } from '../../src/domain/addressBook';
 import { mapAddressBook } from '../../src/import/addressBooks';
 import { mapReceiveLabel, mapSendChoice, mapStatusTiers, rankByLabel } from '../../src/import/catalog';
 import { mapMessage } from '../../src/import/messages';
+import { hashPasswords } from '../../src/import/passwords';
 import { mapUser, type UserMapContext } from '../../src/import/users';
 import { bool, date, oid, type Mapped } from '../../src/import/values';
 import { suggestedConfig } from '../../src/import/webApp';
@@ -68,10 +70,12 @@ describe('legacy user mapping', () => {
 
   it('when a user has a device then id, normalised email, legacy password, device and rank are kept', () => {
     const m = value(mapUser(legacy, instance, userCtx));
+    // The hex goes to the pass to be hashed; it is never part of the document.
+    expect(m.legacyHex).toBe('a'.repeat(64));
+    expect(m.doc).not.toHaveProperty('legacy_password');
     expect(m.doc).toMatchObject({
       _id: legacy._id,
       email: 'jo+doe@x.com',
-      legacy_password: 'a'.repeat(64),
       country_code: 'fr',
       created_at: legacy.created_at,
       facebook_birthday: '',
@@ -81,6 +85,21 @@ describe('legacy user mapping', () => {
     expect(m.doc).not.toHaveProperty('password');
     expect(m.phone).toEqual({ phone: '0033612345678', claimedAt: new Date('2014-09-01T00:00:00Z') });
     expect(m.reminderSent).toBe(true);
+  });
+
+  it('when the users are written then each legacy hex becomes its bcrypt hash, a few at a time', async () => {
+    const users = Array.from({ length: 7 }, (_v, i) =>
+      value(
+        mapUser({ ...legacy, _id: new ObjectId(), password_hash: `${i}`.repeat(64) }, undefined, userCtx),
+      ),
+    );
+    const noPassword = value(mapUser({ ...legacy, password_hash: '' }, undefined, userCtx));
+    await hashPasswords([...users, noPassword], 4, 3);
+    for (const [i, u] of users.entries()) {
+      expect(u.legacyHex).toBeUndefined();
+      expect(await bcrypt.compare(`${i}`.repeat(64), u.doc.password!)).toBe(true);
+    }
+    expect(noPassword.doc).not.toHaveProperty('password');
   });
 
   it('when the status label is unknown then rank 0 and a note', () => {
