@@ -38,7 +38,9 @@ export function ourEnv(uri: string, queryLogDir: string): Record<string, string>
     MONGODB_URI: uri,
     DB_QUERY_LOG_DIR: queryLogDir,
     NODE_ENV: 'production',
-    SESSION_SECRET: 'bench-session-secret-not-for-production',
+    SESSION_SECRET: 'bench-session-secret-not-for-production-0123456789',
+    // Production requires it; the bench's clients never follow web_app_url.
+    PUBLIC_URL: 'http://localhost/',
     LOG_LEVEL: 'info',
     LOGIN_LIMIT_PER_ADDRESS: '1000000000',
     LOGIN_LIMIT_PER_ACCOUNT: '1000000000',

@@ -72,7 +72,8 @@ export async function runWorkerDb(uri: string, p: Providers, backlog: number, se
   const config = loadConfig({
     NODE_ENV: 'production',
     MONGODB_URI: uri,
-    SESSION_SECRET: 'bench',
+    SESSION_SECRET: 'bench-session-secret-not-for-production-0123456789',
+    PUBLIC_URL: 'http://localhost/',
     // Periodic jobs once a year: only the delivery loop's commands are timed.
     WORKER_SWEEP_CRON: '0 0 1 1 *',
     WORKER_REMINDER_CRON: '0 0 1 1 *',

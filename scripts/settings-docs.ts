@@ -40,16 +40,19 @@ const env = [
   '',
 ].join('\n');
 writeFileSync(path.join(root, '.env.example'), env);
-// Heroku's app.json: the same settings as config vars; production needs these two.
+// Heroku's app.json: the same settings as config vars; production needs these three.
 const appJsonPath = path.join(root, 'app.json');
 const appJson = JSON.parse(readFileSync(appJsonPath, 'utf8')) as { env?: unknown };
-const required = new Set(['MONGODB_URI', 'SESSION_SECRET']);
+const required = new Set(['MONGODB_URI', 'SESSION_SECRET', 'PUBLIC_URL']);
+// Values that differ from the defaults on Heroku: production, and the router in front of
+// every dyno (without TRUST_PROXY_HOPS=1 all clients share its address and its rate limits).
+const herokuValues: Record<string, string> = { NODE_ENV: 'production', TRUST_PROXY_HOPS: '1' };
 // Heroku assigns PORT itself, so it is not a config var.
 appJson.env = Object.fromEntries(
   settings
     .filter((s) => s.name !== 'PORT')
     .map((s) => {
-      const value = s.name === 'NODE_ENV' ? 'production' : s.def;
+      const value = herokuValues[s.name] ?? s.def;
       const entry = { description: s.description, required: required.has(s.name) };
       if (s.name === 'SESSION_SECRET') return [s.name, { ...entry, generator: 'secret' }];
       return [s.name, value === '' ? entry : { ...entry, value }];

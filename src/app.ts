@@ -9,7 +9,7 @@ import passport from 'passport';
 import { pinoHttp } from 'pino-http';
 import type { Connection } from 'mongoose';
 import type { Config } from './config';
-import type { Logger } from './logger';
+import { serializeError, type Logger } from './logger';
 import type { Mailer } from './mail/mailer';
 import { AppError, errorHandler } from './http/errors';
 import { formBody, parseQuery } from './http/form';
@@ -47,6 +47,7 @@ export function createApp(deps: AppDeps): Express {
       },
       // The query string may carry an email; log the path only.
       serializers: {
+        err: serializeError,
         req: (req: { id: unknown; method: string; url: string }) => ({
           id: req.id,
           method: req.method,

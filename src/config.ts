@@ -3,9 +3,11 @@
  * Nothing else in src/ or workers/ reads process.env. Each key carries a description,
  * which the README's configuration table and .env.example are checked against.
  */
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { normalisePhone } from './domain/phone';
+import { isHttpsOrLoopback } from './domain/urls';
 
 const bool = (def: boolean) =>
   z
@@ -39,7 +41,9 @@ export const schema = z.object({
   NODE_ENV: z
     .enum(['development', 'production', 'test'])
     .default('development')
-    .describe('development, production or test; production requires MONGODB_URI and SESSION_SECRET'),
+    .describe(
+      'development, production or test; production requires MONGODB_URI, SESSION_SECRET and PUBLIC_URL',
+    ),
   PORT: int(5000, 0).describe('HTTP port of the web process (0 picks a free one)'),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -60,31 +64,45 @@ export const schema = z.object({
   DB_QUERY_LOG_DIR: optional().describe(
     'record the shape of every database query to this folder (for npm run check:indexes)',
   ),
-  SESSION_SECRET: optional().describe('secret signing the session cookie; required in production'),
+  SESSION_SECRET: optional().describe(
+    'secret signing the session cookie and keying reset codes; at least 32 characters, required in production (unset elsewhere: random per start)',
+  ),
   COOKIE_SECURE: bool(false).describe('mark the session cookie Secure (the apps use plain HTTP)'),
   SESSION_MAX_AGE_DAYS: int(30, 1).describe('lifetime of a session cookie and its stored session'),
   PUBLIC_URL: optional()
-    .describe("public base URL of this server, given to the apps as web_app_url; ends with '/'")
-    .refine((v) => v === undefined || /^https?:\/\/.+\/$/.test(v), {
-      message: "must be an http(s) URL ending with '/'",
+    .describe(
+      "base URL every installed app uses after login (web_app_url): absolute http(s), ending with '/', byte-identical to the base the apps hold; required in production",
+    )
+    .refine((v) => v === undefined || isBaseUrl(v), {
+      message: "must be an absolute http(s) URL ending with '/'",
     }),
-  BCRYPT_COST: int(10, 4).describe('bcrypt cost factor for password hashes'),
+  BCRYPT_COST: int(10, 4).describe('bcrypt cost factor for password hashes (at least 10 in production)'),
 
   // Values handed to the apps at login (all strings on the wire)
   IOS_VERSION_NEEDED: z.string().default('2.0').describe('minimum iOS app version'),
+  // Android reads it with Java's Float.parseFloat and no error handler: "1.3.1" or "1,3"
+  // would crash every Android login.
   ANDROID_VERSION_NEEDED: z
     .string()
+    .regex(/^[0-9]{1,9}(\.[0-9]{1,9})?$/, 'must be digits with at most one dot, e.g. 1.1')
     .default('1.0')
-    .refine((v) => Number.isFinite(Number.parseFloat(v)), { message: 'must parse as a float' })
-    .describe('minimum Android app version (must parse as a float)'),
+    .describe('minimum Android app version: digits with at most one dot (Android parses it as a float)'),
   FORCE_UPDATE: z.enum(['true', 'false']).default('false').describe('ask the apps to force an update'),
   AMAZON_APP_ID: z.string().default('').describe('AWS app id handed to the apps'),
-  AWS_ACCOUNT_ID: z.string().default('').describe('AWS account id; when set, every AWS key must be set'),
+  AWS_ACCOUNT_ID: z
+    .string()
+    .default('')
+    .describe(
+      'AWS account id; when any AWS value is set, all of them must be (S3_BUCKET_NAME and CLOUDFRONT_URL included)',
+    ),
   COGNITO_POOL_ID: z.string().default('').describe('Cognito identity pool id'),
   COGNITO_ROLE_UNAUTH: z.string().default('').describe('Cognito unauthenticated role ARN'),
   COGNITO_ROLE_AUTH: z.string().default('').describe('Cognito authenticated role ARN'),
   S3_BUCKET_NAME: z.string().default('').describe('S3 bucket holding the media'),
-  CLOUDFRONT_URL: z.string().default('').describe('CloudFront URL serving the media'),
+  CLOUDFRONT_URL: z
+    .string()
+    .default('')
+    .describe("CloudFront URL serving the media, ending with '/' (the apps append the media key)"),
   ANDROID_UPDATE_LINK: z.string().default('').describe('store link for Android updates'),
   IOS_UPDATE_LINK: z.string().default('').describe('store link for iOS updates'),
 
@@ -94,8 +112,9 @@ export const schema = z.object({
   ),
   FCM_API_URL: z
     .url()
+    .refine(isHttpsOrLoopback, 'must be https (http only to a loopback host)')
     .default('https://fcm.googleapis.com')
-    .describe('FCM HTTP v1 base URL (tests point it at a fake)'),
+    .describe('FCM HTTP v1 base URL, https (tests point it at a fake on loopback)'),
   APNS_KEY: inlineOrFile((v) => v.includes('-----BEGIN')).describe(
     'APNs token-auth key (.p8 PEM) as text or a path; unset logs iOS pushes instead',
   ),
@@ -107,7 +126,11 @@ export const schema = z.object({
   APNS_PORT: z.coerce.number().int().min(1).max(65535).optional().describe('override of the APNs port'),
 
   // Mail
-  SMTP_URL: optional().describe('SMTP URL (smtp://user:pass@host:port); unset logs emails instead'),
+  SMTP_URL: optional()
+    .refine((v) => v === undefined || /^smtps?:\/\/[^\s]+$/.test(v), 'must be an smtp:// or smtps:// URL')
+    .describe(
+      'SMTP URL (smtp://user:pass@host:port, STARTTLS required unless the host is loopback; smtps:// for TLS); unset logs emails instead',
+    ),
   MAIL_FROM: z.string().default('Pictever <hello@pictever.com>').describe('From address of emails'),
 
   // Product rules
@@ -180,6 +203,9 @@ export const schema = z.object({
   CATALOG_CACHE_SECONDS: int(30, 0).describe(
     'how long a web process keeps the send choices, receive labels and status tiers before re-reading them (0: every request)',
   ),
+  CLOCK_SKEW_ALLOWANCE_MS: int(2_000, 0).describe(
+    "/receive_all also returns messages due this far ahead of the web's clock, so that a worker whose clock runs ahead never pushes a message the web would not return yet; every process warns at start when its clock is off the database's by more than half of it",
+  ),
   SEND_RETRY_WINDOW_SECONDS: int(120, 1).describe(
     'identical sends by one user closer than this are one send (app retries); never merged beyond twice this',
   ),
@@ -226,7 +252,66 @@ export const schema = z.object({
     .describe('cron pattern of the cleanup of expired sessions, stale claims and old periodic-run keys'),
 });
 
-export type Config = Readonly<z.infer<typeof schema> & { PUBLIC_URL: string }>;
+export type Config = Readonly<
+  z.infer<typeof schema> & {
+    PUBLIC_URL: string;
+    SESSION_SECRET: string;
+    /** SESSION_SECRET was unset (outside production): a random one was drawn for this start. */
+    SESSION_SECRET_GENERATED: boolean;
+  }
+>;
+
+const MIN_SECRET_LENGTH = 32;
+const MIN_PRODUCTION_BCRYPT_COST = 10;
+
+/** Guessable secrets and cheap hashes are refused where real users are (ASVS 2.4, 6.4). */
+function productionSecretProblems(c: z.infer<typeof schema>): string[] {
+  const problems: string[] = [];
+  if (c.SESSION_SECRET && c.SESSION_SECRET.length < MIN_SECRET_LENGTH) {
+    problems.push(`SESSION_SECRET: at least ${MIN_SECRET_LENGTH} characters in production`);
+  }
+  if (c.OPERATOR_TOKEN && c.OPERATOR_TOKEN.length < MIN_SECRET_LENGTH) {
+    problems.push(`OPERATOR_TOKEN: at least ${MIN_SECRET_LENGTH} characters in production`);
+  }
+  if (c.BCRYPT_COST < MIN_PRODUCTION_BCRYPT_COST) {
+    problems.push(`BCRYPT_COST: at least ${MIN_PRODUCTION_BCRYPT_COST} in production`);
+  }
+  return problems;
+}
+
+/** An absolute http(s) URL ending with '/', written as the URL parser writes it back. */
+function isBaseUrl(v: string): boolean {
+  if (v.length > 2048 || !/^https?:\/\/[^/?#\s]+\/([^?#\s]*\/)?$/.test(v)) return false;
+  try {
+    return new URL(v).href === v;
+  } catch {
+    return false;
+  }
+}
+
+// Both apps copy every AWS value at login, even empty ones, and build media URLs as
+// cloudfront + key: a half-configured set loses every photo on iOS.
+const AWS_KEYS = [
+  'AWS_ACCOUNT_ID',
+  'AMAZON_APP_ID',
+  'COGNITO_POOL_ID',
+  'COGNITO_ROLE_UNAUTH',
+  'COGNITO_ROLE_AUTH',
+  'S3_BUCKET_NAME',
+  'CLOUDFRONT_URL',
+] as const;
+
+function awsProblems(c: z.infer<typeof schema>): string[] {
+  const set = AWS_KEYS.filter((k) => c[k] !== '');
+  if (set.length === 0) return [];
+  const problems = AWS_KEYS.filter((k) => c[k] === '').map(
+    (k) => `${k}: required when any AWS value is set (${set.join(', ')} ${set.length === 1 ? 'is' : 'are'})`,
+  );
+  if (c.CLOUDFRONT_URL !== '' && !c.CLOUDFRONT_URL.endsWith('/')) {
+    problems.push("CLOUDFRONT_URL: must end with '/' (the apps append the media key to it)");
+  }
+  return problems;
+}
 
 /** Parses an environment; throws one error listing every problem. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -240,16 +325,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       if (!c.MONGODB_URI) problems.push('MONGODB_URI: required in production');
       if (!c.SESSION_SECRET) problems.push('SESSION_SECRET: required in production');
     }
-    const aws = [c.AMAZON_APP_ID, c.COGNITO_POOL_ID, c.COGNITO_ROLE_UNAUTH, c.COGNITO_ROLE_AUTH];
-    if (c.AWS_ACCOUNT_ID !== '' && aws.some((v) => v === '')) {
-      problems.push('AWS_ACCOUNT_ID: when set, AMAZON_APP_ID and the COGNITO_* values must be set');
+    if (c.NODE_ENV === 'production') problems.push(...productionSecretProblems(c));
+    if (c.NODE_ENV === 'production' && !c.PUBLIC_URL) {
+      problems.push(
+        'PUBLIC_URL: required in production (the base URL the installed apps use, e.g. http://instant-pictever.herokuapp.com/)',
+      );
     }
+    problems.push(...awsProblems(c));
   }
   if (problems.length > 0 || !parsed.success) {
     throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`);
   }
   const c = parsed.data;
-  return Object.freeze({ ...c, PUBLIC_URL: c.PUBLIC_URL ?? `http://localhost:${c.PORT}/` });
+  // Outside production an unset secret is drawn per start, never a constant anyone can read
+  // here: sessions and reset codes of a development server then end with the process.
+  return Object.freeze({
+    ...c,
+    PUBLIC_URL: c.PUBLIC_URL ?? `http://localhost:${c.PORT}/`,
+    SESSION_SECRET: c.SESSION_SECRET ?? randomBytes(32).toString('hex'),
+    SESSION_SECRET_GENERATED: c.SESSION_SECRET === undefined,
+  });
 }
 
 /** Names and descriptions of every setting, for the README and .env.example checks. */

@@ -230,10 +230,11 @@ export const openapi = {
         security: cookie,
         requestBody: form(['message_id'], { message_id: str() }),
         responses: {
-          200: empty(),
+          200: empty(
+            "Rescheduled; also the answer, with nothing changed, for a message this user did not receive (unknown, blocked or someone else's)",
+          ),
           ...badRequest,
           ...loginRequired,
-          404: reason('Not a message this user received'),
         },
       },
     },

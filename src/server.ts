@@ -4,13 +4,27 @@
  */
 import type { Server } from 'node:http';
 import { createApp } from './app';
-import { loadConfig } from './config';
-import { connectDatabase, disconnectDatabase, ensureIndexes } from './db/mongo';
+import { loadConfig, type Config } from './config';
+import { checkClock, connectDatabase, disconnectDatabase, ensureIndexes } from './db/mongo';
 import { answerClientError } from './http/errors';
-import { createLogger } from './logger';
+import { createLogger, type Logger } from './logger';
 import { createMailer } from './mail';
 import { startupTasks } from './startup';
 import './models';
+
+/** Settings that are allowed but unsafe say so at every start. */
+function warnAboutSettings(config: Config, logger: Logger): void {
+  if (config.SESSION_SECRET_GENERATED) {
+    logger.warn(
+      'SESSION_SECRET is not set: a random one was drawn for this start; sessions and reset codes end with this process',
+    );
+  }
+  if (config.FACEBOOK_LOGIN === 'legacy') {
+    logger.warn(
+      'FACEBOOK_LOGIN=legacy: anyone who knows a facebook_id can log in as its account (no proof is asked, as in the original)',
+    );
+  }
+}
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -18,11 +32,13 @@ async function main(): Promise<void> {
   if (!config.MONGODB_URI) {
     throw new Error('MONGODB_URI is not set: run `npm start`, which starts the embedded database, or set it');
   }
+  warnAboutSettings(config, logger);
   const connection = await connectDatabase(config.MONGODB_URI, logger, {
     queryLogDir: config.DB_QUERY_LOG_DIR,
     processName: 'web',
   });
   await ensureIndexes(connection);
+  await checkClock(connection, logger, config.CLOCK_SKEW_ALLOWANCE_MS);
   await startupTasks({ config, logger, connection });
   const mailer = createMailer(config, logger);
   const app = createApp({ config, logger, connection, mailer, now: () => new Date(), random: Math.random });

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import type { Connection } from 'mongoose';
 import type { Config } from '../src/config';
-import { connectDatabase, disconnectDatabase, ensureIndexes } from '../src/db/mongo';
+import { checkClock, connectDatabase, disconnectDatabase, ensureIndexes } from '../src/db/mongo';
 import type { Logger } from '../src/logger';
 import { createMailer } from '../src/mail';
 import { createPushSender } from '../src/push';
@@ -74,6 +74,7 @@ async function openConnection(config: Config, logger: Logger): Promise<Connectio
     processName: 'worker',
   });
   await ensureIndexes(connection);
+  await checkClock(connection, logger, config.CLOCK_SKEW_ALLOWANCE_MS);
   return connection;
 }
 

@@ -74,6 +74,19 @@ export function createWorkerMetrics(logger: Logger, now: () => number): Exported
     'Errors caught by the notification loop',
     () => metrics.loopErrors,
   );
+  new Counter({
+    name: 'pictever_worker_push_config_errors_total',
+    help: 'Pushes failed because the provider refused our credentials or topic (not retried)',
+    labelNames: ['provider', 'code'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [key, n] of metrics.configErrors) {
+        const [provider = '', code = ''] = key.split(':');
+        this.inc({ provider, code }, n);
+      }
+    },
+  });
   new Gauge({
     name: 'pictever_worker_pushes_in_flight',
     help: 'Pushes being sent now',

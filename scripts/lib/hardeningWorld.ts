@@ -11,7 +11,7 @@ import { RECEIVE_COLORS } from '../../src/domain/colors';
 import type { MailMessage, Mailer } from '../../src/mail/mailer';
 import { Message, PhoneOwner, PushJob, SendChoice, User } from '../../src/models';
 import { seedCatalog } from '../../src/services/catalogSeed';
-import { appOnDefaultConnection, captureLogger } from '../../test/helpers/app';
+import { TEST_SESSION_SECRET, appOnDefaultConnection, captureLogger } from '../../test/helpers/app';
 import { createTestUser, sessionCookie } from '../../test/helpers/session';
 import { listen, type FuzzWorld, type Sample } from './hardeningFuzz';
 
@@ -26,7 +26,13 @@ export interface FuzzApp {
 }
 
 export async function startFuzzApp(env: Record<string, string> = {}): Promise<FuzzApp> {
-  const config = loadConfig({ NODE_ENV: 'test', BCRYPT_COST: '4', LOG_LEVEL: 'debug', ...env });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    BCRYPT_COST: '4',
+    LOG_LEVEL: 'debug',
+    SESSION_SECRET: TEST_SESSION_SECRET, // sessionCookie signs with it
+    ...env,
+  });
   const { logger, logLines } = captureLogger('debug');
   const mails: MailMessage[] = [];
   const mailer: Mailer = {
@@ -228,8 +234,7 @@ export async function secretsOf(world: FuzzWorld & { regIds: string[] }, app: Fu
     ...world.regIds,
     ...codes.map((c) => `\\b${c}\\b`),
     ...sessionIds,
-    'pictever-development-only-secret',
-    app.config.SESSION_SECRET ?? 'pictever-development-only-secret',
+    app.config.SESSION_SECRET,
   ];
 }
 

@@ -5,6 +5,7 @@
  * environment. Waits until the web answers /hello.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -43,6 +44,8 @@ export async function startDatabase(name: string): Promise<{ uri: string; devdb?
   return { uri: `${devdb.uri}${name}`, devdb };
 }
 
+const STACK_SESSION_SECRET = randomBytes(32).toString('hex');
+
 export function startProcess(
   entry: 'src/server.ts' | 'workers/notifier.ts',
   env: Record<string, string>,
@@ -50,7 +53,14 @@ export function startProcess(
 ): ProcessHandle {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry)], {
     cwd: ROOT,
-    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', ...env },
+    // One secret for every process of a run, so that a session works on each web process.
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      SESSION_SECRET: STACK_SESSION_SECRET,
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   createInterface({ input: child.stdout }).on('line', onLine);

@@ -53,6 +53,37 @@ export async function ensureIndexes(connection: Connection): Promise<void> {
   }
 }
 
+/**
+ * How far this process's clock is ahead of the database server's (negative: behind), from
+ * `hello.localTime` against the middle of the round trip; undefined when the server does
+ * not say. Every process compares itself with the same reference, so two processes differ
+ * by at most the sum of their offsets.
+ */
+export async function clockOffsetMs(connection: Connection): Promise<number | undefined> {
+  const sent = Date.now();
+  const hello = (await connection.db?.admin().command({ hello: 1 })) as { localTime?: unknown } | undefined;
+  const received = Date.now();
+  if (!(hello?.localTime instanceof Date)) return undefined;
+  return Math.round((sent + received) / 2 - hello.localTime.getTime());
+}
+
+/**
+ * Logs the clock offset at start: a warning beyond half the skew allowance, since a web
+ * and a worker off in opposite directions add up (README "Worker": clocks).
+ */
+export async function checkClock(connection: Connection, logger: Logger, allowanceMs: number): Promise<void> {
+  const offsetMs = await clockOffsetMs(connection).catch(() => undefined);
+  if (offsetMs === undefined) return;
+  if (Math.abs(offsetMs) > allowanceMs / 2) {
+    logger.warn(
+      { clockOffsetMs: offsetMs, allowanceMs },
+      'this clock is off the database server by more than half of CLOCK_SKEW_ALLOWANCE_MS: pushes may arrive before /receive_all returns their message; fix the clock (NTP) or raise the allowance',
+    );
+  } else {
+    logger.info({ clockOffsetMs: offsetMs }, 'clock checked against the database');
+  }
+}
+
 /** Readiness: true when the database answers a ping within `timeoutMs`. */
 export async function pingDatabase(connection: Connection, timeoutMs = 2_000): Promise<boolean> {
   const db = connection.db;

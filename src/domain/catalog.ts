@@ -13,7 +13,7 @@ export interface SendChoiceRule {
   /** Seconds after sending, or epoch seconds when `time_absolute`. */
   time_delay: number;
   time_absolute: boolean;
-  /** A random delay in [random_min, random_max] seconds (default about 2 to 8 months). */
+  /** A random delay in [random_min, random_max] seconds (default the original's 5,259,487 to 25,000,000). */
   time_random: boolean;
   random_min?: number | null;
   random_max?: number | null;

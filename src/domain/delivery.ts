@@ -6,8 +6,8 @@ import type { SendChoiceRule } from './catalog';
 import { randomInt, type RandomSource } from './random';
 import { fromEpochSeconds, parseEpochSeconds } from './timestamps';
 
-/** "About 2 to 8 months": months of 30.4375 days. */
-export const RANDOM_DELAY = { min: 5_259_600, max: 21_038_400 } as const;
+/** The original's draw (CONTRACT.md §3 send): about 2 to 9.5 months, in seconds. */
+export const RANDOM_DELAY = { min: 5_259_487, max: 25_000_000 } as const;
 
 export type DeliveryOption =
   | { kind: 'now' }

@@ -36,7 +36,6 @@ declare module 'express-session' {
 
 export const SESSION_COOKIE = 'session';
 export const SESSIONS_COLLECTION = 'sessions';
-const DEV_SECRET = 'pictever-development-only-secret';
 
 interface StoredSession {
   _id: string;
@@ -80,7 +79,7 @@ export function sessionMiddleware(config: Config, connection: Connection): Reque
   return [
     session({
       name: SESSION_COOKIE,
-      secret: config.SESSION_SECRET ?? DEV_SECRET,
+      secret: config.SESSION_SECRET,
       store,
       resave: false,
       saveUninitialized: false,

@@ -16,7 +16,7 @@ const sendChoiceSchema = new Schema(
     /** Seconds after sending; epoch seconds when time_absolute. */
     time_delay: { type: Number, default: 0 },
     time_absolute: { type: Boolean, default: false },
-    /** Random delay in [random_min, random_max] s; unset bounds mean about 2 to 8 months. */
+    /** Random delay in [random_min, random_max] s; unset bounds mean the original 5,259,487 to 25,000,000 s. */
     time_random: { type: Boolean, default: false },
     random_min: { type: Number },
     random_max: { type: Number },

@@ -42,9 +42,18 @@ export function apnsNotification(content: PushContent, topic: string): apn.Notif
 }
 
 const DEAD_REASONS = new Set(['BadDeviceToken', 'Unregistered', 'ExpiredToken']);
+/** The topic is not the app's bundle id, or the key's team may not push to it. */
+const CONFIG_REASONS = new Set(['BadTopic', 'TopicDisallowed']);
 
-/** Classifies node-apn's answer for one device. */
-export function classifyApnsAnswer(result: apn.Responses<apn.ResponseSent, apn.ResponseFailure>): PushResult {
+/**
+ * Classifies node-apn's answer for one device. `tokenRefusedBefore`: the previous provider
+ * token answer was InvalidProviderToken too. A single one may be a token APNs has not
+ * accepted yet (it is renewed); a second in a row means the key, key id or team is wrong.
+ */
+export function classifyApnsAnswer(
+  result: apn.Responses<apn.ResponseSent, apn.ResponseFailure>,
+  tokenRefusedBefore = false,
+): PushResult {
   const sent: (apn.ResponseSent & { 'apns-id'?: string }) | undefined = result.sent[0];
   if (sent) return { outcome: 'sent', providerId: sent['apns-id'] ?? '' };
   const failure = result.failed[0];
@@ -53,6 +62,10 @@ export function classifyApnsAnswer(result: apn.Responses<apn.ResponseSent, apn.R
   const text = `apns ${status || 'error'} ${reason}`.slice(0, 300);
   if (status === 410 || (status === 400 && DEAD_REASONS.has(reason))) {
     return { outcome: 'dead_token', reason: text };
+  }
+  if (CONFIG_REASONS.has(reason)) return { outcome: 'config_error', reason: text, code: reason };
+  if (reason === 'InvalidProviderToken' && tokenRefusedBefore) {
+    return { outcome: 'config_error', reason: text, code: reason };
   }
   // No status: timeout, connection or protocol error. 403: our provider token (renewed).
   if (!status || status === 429 || status >= 500 || status === 403)
@@ -63,6 +76,8 @@ export function classifyApnsAnswer(result: apn.Responses<apn.ResponseSent, apn.R
 export class ApnsSender implements PushSender {
   readonly name = 'apns';
   private readonly provider: apn.Provider;
+  /** The last answer about our provider token was InvalidProviderToken. */
+  private tokenRefused = false;
 
   constructor(private readonly options: ApnsOptions) {
     this.provider = new apn.Provider({
@@ -89,15 +104,26 @@ export class ApnsSender implements PushSender {
     });
     try {
       return await Promise.race([
-        this.provider.send(note, target.token).then(classifyApnsAnswer, (err: unknown) => ({
-          outcome: 'temporary' as const,
-          reason: `apns error ${err instanceof Error ? err.message : String(err)}`.slice(0, 300),
-        })),
+        this.provider.send(note, target.token).then(
+          (r) => this.classify(r),
+          (err: unknown) => ({
+            outcome: 'temporary' as const,
+            reason: `apns error ${err instanceof Error ? err.message : String(err)}`.slice(0, 300),
+          }),
+        ),
         deadline,
       ]);
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  private classify(result: apn.Responses<apn.ResponseSent, apn.ResponseFailure>): PushResult {
+    const classified = classifyApnsAnswer(result, this.tokenRefused);
+    const reason = result.failed[0]?.response?.reason;
+    if (classified.outcome === 'sent' || reason !== undefined)
+      this.tokenRefused = reason === 'InvalidProviderToken';
+    return classified;
   }
 
   close(): Promise<void> {

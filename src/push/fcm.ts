@@ -60,6 +60,10 @@ export function classifyFcmAnswer(status: number, text: string, retryAfter?: str
   const fields = (err.details ?? []).flatMap((d) => (d.fieldViolations ?? []).map((f) => f.field));
   const reason = `fcm ${status} ${codes[0] ?? err.status ?? ''} ${err.message ?? ''}`.trim().slice(0, 300);
   if (codes.includes('UNREGISTERED')) return { outcome: 'dead_token', reason };
+  // The service account is not in the Firebase project that issued the apps' tokens
+  // (sender 952675823733): no retry can fix that.
+  if (codes.includes('SENDER_ID_MISMATCH'))
+    return { outcome: 'config_error', reason, code: 'SENDER_ID_MISMATCH' };
   if (status === 400 && (fields.includes('message.token') || /registration token/i.test(err.message ?? ''))) {
     return { outcome: 'dead_token', reason };
   }

@@ -8,6 +8,7 @@
  * The grant is one signed JWT and one form POST.
  */
 import { createPrivateKey, sign, type KeyObject } from 'node:crypto';
+import { isHttpsOrLoopback } from '../domain/urls';
 
 export const FCM_SCOPE = 'https://www.googleapis.com/auth/firebase.messaging';
 const GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
@@ -33,6 +34,10 @@ export function parseServiceAccount(json: string): ServiceAccount {
     (k) => typeof o[k] !== 'string' || o[k] === '',
   );
   if (missing.length > 0) throw new Error(`FCM_CREDENTIALS lacks ${missing.join(', ')}`);
+  // The signed assertion and the access token travel to token_uri: TLS only (loopback for tests).
+  if (typeof o.token_uri === 'string' && o.token_uri !== '' && !isHttpsOrLoopback(o.token_uri)) {
+    throw new Error('FCM_CREDENTIALS token_uri must be https (http only to a loopback host)');
+  }
   return {
     project_id: o.project_id as string,
     client_email: o.client_email as string,

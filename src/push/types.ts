@@ -22,8 +22,14 @@ export type PushResult =
   | { outcome: 'dead_token'; reason: string }
   /** Worth retrying later (429, 5xx, timeouts, connection errors). */
   | { outcome: 'temporary'; reason: string; retryAfterMs?: number }
-  /** Will not succeed by retrying and is not the token's fault (our payload, our credentials). */
-  | { outcome: 'permanent'; reason: string };
+  /** Will not succeed by retrying and is not the token's fault (our payload). */
+  | { outcome: 'permanent'; reason: string }
+  /**
+   * Our credentials do not match the apps (README "Deployment": push credentials): every
+   * push to this provider fails until an operator fixes them, so retrying only multiplies
+   * the failure. `code` is the provider's error code, e.g. SENDER_ID_MISMATCH.
+   */
+  | { outcome: 'config_error'; reason: string; code: string };
 
 export interface PushSender {
   readonly name: string;

@@ -120,7 +120,7 @@ function loginHandler(deps: AppDeps, strategy: LocalStrategy): Handler {
   };
 }
 
-function facebookUser(deps: AppDeps, form: LoginForm & { facebook_id: string }): Promise<LoginUser> {
+function facebookUser(deps: AppDeps, form: LoginForm & { facebook_id: string }): Promise<LoginUser | null> {
   return facebookLogin(deps, {
     facebookId: form.facebook_id,
     facebookName: form.facebook_name ?? '',

@@ -17,8 +17,12 @@ export interface FacebookLoginInput {
   countryCode?: string;
 }
 
-/** Finds the user by facebook_id, else by email (attaching the Facebook fields), else creates one. */
-export async function facebookLogin(deps: AccountDeps, input: FacebookLoginInput): Promise<LoginUser> {
+/**
+ * Finds the user by facebook_id, else by email (attaching the Facebook fields), else
+ * creates one. An account with a password is never taken over this way: a Facebook id is
+ * not attached to it, and the login fails (null).
+ */
+export async function facebookLogin(deps: AccountDeps, input: FacebookLoginInput): Promise<LoginUser | null> {
   const found = (u: { _id: Types.ObjectId; device?: { phone?: string } }): LoginUser => ({
     id: u._id.toHexString(),
     hasDevice: !!u.device?.phone,
@@ -32,7 +36,15 @@ export async function facebookLogin(deps: AccountDeps, input: FacebookLoginInput
   };
   const email = input.email || `${input.facebookId.toLowerCase()}@pictever.com`;
   for (let attempt = 0; attempt < 2; attempt++) {
-    const byEmail = await User.findOne({ email: { $eq: email } }, { 'device.phone': 1 }).lean();
+    const byEmail = await User.findOne({ email: { $eq: email } }, { 'device.phone': 1 })
+      .select('+password +legacy_password')
+      .lean<{
+        _id: Types.ObjectId;
+        device?: { phone?: string };
+        password?: string;
+        legacy_password?: string;
+      }>();
+    if (byEmail?.password || byEmail?.legacy_password) return null;
     if (byEmail) {
       await User.updateOne({ _id: byEmail._id }, { $set: fields });
       return found(byEmail);

@@ -67,8 +67,8 @@ export const SEED_SEND_CHOICES = [
   {
     _id: id('53b95c02edb08c3d68850420'),
     order_id: 7,
-    send_label: 'Surprise! (2 to 8 months)',
-    send_label_fr: 'Surprise ! (entre 2 et 8 mois)',
+    send_label: 'Surprise! (2 to 9 months)',
+    send_label_fr: 'Surprise ! (entre 2 et 9 mois)',
     time_delay: 0,
     time_absolute: false,
     time_random: true,

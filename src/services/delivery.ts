@@ -105,6 +105,25 @@ function logAndReturn(deps: DeliveryDeps, claim: Claim, outcome: Outcome, reason
   return outcome;
 }
 
+/**
+ * Credentials that do not match the apps fail every push alike: one error line per
+ * process and code says what to fix; the metric counts every push it failed.
+ */
+function noteConfigError(
+  deps: DeliveryDeps,
+  target: PushTarget,
+  result: Extract<PushResult, { outcome: 'config_error' }>,
+): void {
+  const provider = target.platform === 'ios' ? 'apns' : 'fcm';
+  if (!deps.metrics.configError(provider, result.code)) return;
+  deps.logger.error(
+    { provider, code: result.code, reason: result.reason },
+    provider === 'fcm'
+      ? 'FCM refuses our credentials: FCM_CREDENTIALS must be a service account of the Firebase project of sender 952675823733, which issued the Android tokens; pushes fail until it is fixed'
+      : 'APNs refuses our credentials: APNS_KEY, APNS_KEY_ID and APNS_TEAM_ID must be of the team that published the iOS app and APNS_TOPIC its bundle id; pushes fail until it is fixed',
+  );
+}
+
 /** How a provider's answer ends the job, unless it is retried. */
 function finalRecord(result: PushResult, attempts: number, at: Date): Receipt {
   switch (result.outcome) {
@@ -121,6 +140,11 @@ function finalRecord(result: PushResult, attempts: number, at: Date): Receipt {
           reason: `gave up after ${attempts} attempts: ${result.reason}`,
           attempts,
         },
+      };
+    case 'config_error':
+      return {
+        state: 'failed',
+        push: { outcome: 'failed', at, reason: `configuration error: ${result.reason}`, attempts },
       };
     default:
       return { state: 'failed', push: { outcome: 'failed', at, reason: result.reason, attempts } };
@@ -147,6 +171,7 @@ async function applyResult(
     await persist('push retry', () => rescheduleJob(claim, attempts, at.getTime() + delay), deps);
     return logAndReturn(deps, claim, 'retry', result.reason);
   }
+  if (result.outcome === 'config_error') noteConfigError(deps, target, result);
   const receipt = finalRecord(result, attempts, at);
   await persist('push receipt', () => insertReceipt(claim, receipt, deps.workerId, at.getTime()), deps);
   await persist(

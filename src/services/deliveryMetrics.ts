@@ -37,6 +37,8 @@ export class DeliveryMetrics {
   claimConflicts = 0;
   loopErrors = 0;
   inFlight = 0;
+  /** Configuration errors by `<provider>:<code>` (e.g. fcm:SENDER_ID_MISMATCH). */
+  readonly configErrors = new Map<string, number>();
   private readonly bucketCounts = new Array<number>(LAG_BUCKETS_MS.length + 1).fill(0);
   private lagCount = 0;
   private lagSum = 0;
@@ -45,6 +47,14 @@ export class DeliveryMetrics {
 
   count(outcome: Outcome): void {
     this.deliveries[outcome] += 1;
+  }
+
+  /** Counts a configuration error; true the first time this process sees that one. */
+  configError(provider: string, code: string): boolean {
+    const key = `${provider}:${code}`;
+    const seen = this.configErrors.get(key) ?? 0;
+    this.configErrors.set(key, seen + 1);
+    return seen === 0;
   }
 
   observeLag(ms: number): void {

@@ -1,6 +1,6 @@
 /**
  * GET /receive_all (CONTRACT.md §3): every message for the user delivered in [ts, now]
- * and not blocked, as items whose every value is a string. Two queries whatever the
+ * (now plus the clock-skew allowance) and not blocked, as items whose every value is a string. Two queries whatever the
  * number of messages: the messages, then all their senders at once.
  */
 import { Types } from 'mongoose';
@@ -87,8 +87,12 @@ export async function receiveAll(
   const ts = parseEpochSeconds(tsText);
   if (ts === undefined) throw AppError.badRequest('ts must be epoch seconds');
   const now = deps.now();
+  // A push may come from a worker whose clock runs ahead of this one (CONTRACT.md §4: the
+  // push never arrives before its message is visible): look that far ahead. The answer's
+  // ts stays `now`, so the next call covers those messages again (the apps drop repeats).
+  const until = new Date(now.getTime() + deps.config.CLOCK_SKEW_ALLOWANCE_MS);
   const messages = await Message.find(
-    { receiver_id: userId, blocked: false, delivery_time: { $gte: fromEpochSeconds(ts), $lte: now } },
+    { receiver_id: userId, blocked: false, delivery_time: { $gte: fromEpochSeconds(ts), $lte: until } },
     { push: 0, state: 0 },
   )
     .sort({ delivery_time: 1 })

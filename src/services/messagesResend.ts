@@ -1,6 +1,8 @@
 /**
  * POST /resend (CONTRACT.md §3): the receiver gets a message again later. Only the
- * receiver may resend it; any other caller, or an unknown id, gets 404.
+ * receiver may resend it. Any other caller, or an unknown or blocked id, gets the same
+ * empty 200 and nothing changes: iOS repeats a failed resend on every timeline view until
+ * it gets a 200, and both apps reset their base URL on a 404.
  */
 import type { Types } from 'mongoose';
 import { pickColor } from '../domain/colors';
@@ -28,7 +30,7 @@ export async function resendMessage(deps: MessageDeps, userId: Types.ObjectId, f
     countryCodeOf(userId),
     deps.catalog.get(),
   ]);
-  if (!message) throw AppError.notFound('no such message');
+  if (!message) return;
 
   const created = message.created_at.getTime();
   const added = resendDelaySeconds(

@@ -24,7 +24,7 @@ import { sendAccountMail } from './accountsMail';
 import { hitRateLimits, rateRules } from './rateLimit';
 
 function pepper(config: Config): string {
-  return `reset-code:${config.SESSION_SECRET ?? 'development-only'}`;
+  return `reset-code:${config.SESSION_SECRET}`;
 }
 
 const wrongCode = () => AppError.notAcceptable('wrong, used or expired verification code');

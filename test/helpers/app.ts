@@ -29,8 +29,17 @@ export function captureLogger(level = 'debug'): { logger: Logger; logLines: stri
   return { logger: createLogger(level, sink), logLines };
 }
 
+/** The session secret of every test app, so that test/helpers/session.ts can sign cookies. */
+export const TEST_SESSION_SECRET = 'pictever-test-session-secret-0123456789abcdef';
+
 export function testConfig(env: Record<string, string> = {}): Config {
-  return loadConfig({ NODE_ENV: 'test', BCRYPT_COST: '4', LOG_LEVEL: 'debug', ...env });
+  return loadConfig({
+    NODE_ENV: 'test',
+    BCRYPT_COST: '4',
+    LOG_LEVEL: 'debug',
+    SESSION_SECRET: TEST_SESSION_SECRET,
+    ...env,
+  });
 }
 
 /**

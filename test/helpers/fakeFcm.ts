@@ -73,6 +73,19 @@ export const FCM_ANSWERS = {
       },
     },
   },
+  senderIdMismatch: {
+    status: 403,
+    body: {
+      error: {
+        code: 403,
+        message: 'SenderId mismatch',
+        status: 'PERMISSION_DENIED',
+        details: [
+          { '@type': 'type.googleapis.com/google.firebase.fcm.v1.FcmError', errorCode: 'SENDER_ID_MISMATCH' },
+        ],
+      },
+    },
+  },
   unavailable: { status: 503, body: { error: { code: 503, message: 'unavailable', status: 'UNAVAILABLE' } } },
 } satisfies Record<string, ScriptedAnswer>;
 

@@ -12,8 +12,8 @@ import type { Express } from 'express';
 import { PhoneOwner, User } from '../../src/models';
 import { SESSION_COOKIE, SESSIONS_COLLECTION } from '../../src/http/session';
 
-/** express-session's secret when SESSION_SECRET is unset (the test configuration). */
-const DEV_SECRET = 'pictever-development-only-secret';
+import { TEST_SESSION_SECRET } from './app';
+
 let counter = 0;
 
 export interface TestUserOptions {
@@ -60,7 +60,7 @@ export async function createTestUser(opts: TestUserOptions = {}): Promise<TestUs
  * what connect-mongo writes with touchAfter: without it every request would touch the
  * session, one write more than a session made by /login costs.
  */
-export async function sessionCookie(userId: string, secret = DEV_SECRET): Promise<string> {
+export async function sessionCookie(userId: string, secret = TEST_SESSION_SECRET): Promise<string> {
   const sid = randomBytes(24).toString('base64url');
   const maxAge = 24 * 3600 * 1000;
   const expires = new Date(Date.now() + maxAge);

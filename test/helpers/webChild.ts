@@ -6,9 +6,8 @@
  */
 import type { AddressInfo } from 'node:net';
 import mongoose from 'mongoose';
-import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
-import { appOnDefaultConnection } from './app';
+import { appOnDefaultConnection, testConfig } from './app';
 import '../../src/models';
 
 async function main(): Promise<void> {
@@ -17,7 +16,7 @@ async function main(): Promise<void> {
   mongoose.set('bufferCommands', false);
   await mongoose.connect(uri!, { serverSelectionTimeoutMS: 5_000 });
   const extra = settings ? (JSON.parse(settings) as Record<string, string>) : {};
-  const config = loadConfig({ NODE_ENV: 'test', BCRYPT_COST: '4', LOG_LEVEL: 'silent', ...extra });
+  const config = testConfig({ LOG_LEVEL: 'silent', ...extra });
   const app = appOnDefaultConnection(config, createLogger('silent'));
   const server = app.listen(0, '127.0.0.1', () => {
     process.stdout.write(`${(server.address() as AddressInfo).port}\n`);

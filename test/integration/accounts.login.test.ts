@@ -205,14 +205,30 @@ describe('Facebook login', () => {
     const again = await androidBody(request(legacy.app).post('/login'), fields).expect(200);
     expect(again.body.user_id).toBe(first.body.user_id);
 
-    const { id, email } = await createUser();
+    const passwordless = await User.create({ email: 'fb-only@example.com', country_code: 'us' });
     const attached = await androidBody(request(legacy.app).post('/login'), {
       ...fields,
-      email,
+      email: 'fb-only@example.com',
       facebook_id: 'FB888',
     });
-    expect(attached.body.user_id).toBe(id);
-    expect((await User.findById(id).lean())!.facebook_id).toBe('FB888');
+    expect(attached.body.user_id).toBe(passwordless._id.toHexString());
+    expect((await User.findById(passwordless._id).lean())!.facebook_id).toBe('FB888');
+  });
+
+  it('when it is enabled and the email belongs to an account with a password then 401 and nothing is attached', async () => {
+    const legacy = buildTestApp({ FACEBOOK_LOGIN: 'legacy' });
+    for (const legacyPassword of [false, true]) {
+      const { id, email } = await createUser({ legacy: legacyPassword });
+      const res = await androidBody(request(legacy.app).post('/login'), {
+        email,
+        os: 'android',
+        reg_id: '',
+        facebook_id: `FB-takeover-${String(legacyPassword)}`,
+      });
+      expect(res.status).toBe(401);
+      expect(res.headers['set-cookie']).toBeUndefined();
+      expect((await User.findById(id).lean())!.facebook_id).toBe('');
+    }
   });
 });
 

@@ -73,16 +73,30 @@ describe('POST /resend', () => {
     expect(Number(count.text)).toBeGreaterThanOrEqual(1);
   });
 
-  it('when a stranger or the sender resends then 404 and the message is unchanged', async () => {
+  it('when a stranger (iOS) or the sender (Android) resends then an empty 200 and the message is unchanged', async () => {
     const before = await Message.findById(msg).lean();
-    await sendIos(eve.post('/resend'), { message_id: msg }).expect(404);
-    await sendIos(sam.post('/resend'), { message_id: msg }).expect(404);
+    const stranger = await sendIos(eve.post('/resend'), { message_id: msg }).expect(200);
+    const sender = await sendAndroid(sam.post('/resend'), { message_id: msg }).expect(200);
+    expect([stranger.text, sender.text]).toEqual(['', '']);
     expect(await Message.findById(msg).lean()).toEqual(before);
     expect(await PushJob.countDocuments({ message_id: oid(msg) })).toBe(0);
   });
 
-  it('when the id is unknown then 404; malformed or missing then 400', async () => {
-    await sendIos(rita.post('/resend'), { message_id: '5f0000000000000000000999' }).expect(404);
+  it('when the receiver resends a blocked message then an empty 200 and nothing changes', async () => {
+    await Message.updateOne({ _id: msg }, { $set: { blocked: true } });
+    const before = await Message.findById(msg).lean();
+    const res = await sendIos(rita.post('/resend'), { message_id: msg }).expect(200);
+    expect(res.text).toBe('');
+    expect(await Message.findById(msg).lean()).toEqual(before);
+    expect(await PushJob.countDocuments({ message_id: oid(msg) })).toBe(0);
+  });
+
+  it('when the id is unknown then an empty 200 and nothing stored; malformed or missing then 400', async () => {
+    const unknown = '5f0000000000000000000999';
+    const res = await sendIos(rita.post('/resend'), { message_id: unknown }).expect(200);
+    expect(res.text).toBe('');
+    expect(await PushJob.countDocuments({ message_id: oid(unknown) })).toBe(0);
+    expect(await Message.exists({ _id: oid(unknown) })).toBeNull();
     await sendIos(rita.post('/resend'), { message_id: 'xyz' }).expect(400);
     await sendIos(rita.post('/resend'), {}).expect(400);
   });

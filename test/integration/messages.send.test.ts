@@ -130,7 +130,7 @@ describe('POST /send: delivery types', () => {
     }
   });
 
-  it('when the surprise choice or the legacy resend type is used then the delay is drawn in 2 to 8 months', async () => {
+  it('when the surprise choice or the legacy resend type is used then the delay is drawn in 5,259,487 to 25,000,000 s', async () => {
     random = scriptedRandom([0]); // lowest delay, then colours
     await sendIos(alice.post('/send'), {
       message: 'surprise-low',

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import mongoose from 'mongoose';
 import request from 'supertest';
+import { startWeb } from '../../scripts/lib/stack';
 import { buildTestApp, type TestApp } from '../helpers/app';
 import { useTestDatabase } from '../helpers/db';
 
@@ -59,6 +60,43 @@ describe('the web process', () => {
     const wonB = Number(b.stdout.trim());
     expect(wonA + wonB).toBe(300);
     expect(await db.connection().collection('race_claims').countDocuments({})).toBe(300);
+  }, 60_000);
+
+  it('when a production web or worker starts without PUBLIC_URL then it exits non-zero naming it', async () => {
+    const env = {
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'production',
+      MONGODB_URI: db.uri(),
+      SESSION_SECRET: 'a-production-secret-of-at-least-32-characters',
+    };
+    const root = path.join(__dirname, '..', '..');
+    for (const entry of ['src/server.ts', 'workers/notifier.ts']) {
+      const started = run(process.execPath, ['--import', 'tsx', path.join(root, entry)], { env, cwd: root });
+      const failure = await started.then(
+        () => null,
+        (err: unknown) => err as { code: number; stderr: string },
+      );
+      expect(failure?.code).toBe(1);
+      expect(failure?.stderr).toMatch(/PUBLIC_URL: required in production/);
+    }
+  }, 60_000);
+
+  it('when a web process starts without SESSION_SECRET or with the legacy Facebook login then each warns once', async () => {
+    const lines: string[] = [];
+    const { web, baseUrl } = await startWeb(
+      { MONGODB_URI: db.uri(), SESSION_SECRET: '', FACEBOOK_LOGIN: 'legacy', LOG_LEVEL: 'info' },
+      (l) => lines.push(l),
+    );
+    try {
+      await fetch(`${baseUrl}hello`);
+    } finally {
+      await web.stop();
+    }
+    const warnings = lines
+      .map((l) => (l.startsWith('{') ? (JSON.parse(l) as { level: number; msg: string }) : undefined))
+      .filter((l) => l && l.level === 40);
+    expect(warnings.filter((w) => w!.msg.startsWith('SESSION_SECRET is not set'))).toHaveLength(1);
+    expect(warnings.filter((w) => w!.msg.startsWith('FACEBOOK_LOGIN=legacy'))).toHaveLength(1);
   }, 60_000);
 
   it('uses the Mongoose connection of the test database', () => {

@@ -191,8 +191,10 @@ describe('no $-operator injection', () => {
 
   it('when a request names another user or message then it does not act on it', async () => {
     const m = await storeMessage({ sender: bob.user.oid, receiver: chloe.user.oid, delivery: new Date() });
+    const before = await Message.findById(m).lean();
     const res = await post(alice, '/resend', { message_id: m.toHexString() });
-    expect(res.status).toBe(404);
+    expect(res.status).toBe(200);
+    expect(await Message.findById(m).lean()).toEqual(before);
     const unknown = await post(alice, '/send', {
       message: 'x',
       receiver_ids: JSON.stringify([`id${new Types.ObjectId().toHexString()}`]),

@@ -6,12 +6,12 @@ import { randomBytes, generateKeyPairSync } from 'node:crypto';
 import { createServer } from 'node:net';
 import { Types } from 'mongoose';
 import { createLogger } from '../../src/logger';
-import { Message, PushClaim, PushJob, claimId, receiptId } from '../../src/models';
+import { Message, PushClaim, PushJob, User, claimId, receiptId } from '../../src/models';
 import { createPushSender, type PushSender } from '../../src/push';
 import { deliver } from '../../src/services/delivery';
 import { claimJob, finishJob, type JobRecord } from '../../src/services/deliveryClaims';
 import { DeliveryMetrics } from '../../src/services/deliveryMetrics';
-import { testConfig } from '../helpers/app';
+import { captureLogger, testConfig } from '../helpers/app';
 import { useTestDatabase } from '../helpers/db';
 import { startFakeApns, type FakeApns } from '../helpers/fakeApns';
 import { FCM_ANSWERS, startFakeFcm, type FakeFcm } from '../helpers/fakeFcm';
@@ -23,9 +23,10 @@ const logger = createLogger('silent');
 let fcm: FakeFcm;
 let apns: FakeApns;
 let sender: PushSender;
+let tls: ReturnType<typeof makeTestTls>;
 
 beforeAll(async () => {
-  const tls = makeTestTls();
+  tls = makeTestTls();
   [fcm, apns] = await Promise.all([startFakeFcm(), startFakeApns(tls)]);
   const config = testConfig({
     FCM_CREDENTIALS: fcm.credentials,
@@ -136,6 +137,32 @@ describe('APNs sender', () => {
     expect(await sender.send(target, message)).toMatchObject({ outcome });
   });
 
+  it('when the topic is not the app bundle id then APNs answers BadTopic: a configuration error', async () => {
+    const wrong = createPushSender(testConfig({ ...apns.env, APNS_TOPIC: 'com.example.other' }), logger, {
+      apnsCa: [tls.ca],
+    });
+    try {
+      expect(await wrong.send(ios(), message)).toMatchObject({ outcome: 'config_error', code: 'BadTopic' });
+    } finally {
+      await wrong.close();
+    }
+  });
+
+  it('when the key id is not the team key then InvalidProviderToken is temporary once, then a configuration error', async () => {
+    const wrong = createPushSender(testConfig({ ...apns.env, APNS_KEY_ID: 'WRONGKEY01' }), logger, {
+      apnsCa: [tls.ca],
+    });
+    try {
+      expect(await wrong.send(ios(), message)).toMatchObject({ outcome: 'temporary' });
+      expect(await wrong.send(ios(), message)).toMatchObject({
+        outcome: 'config_error',
+        code: 'InvalidProviderToken',
+      });
+    } finally {
+      await wrong.close();
+    }
+  });
+
   it('when APNs does not answer within the send timeout then the result is temporary', async () => {
     const target = ios();
     apns.script(target.token, [{ status: 200, delayMs: 1500 }]);
@@ -219,6 +246,37 @@ describe('delivery of a claimed job', () => {
     expect(
       await PushClaim.countDocuments({ _id: { $in: [claimId(job._id, 1), receiptId(job._id, 1)] } }),
     ).toBe(0);
+  });
+
+  it('when FCM says SENDER_ID_MISMATCH then each message fails once with the reason, one error line, counted', async () => {
+    const capture = captureLogger();
+    const metrics = new DeliveryMetrics();
+    const outcomes: string[] = [];
+    const ids: Types.ObjectId[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      const user = await makeReceiver();
+      fcm.script(user.device!.reg_id, [FCM_ANSWERS.senderIdMismatch, FCM_ANSWERS.senderIdMismatch]);
+      const id = await queueMessage(user._id, { due: new Date() });
+      ids.push(id);
+      const job = (await PushJob.findOne({ message_id: id }).lean()) as JobRecord;
+      const claim = (await claimJob(job, { workerId: 'a', leaseMs: 10_000, now: Date.now }))!;
+      outcomes.push(await deliver(claim, { ...deps(false), logger: capture.logger, metrics }));
+      expect(fcm.forToken(user.device!.reg_id)).toHaveLength(1);
+      expect((await User.findById(user._id).lean())!.device!.reg_id).toBe(user.device!.reg_id);
+    }
+    expect(outcomes).toEqual(['failed', 'failed', 'failed']);
+    const stored = await Message.find({ _id: { $in: ids } }).lean();
+    for (const m of stored) {
+      expect(m).toMatchObject({ state: 'failed', push: { outcome: 'failed', attempts: 1 } });
+      expect(m.push!.reason).toMatch(/^configuration error: fcm 403 SENDER_ID_MISMATCH/);
+    }
+    expect(await PushJob.countDocuments({ message_id: { $in: ids } })).toBe(0);
+    const errors = capture.logLines
+      .map((l) => JSON.parse(l) as { level: number; msg: string })
+      .filter((l) => l.level >= 50);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.msg).toMatch(/952675823733/);
+    expect(metrics.configErrors.get('fcm:SENDER_ID_MISMATCH')).toBe(3);
   });
 
   it('when a push is recorded then the job, its claim and its receipt are gone', async () => {

@@ -21,9 +21,80 @@ describe('loadConfig', () => {
     expect(loadConfig({ PORT: '8080' }).PUBLIC_URL).toBe('http://localhost:8080/');
   });
 
-  it('when production lacks MONGODB_URI and SESSION_SECRET then both are reported at once', () => {
+  it('when production lacks MONGODB_URI, SESSION_SECRET and PUBLIC_URL then all are reported at once', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(
-      /MONGODB_URI: required in production[\s\S]*SESSION_SECRET: required in production/,
+      /MONGODB_URI: required in production[\s\S]*SESSION_SECRET: required in production[\s\S]*PUBLIC_URL: required in production/,
+    );
+  });
+
+  it.each([
+    ['http://instant-pictever.herokuapp.com/', true],
+    ['https://pictever.example.com/api/', true],
+    ['http://127.0.0.1:5000/', true],
+    ['http://instant-pictever.herokuapp.com', false],
+    ['instant-pictever.herokuapp.com/', false],
+    ['/relative/', false],
+    ['ftp://pictever.example.com/', false],
+    ['HTTP://PICTEVER.EXAMPLE.COM/', false],
+    ['http:///', false],
+    ['http://pictever.example.com/?x=1/', false],
+    ['http://pictever example.com/', false],
+  ])('when PUBLIC_URL is %s then it is accepted: %s', (url, ok) => {
+    const load = () => loadConfig({ PUBLIC_URL: url });
+    if (ok) expect(load().PUBLIC_URL).toBe(url);
+    else expect(load).toThrow(/PUBLIC_URL: must be an absolute http\(s\) URL ending with '\/'/);
+  });
+
+  const production = {
+    NODE_ENV: 'production',
+    MONGODB_URI: 'mongodb://db.example/pictever',
+    SESSION_SECRET: 's'.repeat(32),
+    PUBLIC_URL: 'http://instant-pictever.herokuapp.com/',
+  };
+
+  it('when production has every required value then it loads', () => {
+    expect(loadConfig(production).SESSION_SECRET_GENERATED).toBe(false);
+  });
+
+  it('when production secrets are short or bcrypt is cheap then each is named', () => {
+    let message = '';
+    try {
+      loadConfig({
+        ...production,
+        SESSION_SECRET: 's'.repeat(31),
+        OPERATOR_TOKEN: 'short',
+        BCRYPT_COST: '9',
+      });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toContain('SESSION_SECRET: at least 32 characters in production');
+    expect(message).toContain('OPERATOR_TOKEN: at least 32 characters in production');
+    expect(message).toContain('BCRYPT_COST: at least 10 in production');
+    expect(() => loadConfig({ SESSION_SECRET: 'short', BCRYPT_COST: '4' })).not.toThrow();
+  });
+
+  it('when SESSION_SECRET is unset outside production then a random one is drawn per load, and flagged', () => {
+    const a = loadConfig({});
+    const b = loadConfig({});
+    expect(a.SESSION_SECRET).toMatch(/^[0-9a-f]{64}$/);
+    expect(a.SESSION_SECRET).not.toBe(b.SESSION_SECRET);
+    expect(a.SESSION_SECRET_GENERATED).toBe(true);
+    expect(loadConfig({ SESSION_SECRET: 'given' })).toMatchObject({
+      SESSION_SECRET: 'given',
+      SESSION_SECRET_GENERATED: false,
+    });
+  });
+
+  it('when FCM_API_URL is plain http to another host then it is refused; loopback is allowed', () => {
+    expect(() => loadConfig({ FCM_API_URL: 'http://fcm.example.com' })).toThrow(/FCM_API_URL: must be https/);
+    expect(loadConfig({ FCM_API_URL: 'http://127.0.0.1:9000' }).FCM_API_URL).toBe('http://127.0.0.1:9000');
+  });
+
+  it('when SMTP_URL is not an smtp URL then it is refused', () => {
+    expect(() => loadConfig({ SMTP_URL: 'http://mail.example.com' })).toThrow(/SMTP_URL/);
+    expect(loadConfig({ SMTP_URL: 'smtps://u:p@mail.example.com' }).SMTP_URL).toBe(
+      'smtps://u:p@mail.example.com',
     );
   });
 
@@ -39,12 +110,52 @@ describe('loadConfig', () => {
     }
   });
 
-  it('when AWS_ACCOUNT_ID is set without the other AWS keys then it is rejected', () => {
-    expect(() => loadConfig({ AWS_ACCOUNT_ID: '123' })).toThrow(/AWS_ACCOUNT_ID/);
+  const aws = {
+    AWS_ACCOUNT_ID: '123456789012',
+    AMAZON_APP_ID: 'app',
+    COGNITO_POOL_ID: 'eu-west-1:pool',
+    COGNITO_ROLE_UNAUTH: 'arn:aws:iam::123456789012:role/unauth',
+    COGNITO_ROLE_AUTH: 'arn:aws:iam::123456789012:role/auth',
+    S3_BUCKET_NAME: 'pictever-media',
+    CLOUDFRONT_URL: 'https://d111111abcdef8.cloudfront.net/',
+  };
+
+  it('when every AWS value is set then they are kept', () => {
+    expect(loadConfig(aws).CLOUDFRONT_URL).toBe(aws.CLOUDFRONT_URL);
   });
 
-  it('when ANDROID_VERSION_NEEDED is not a float then it is rejected', () => {
-    expect(() => loadConfig({ ANDROID_VERSION_NEEDED: 'one' })).toThrow(/ANDROID_VERSION_NEEDED/);
+  it.each(Object.keys(aws))('when only %s is missing from the AWS values then it is named', (key) => {
+    const env: Record<string, string> = { ...aws, [key]: '' };
+    expect(() => loadConfig(env)).toThrow(new RegExp(`${key}: required when any AWS value is set`));
+  });
+
+  it('when only CLOUDFRONT_URL is set then every other AWS value is named', () => {
+    let message = '';
+    try {
+      loadConfig({ CLOUDFRONT_URL: aws.CLOUDFRONT_URL });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    for (const key of Object.keys(aws).filter((k) => k !== 'CLOUDFRONT_URL')) {
+      expect(message).toContain(`${key}: required when any AWS value is set`);
+    }
+  });
+
+  it('when CLOUDFRONT_URL does not end with / then it is rejected', () => {
+    expect(() => loadConfig({ ...aws, CLOUDFRONT_URL: 'https://d111111abcdef8.cloudfront.net' })).toThrow(
+      /CLOUDFRONT_URL: must end with '\/'/,
+    );
+  });
+
+  it.each(['one', '1.3.1', '1,3', '', '.5', '1.', ' 1.0', '1e3', '-1'])(
+    'when ANDROID_VERSION_NEEDED is %p then it is rejected (Java Float.parseFloat would crash or misread it)',
+    (v) => {
+      expect(() => loadConfig({ ANDROID_VERSION_NEEDED: v })).toThrow(/ANDROID_VERSION_NEEDED/);
+    },
+  );
+
+  it.each(['1', '1.0', '1.1', '12.34'])('when ANDROID_VERSION_NEEDED is %p then it is kept', (v) => {
+    expect(loadConfig({ ANDROID_VERSION_NEEDED: v }).ANDROID_VERSION_NEEDED).toBe(v);
   });
 
   it('when FOUNDER_PHONES is a comma list then it becomes trimmed numbers', () => {
@@ -104,6 +215,14 @@ describe('documentation of the settings', () => {
     const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
     const names = [...readme.matchAll(/^\| `([A-Z][A-Z0-9_]+)` \|/gm)].map((m) => m[1]);
     expect([...new Set(names)].sort()).toEqual(settings.map((s) => s.name).sort());
+  });
+
+  it('app.json requires PUBLIC_URL and trusts the Heroku router (TRUST_PROXY_HOPS=1)', () => {
+    const appJson = JSON.parse(readFileSync(path.join(root, 'app.json'), 'utf8')) as {
+      env: Record<string, { required: boolean; value?: string }>;
+    };
+    expect(appJson.env.PUBLIC_URL?.required).toBe(true);
+    expect(appJson.env.TRUST_PROXY_HOPS?.value).toBe('1');
   });
 
   it("app.json's env lists every setting but PORT (Heroku sets it)", () => {

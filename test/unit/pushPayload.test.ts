@@ -1,3 +1,5 @@
+import { createLogger } from '../../src/logger';
+import { createWorkerMetrics } from '../../workers/workerMetrics';
 import { apnsNotification as buildNotification, classifyApnsAnswer } from '../../src/push/apns';
 import { classifyFcmAnswer, fcmMessage } from '../../src/push/fcm';
 import { parseServiceAccount } from '../../src/push/fcmAuth';
@@ -48,9 +50,16 @@ describe('FCM answers', () => {
     expect(classifyFcmAnswer(400, err(400, { message: 'Invalid JSON payload' })).outcome).toBe('permanent');
   });
 
-  it('when FCM says SENDER_ID_MISMATCH then the token is kept (a wrong project would wipe them all)', () => {
+  it('when FCM says SENDER_ID_MISMATCH then it is a configuration error: not retried, the token kept', () => {
     const body = err(403, { status: 'PERMISSION_DENIED', details: [{ errorCode: 'SENDER_ID_MISMATCH' }] });
-    expect(classifyFcmAnswer(403, body).outcome).toBe('temporary');
+    expect(classifyFcmAnswer(403, body)).toMatchObject({
+      outcome: 'config_error',
+      code: 'SENDER_ID_MISMATCH',
+    });
+  });
+
+  it('when FCM answers another 403 then it stays temporary (a permission may be granted meanwhile)', () => {
+    expect(classifyFcmAnswer(403, err(403, { status: 'PERMISSION_DENIED' })).outcome).toBe('temporary');
   });
 
   it('when FCM is overloaded or down then the result is temporary with its Retry-After', () => {
@@ -101,6 +110,27 @@ describe('APNs payloads and answers', () => {
     expect(classifyApnsAnswer(failed(undefined)).outcome).toBe('temporary');
     expect(classifyApnsAnswer(failed(500, 'InternalServerError')).outcome).toBe('temporary');
   });
+
+  it('when APNs refuses the topic or our provider token twice in a row then it is a configuration error', () => {
+    const failed = (status: number, reason: string) => ({
+      sent: [],
+      failed: [{ device: 'd', status, response: { reason } }],
+    });
+    expect(classifyApnsAnswer(failed(400, 'BadTopic'))).toMatchObject({
+      outcome: 'config_error',
+      code: 'BadTopic',
+    });
+    expect(classifyApnsAnswer(failed(400, 'TopicDisallowed'))).toMatchObject({
+      outcome: 'config_error',
+      code: 'TopicDisallowed',
+    });
+    expect(classifyApnsAnswer(failed(403, 'InvalidProviderToken')).outcome).toBe('temporary');
+    expect(classifyApnsAnswer(failed(403, 'InvalidProviderToken'), true)).toMatchObject({
+      outcome: 'config_error',
+      code: 'InvalidProviderToken',
+    });
+    expect(classifyApnsAnswer(failed(403, 'ExpiredProviderToken'), true).outcome).toBe('temporary');
+  });
 });
 
 describe('devices and records', () => {
@@ -144,6 +174,27 @@ describe('devices and records', () => {
 });
 
 describe('delivery metrics', () => {
+  it('when configuration errors are counted then only the first of each provider and code says so', () => {
+    const m = new DeliveryMetrics();
+    expect(m.configError('fcm', 'SENDER_ID_MISMATCH')).toBe(true);
+    expect(m.configError('fcm', 'SENDER_ID_MISMATCH')).toBe(false);
+    expect(m.configError('apns', 'BadTopic')).toBe(true);
+    expect([...m.configErrors]).toEqual([
+      ['fcm:SENDER_ID_MISMATCH', 2],
+      ['apns:BadTopic', 1],
+    ]);
+  });
+
+  it('when the worker metrics are scraped then configuration errors appear by provider and code', async () => {
+    const m = createWorkerMetrics(createLogger('silent'), Date.now);
+    m.configError('fcm', 'SENDER_ID_MISMATCH');
+    m.configError('fcm', 'SENDER_ID_MISMATCH');
+    const text = await m.registry.getSingleMetricAsString('pictever_worker_push_config_errors_total');
+    expect(text).toContain(
+      'pictever_worker_push_config_errors_total{provider="fcm",code="SENDER_ID_MISMATCH"} 2',
+    );
+  });
+
   it('when lags are observed then the histogram is cumulative and quantiles are read from samples', () => {
     const m = new DeliveryMetrics();
     for (const v of [10, 20, 30, 400, 2000]) m.observeLag(v);
