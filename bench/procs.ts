@@ -42,8 +42,9 @@ export function ourEnv(uri: string, queryLogDir: string): Record<string, string>
     // Production requires it; the bench's clients never follow web_app_url.
     PUBLIC_URL: 'http://localhost/',
     LOG_LEVEL: 'info',
-    LOGIN_LIMIT_PER_ADDRESS: '1000000000',
-    LOGIN_LIMIT_PER_ACCOUNT: '1000000000',
+    LOGIN_FAILURES_PER_ACCOUNT_ADDRESS: '1000000000',
+    LOGIN_FAILURES_PER_ADDRESS: '1000000000',
+    LOGIN_FAILURES_PER_ACCOUNT: '1000000000',
   };
 }
 

@@ -67,7 +67,7 @@ export function createApp(deps: AppDeps): Express {
   );
   app.use((req, res, next) => (req.method === 'POST' ? formBody(req, res, next) : next()));
   app.use(passport.initialize());
-  app.use(sessionMiddleware(deps.config, deps.connection));
+  app.use(sessionMiddleware(deps.config, deps.connection, deps.now));
 
   app.use(routes(deps, metrics));
 

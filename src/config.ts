@@ -68,7 +68,9 @@ export const schema = z.object({
     'secret signing the session cookie and keying reset codes; at least 32 characters, required in production (unset elsewhere: random per start)',
   ),
   COOKIE_SECURE: bool(false).describe('mark the session cookie Secure (the apps use plain HTTP)'),
-  SESSION_MAX_AGE_DAYS: int(30, 1).describe('lifetime of a session cookie and its stored session'),
+  SESSION_MAX_AGE_DAYS: int(30, 1).describe(
+    'lifetime of a session from its login, however often it is used (cookie and stored session)',
+  ),
   PUBLIC_URL: optional()
     .describe(
       "base URL every installed app uses after login (web_app_url): absolute http(s), ending with '/', byte-identical to the base the apps hold; required in production",
@@ -161,13 +163,21 @@ export const schema = z.object({
   TRUST_PROXY_HOPS: int(0, 0).describe(
     'reverse proxies in front of the web process whose X-Forwarded-For gives the client address for rate limits (1 on Heroku)',
   ),
-  LOGIN_LIMIT_PER_ADDRESS: int(600, 0).describe(
-    'logins allowed per client address per login window (0: no limit); carrier NAT puts many phones behind one address',
+  LOGIN_FAILURES_PER_ACCOUNT_ADDRESS: int(10, 0).describe(
+    'failed logins allowed per account from one client address (IPv6: one /64), and per account from one device holding its session, per login window (0: no limit)',
   ),
-  LOGIN_LIMIT_PER_ACCOUNT: int(30, 0).describe(
-    'logins allowed per account (email) per login window (0: no limit); the apps log in at every launch',
+  LOGIN_FAILURES_PER_ADDRESS: int(100, 0).describe(
+    'failed logins allowed per client address over all accounts per login window (0: no limit); an address where the account has a live session is exempt',
   ),
-  LOGIN_LIMIT_WINDOW_MINUTES: int(15, 1).describe('length of the login rate-limit window'),
+  LOGIN_FAILURES_PER_ACCOUNT: int(50, 0).describe(
+    'failed logins allowed per account over all addresses per login window, for logins from an address or device the account has no live session from (0: no limit)',
+  ),
+  LOGIN_LIMIT_WINDOW_MINUTES: int(15, 1).describe(
+    'length of the login rate-limit window (failures older than this no longer count)',
+  ),
+  BCRYPT_QUEUE_PER_CORE: int(4, 1).describe(
+    'bcrypt operations admitted per CPU core, running (one per core) or waiting; beyond them a login, signup or reset answers 503 with Retry-After',
+  ),
   SIGNUP_LIMIT_PER_ADDRESS: int(30, 0).describe(
     'signups allowed per client address per signup window (0: no limit)',
   ),
@@ -188,10 +198,13 @@ export const schema = z.object({
     .int()
     .min(4)
     .max(12)
-    .default(4)
-    .describe('characters (A-Z, 0-9) of an emailed password-reset code'),
+    .default(6)
+    .describe('characters (A-Z, 0-9) of an emailed password-reset code (neither app limits the field)'),
   RESET_CODE_TTL_MINUTES: int(60, 1).describe('how long a password-reset code stays valid'),
   RESET_CODE_MAX_ATTEMPTS: int(5, 1).describe('attempts after which a password-reset code is invalid'),
+  RESET_WRONG_CODES_PER_DAY: int(20, 0).describe(
+    'wrong password-reset codes allowed per account per 24 hours, over all its codes (0: no limit)',
+  ),
   PHONE_CHANGES_PER_30_DAYS: int(2, 0).describe(
     'times an account may replace its phone number by another in any 30 days (0: never; defining the first number and redefining the same one do not count); over it 429',
   ),

@@ -13,6 +13,9 @@ const reason = (description: string) => text(`${description} (short plain-text r
 
 const loginRequired = { 401: reason('No valid session; the apps log in again and retry once') };
 const badRequest = { 400: reason('Missing or malformed field') };
+const retryAfter = { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } } };
+const tooMany = (description: string) => ({ ...reason(description), headers: retryAfter });
+const busy = { ...reason('Password hashing is busy; retry shortly'), headers: retryAfter };
 const cookie = [{ session: [] as string[] }];
 
 function form(required: string[], props: Record<string, Schema>) {
@@ -120,13 +123,16 @@ export const openapi = {
         requestBody: form(['email', 'password'], {
           email: str('Normalised: trimmed, lower-cased, inner spaces back to `+`'),
           password: str('Lowercase hex SHA-256 of what the user typed'),
-          country_code: str('ISO code, stored lower-cased; default `us`'),
+          country_code: str(
+            'Two-letter ISO code, stored lower-cased; anything else is ignored; default `us`',
+          ),
         }),
         responses: {
           200: empty(),
           ...badRequest,
           406: reason('Email already used'),
-          429: reason('Too many attempts'),
+          429: tooMany('Too many attempts'),
+          503: busy,
         },
       },
     },
@@ -139,7 +145,7 @@ export const openapi = {
           os: str('`android` or `ios`'),
           reg_id: str('Push token; `(null)` or "" when none'),
           app_version: str(),
-          country_code: str(),
+          country_code: str('Kept when two letters; anything else (iOS region codes like `419`) is ignored'),
           facebook_id: str('Only with FACEBOOK_LOGIN=legacy'),
           facebook_name: str(),
           facebook_birthday: str(),
@@ -149,9 +155,11 @@ export const openapi = {
             loginAnswer,
             'Logged in; every value is a string (`force_update` is "false" unless configured)',
           ),
-          ...badRequest,
-          401: reason('Wrong or unknown credentials'),
-          429: reason('Too many attempts'),
+          401: reason(
+            'Every failed login: wrong or unknown credentials, an empty or missing email or password, a malformed form',
+          ),
+          429: tooMany('Too many failed logins for this account or address'),
+          503: busy,
         },
       },
     },
@@ -173,7 +181,7 @@ export const openapi = {
           ...badRequest,
           ...loginRequired,
           406: reason('Number belongs to another account'),
-          429: reason('Too many number changes in 30 days (Retry-After says when)'),
+          429: tooMany('Too many number changes in 30 days'),
         },
       },
     },
@@ -315,13 +323,14 @@ export const openapi = {
           200: empty(),
           ...badRequest,
           406: reason('Unknown email'),
-          429: reason('Too many requests'),
+          429: tooMany('Too many requests'),
         },
       },
     },
     '/define_new_password': {
       post: {
-        summary: 'Set a new password with the emailed code (does not log in)',
+        summary:
+          'Set a new password with the emailed code; ends every session of the user (does not log in) and emails them',
         requestBody: form(['email', 'verification_code', 'new_password'], {
           email: str(),
           verification_code: str(),
@@ -332,7 +341,8 @@ export const openapi = {
           ...badRequest,
           401: reason('Unknown email'),
           406: reason('Wrong, used or expired code'),
-          429: reason('Too many attempts'),
+          429: tooMany('Too many attempts, or too many wrong codes for this account today'),
+          503: busy,
         },
       },
     },

@@ -38,10 +38,11 @@ export async function connectDatabase(
   return connection;
 }
 
-/** Indexes of collections without a Mongoose model: connect-mongo's sessions, swept by expiry. */
-export const EXTRA_INDEXES: { collection: string; keys: Record<string, 1 | -1> }[] = [
-  { collection: 'sessions', keys: { expires: 1 } },
-];
+/**
+ * Indexes of collections without a Mongoose model. None today: connect-mongo's `sessions`
+ * have a model of their own (src/models/session.ts) for their indexes and queries.
+ */
+export const EXTRA_INDEXES: { collection: string; keys: Record<string, 1 | -1> }[] = [];
 
 /** Creates the indexes every model declares (MongoDB needs them; harmless elsewhere). */
 export async function ensureIndexes(connection: Connection): Promise<void> {

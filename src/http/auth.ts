@@ -13,8 +13,10 @@ import passport from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
 import type { z } from 'zod';
 import type { AppDeps } from '../app';
+import { addressGroup } from '../domain/clientAddress';
 import { normaliseEmail } from '../domain/email';
-import { verifyCredentials, type LoginUser } from '../services/accounts';
+import type { LoginUser } from '../services/accounts';
+import { passwordLogin } from '../services/login';
 import { AppError } from './errors';
 
 /** Passport hands back whatever a callback gave; an Error passes as it is, keeping its status. */
@@ -22,11 +24,28 @@ function asError(err: unknown): Error {
   return err instanceof Error ? err : new Error(typeof err === 'string' ? err : 'authentication failed');
 }
 
-export function localStrategy(deps: Pick<AppDeps, 'config' | 'logger'>): LocalStrategy {
+const MISSING_CREDENTIALS = 'missing email or password';
+
+/**
+ * An empty or missing email or password fails here without a check (401, as every failed
+ * login); the login limits need the request: its address and the session it carries.
+ */
+export function localStrategy(deps: Pick<AppDeps, 'config' | 'now'>): LocalStrategy {
   return new LocalStrategy(
-    { usernameField: 'email', passwordField: 'password', session: false },
-    (email, password, done) => {
-      verifyCredentials(deps, normaliseEmail(email), password).then(
+    {
+      usernameField: 'email',
+      passwordField: 'password',
+      session: false,
+      passReqToCallback: true,
+    },
+    (req, email, password, done) => {
+      const userId = req.user?.id;
+      passwordLogin(deps, {
+        email: normaliseEmail(email),
+        password,
+        address: clientAddress(req),
+        session: userId ? { userId, id: req.sessionID } : undefined,
+      }).then(
         (user) => done(null, user ?? false),
         (err: unknown) => done(err),
       );
@@ -45,8 +64,10 @@ export function authenticate(
     const middleware = passport.authenticate(
       perRequest,
       { session: false },
-      (err: unknown, user: unknown) => {
+      (err: unknown, user: unknown, _info: unknown, status: unknown) => {
         if (err) reject(asError(err));
+        // passport-local's "bad request" is a failed login like any other: 401.
+        else if (!user && status === 400) reject(AppError.unauthorized(MISSING_CREDENTIALS));
         else resolve(user ? (user as LoginUser) : null);
       },
     ) as (req: Request, res: Response, next: (err?: unknown) => void) => void;
@@ -74,7 +95,10 @@ export function sessionUserId(req: Request): Types.ObjectId {
   return new Types.ObjectId(id);
 }
 
-/** The client address as Express sees it (TRUST_PROXY_HOPS decides whether proxies count). */
+/**
+ * The client address as the rate limits count it: as Express sees it (TRUST_PROXY_HOPS
+ * decides whether proxies count), an IPv6 client as its /64 (domain/clientAddress).
+ */
 export function clientAddress(req: Request): string {
-  return req.ip ?? req.socket.remoteAddress ?? 'unknown';
+  return addressGroup(req.ip ?? req.socket.remoteAddress ?? 'unknown');
 }

@@ -10,7 +10,7 @@ export class AppError extends Error {
   constructor(
     readonly status: number,
     readonly reason: string,
-    /** Sent as Retry-After (whole seconds) when set: when a refused quota frees up. */
+    /** Sent as `Retry-After` (seconds): every 429 and the busy 503 carry one. */
     readonly retryAfterSeconds?: number,
   ) {
     super(reason);
@@ -29,14 +29,12 @@ export class AppError extends Error {
   static notAcceptable(reason: string): AppError {
     return new AppError(406, reason);
   }
-  static tooManyRequests(
-    reason = 'too many requests, try again later',
-    retryAfterSeconds?: number,
-  ): AppError {
-    return new AppError(429, reason, retryAfterSeconds);
+  /** `retryAfterSeconds`: when the client may try again (a whole window if unknown). */
+  static tooManyRequests(reason = 'too many requests, try again later', retryAfterSeconds = 60): AppError {
+    return new AppError(429, reason, Math.max(1, Math.ceil(retryAfterSeconds)));
   }
-  static unavailable(reason = 'service temporarily unavailable'): AppError {
-    return new AppError(503, reason);
+  static unavailable(reason = 'service temporarily unavailable', retryAfterSeconds?: number): AppError {
+    return new AppError(503, reason, retryAfterSeconds);
   }
 }
 
@@ -86,8 +84,20 @@ function isTransientServerError(err: object): boolean {
   );
 }
 
-export function toHttpError(err: unknown): { status: number; reason: string; unexpected: boolean } {
-  if (err instanceof AppError) return { status: err.status, reason: err.reason, unexpected: false };
+export interface HttpError {
+  status: number;
+  reason: string;
+  unexpected: boolean;
+  retryAfterSeconds?: number;
+}
+
+export function toHttpError(err: unknown): HttpError {
+  if (err instanceof AppError) {
+    const { status, reason, retryAfterSeconds } = err;
+    return retryAfterSeconds === undefined
+      ? { status, reason, unexpected: false }
+      : { status, reason, unexpected: false, retryAfterSeconds };
+  }
   if (isDatabaseDown(err)) {
     return { status: 503, reason: 'database unavailable, retry later', unexpected: true };
   }
@@ -106,15 +116,13 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, next) => {
     next(err);
     return;
   }
-  const { status, reason, unexpected } = toHttpError(err);
+  const { status, reason, unexpected, retryAfterSeconds } = toHttpError(err);
+  if (retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(retryAfterSeconds));
   if (unexpected) req.log?.error({ err }, 'request failed');
   else req.log?.info({ status, reason }, 'request rejected');
   // The unread rest of a refused body makes Node drop the connection: say so, so that
   // keep-alive clients do not send their next request into a closing socket.
   if (status === 413) res.setHeader('Connection', 'close');
-  if (err instanceof AppError && err.retryAfterSeconds !== undefined) {
-    res.setHeader('Retry-After', String(Math.max(1, Math.ceil(err.retryAfterSeconds))));
-  }
   res.status(status).type('text/plain').send(reason);
 };
 

@@ -1,12 +1,16 @@
 /**
  * Cookie sessions stored in MongoDB, on Mongoose's connection. The session holds only
- * the user id (as passport stores it, `{ passport: { user } }`). The cookie is HttpOnly,
- * path '/', and Secure only when configured, because the apps speak plain HTTP.
+ * the user id (as passport stores it, `{ passport: { user } }`) and when and from where
+ * it logged in. The cookie is HttpOnly, path '/', and Secure only when configured,
+ * because the apps speak plain HTTP.
  *
  * Every request with a cookie reads its session from the database (one round trip), so a
- * logout or a new login in one web process ends the old session in all of them; nothing
- * is cached per process. Login and logout write the store directly, as few times as the
- * session-fixation rule allows (see logIn).
+ * logout, or a password reset ending every session of a user, takes effect in every web
+ * process at once; nothing is cached per process.
+ *
+ * Lifetime: SESSION_MAX_AGE_DAYS from login, however often the session is used. The
+ * login time is stored (top-level `login_at`, see models/session) and checked at every
+ * read on the app's clock; nothing ever extends it (no rolling touch).
  */
 import type { Request, RequestHandler } from 'express';
 import session from 'express-session';
@@ -14,7 +18,11 @@ import MongoStore from 'connect-mongo';
 import type { Collection } from 'mongodb';
 import type { Connection } from 'mongoose';
 import type { Config } from '../config';
+import { addressTag } from '../domain/clientAddress';
+import { SESSIONS_COLLECTION } from '../models/session';
 import { AppError } from './errors';
+
+export { SESSIONS_COLLECTION };
 
 export interface SessionUser {
   id: string;
@@ -31,51 +39,100 @@ declare global {
 declare module 'express-session' {
   interface SessionData {
     passport?: { user?: unknown };
+    /** When (epoch ms, app clock) and from which address group (its tag) it logged in. */
+    login?: { at: number; addr: string };
   }
 }
 
 export const SESSION_COOKIE = 'session';
-export const SESSIONS_COLLECTION = 'sessions';
 
 interface StoredSession {
   _id: string;
   expires?: Date;
-  lastModified?: Date;
-  session: session.SessionData & { lastModified?: Date };
+  session: session.SessionData;
+  user_id?: string;
+  login_at?: Date;
+  login_addr?: string;
 }
 
+type Done = (err?: unknown) => void;
+
 /**
- * connect-mongo's store, reading a session by `_id` alone and checking its expiry here:
- * its own filter adds an `$or` on `expires` that every request would send and the
- * embedded database would evaluate on every stored session.
+ * connect-mongo's store with our reads and writes. get: by `_id` alone (its own filter
+ * adds an `$or` on `expires` that the embedded database would evaluate on every stored
+ * session), refusing a session past its absolute end or without a login time (written
+ * before login times were kept). set: also writes the top-level fields of
+ * models/session. touch: nothing, since a session's end never moves.
  */
 class SessionStore extends MongoStore {
+  constructor(
+    options: ConstructorParameters<typeof MongoStore>[0],
+    private readonly lifetimeMs: number,
+    private readonly now: () => Date,
+  ) {
+    super(options);
+  }
+
+  private sessions(): Promise<Collection<StoredSession>> {
+    return this.collectionP as unknown as Promise<Collection<StoredSession>>;
+  }
+
+  private live(doc: StoredSession): boolean {
+    if (doc.expires && doc.expires.getTime() <= Date.now()) return false;
+    const at = doc.login_at?.getTime();
+    return at !== undefined && this.now().getTime() - at < this.lifetimeMs;
+  }
+
   override get(sid: string, callback: (err: unknown, session?: session.SessionData | null) => void): void {
-    this.collectionP
-      .then((c) => (c as unknown as Collection<StoredSession>).findOne({ _id: sid }))
-      .then((doc) => {
-        if (!doc || (doc.expires && doc.expires.getTime() <= Date.now())) return callback(null, null);
-        // connect-mongo's touch() reads lastModified from the session to apply touchAfter.
-        if (doc.lastModified) doc.session.lastModified = doc.lastModified;
-        callback(null, doc.session);
-      }, callback);
+    this.sessions()
+      .then((c) => c.findOne({ _id: sid }))
+      .then((doc) => callback(null, doc && this.live(doc) ? doc.session : null), callback);
+  }
+
+  override set(sid: string, data: session.SessionData, callback: Done = () => undefined): void {
+    const now = this.now().getTime();
+    const at = data.login?.at ?? now;
+    const user = data.passport?.user;
+    const cookie = data.cookie as session.Cookie & { toJSON?: () => session.Cookie };
+    const doc: Omit<StoredSession, '_id'> = {
+      session: { ...data, cookie: cookie.toJSON ? cookie.toJSON() : cookie },
+      // The end on the app's clock, as real time: what the sweeps compare with.
+      expires: new Date(Date.now() + (at + this.lifetimeMs - now)),
+      login_at: new Date(at),
+      login_addr: data.login?.addr ?? '',
+      ...(typeof user === 'string' ? { user_id: user } : {}),
+    };
+    this.sessions()
+      .then((c) => c.updateOne({ _id: sid }, { $set: doc }, { upsert: true }))
+      .then(() => callback(), callback);
+  }
+
+  override touch(_sid: string, _data: session.SessionData, callback: Done = () => undefined): void {
+    callback();
   }
 }
 
-export function sessionMiddleware(config: Config, connection: Connection): RequestHandler[] {
+/** `now`: the app's clock, which a session's lifetime is measured on (tests inject one). */
+export function sessionMiddleware(
+  config: Config,
+  connection: Connection,
+  now: () => Date = () => new Date(),
+): RequestHandler[] {
   const maxAgeMs = config.SESSION_MAX_AGE_DAYS * 24 * 3600 * 1000;
-  const store = new SessionStore({
-    client: connection.getClient(),
-    dbName: connection.db?.databaseName,
-    collectionName: SESSIONS_COLLECTION,
-    ttl: maxAgeMs / 1000,
-    // No TTL indexes on the embedded database: expired sessions are deleted by a sweep.
-    autoRemove: 'interval',
-    autoRemoveInterval: 10,
-    stringify: false,
-    // Without it the store rewrites the session on every request: one more round trip each.
-    touchAfter: 3600,
-  });
+  const store = new SessionStore(
+    {
+      client: connection.getClient(),
+      dbName: connection.db?.databaseName,
+      collectionName: SESSIONS_COLLECTION,
+      ttl: maxAgeMs / 1000,
+      // No TTL indexes on the embedded database: expired sessions are deleted by a sweep.
+      autoRemove: 'interval',
+      autoRemoveInterval: 10,
+      stringify: false,
+    },
+    maxAgeMs,
+    now,
+  );
   return [
     session({
       name: SESSION_COOKIE,
@@ -130,20 +187,27 @@ function markSaved(sess: session.Session): void {
   });
 }
 
+/** Where a login happened: the app's time and the client address group (http/auth). */
+export interface LoginPlace {
+  at: Date;
+  address: string;
+}
+
 /**
- * Logs the user in under a new session id (no session fixation): the previous session is
- * deleted if it was a stored one (only logged-in sessions are ever stored), then the new
- * one is written once. A first login costs one session write, a login over a previous
- * session two.
+ * Logs the user in under a new session id (no session fixation: an anonymous session, or
+ * another user's, is never upgraded), written once. The session the request came with is
+ * left alone: the phone's parallel requests may still carry it (both apps log in again on
+ * every 401), and it stays valid until it expires or its user logs out.
  */
-export async function logIn(req: Request, user: SessionUser): Promise<void> {
+export async function logIn(
+  req: Request,
+  user: SessionUser,
+  place: LoginPlace = { at: new Date(), address: '' },
+): Promise<void> {
   const store = req.sessionStore;
-  if (req.session.passport?.user !== undefined) {
-    const previous = req.sessionID;
-    await storeCall((done) => store.destroy(previous, done));
-  }
   store.generate(req);
   req.session.passport = { user: user.id };
+  req.session.login = { at: place.at.getTime(), addr: addressTag(place.address) };
   await storeCall((done) => store.set(req.sessionID, req.session, done));
   markSaved(req.session);
   req.user = user;

@@ -11,3 +11,4 @@ export * from './rateHit';
 export * from './pushClaim';
 export * from './jobRun';
 export * from './phoneHistory';
+export * from './session';

@@ -18,8 +18,9 @@ import {
 import { authenticate, clientAddress, localStrategy, parseFields, sessionUserId } from '../http/auth';
 import { AppError } from '../http/errors';
 import { logIn, logOut, requireLogin } from '../http/session';
-import { hitLoginLimits, loginValues, recordLogin, signup, type LoginUser } from '../services/accounts';
+import { loginValues, recordLogin, signup, type LoginUser } from '../services/accounts';
 import { facebookLogin } from '../services/accountsFacebook';
+import { hitFacebookLoginLimit } from '../services/login';
 import { defineFirstPhoneNumber } from '../services/accountsPhone';
 import { defineNewPassword, sendResetMail } from '../services/passwordReset';
 
@@ -30,16 +31,17 @@ const password = z.string().min(1, 'must not be empty').max(MAX_PASSWORD_LENGTH)
 const email = nonEmpty(MAX_EMAIL_LENGTH * 2).transform(normaliseEmail);
 const validEmail = email.refine(isValidEmail, 'not an email address');
 
-/** iOS sends an upper-case ISO code, or "(null)" when it has none; Android sends none. */
+/**
+ * iOS sends an upper-case ISO code, "(null)" when it has none, or a region code such as
+ * `419` (Latin America); Android sends none. Only a two-letter code is kept; anything
+ * else is ignored, never refused (CONTRACT.md §3 login).
+ */
 const countryCode = z
   .string()
   .optional()
-  .transform((v, ctx) => {
+  .transform((v) => {
     const s = (v ?? '').trim().toLowerCase();
-    if (s === '' || s === '(null)') return undefined;
-    if (/^[a-z]{2}$/.test(s)) return s;
-    ctx.addIssue({ code: 'custom', message: 'expected a two-letter country code' });
-    return z.NEVER;
+    return s.length === 2 && /^[a-z]{2}$/.test(s) ? s : undefined;
   });
 
 const regId = z.string().max(4096).transform(normaliseRegId);
@@ -53,9 +55,9 @@ const phoneNumber = nonEmpty(MAX_PHONE_INPUT_LENGTH).transform((v, ctx) => {
 
 const signupForm = z.object({ email: validEmail, password, country_code: countryCode });
 const loginForm = z.object({
-  // May be empty for the original's Facebook login; the password path checks it.
+  // Both may be empty (a Facebook user's login): the password path answers 401 then.
   email: text(MAX_EMAIL_LENGTH * 2).transform(normaliseEmail),
-  password: password.optional(),
+  password: z.string().max(MAX_PASSWORD_LENGTH).optional(),
   os: text(50),
   reg_id: regId,
   app_version: text(50).optional(),
@@ -100,16 +102,32 @@ function usesFacebook(deps: AppDeps, form: LoginForm): form is LoginForm & { fac
   return deps.config.FACEBOOK_LOGIN === 'legacy' && !!form.facebook_id;
 }
 
+/**
+ * Every failed login is a 401, a malformed form included: the apps log in again on 401,
+ * while a 400 does nothing on Android and logs the user out on iOS (CONTRACT.md §3).
+ */
+function parseLoginForm(body: unknown): LoginForm {
+  try {
+    return parseFields(loginForm, body);
+  } catch (err) {
+    if (err instanceof AppError && err.status === 400) throw AppError.unauthorized(err.reason);
+    throw err;
+  }
+}
+
 function loginHandler(deps: AppDeps, strategy: LocalStrategy): Handler {
   return async (req, res) => {
-    const form = parseFields(loginForm, req.body);
-    const facebook = usesFacebook(deps, form);
-    if (!facebook && form.email === '') throw AppError.badRequest('invalid field email: must not be empty');
-    if (!facebook && form.password === undefined) throw AppError.badRequest('missing field password');
-    await hitLoginLimits(deps, form.email || `facebook:${form.facebook_id ?? ''}`, clientAddress(req));
-    const user = facebook ? await facebookUser(deps, form) : await authenticate(strategy, req, res);
+    const form = parseLoginForm(req.body);
+    const address = clientAddress(req);
+    let user: LoginUser | null;
+    if (usesFacebook(deps, form)) {
+      await hitFacebookLoginLimit(deps, address);
+      user = await facebookUser(deps, form);
+    } else {
+      user = await authenticate(strategy, req, res);
+    }
     if (!user) throw AppError.unauthorized('wrong email or password');
-    await logIn(req, { id: user.id });
+    await logIn(req, { id: user.id }, { at: deps.now(), address });
     await recordLogin(deps, user, {
       os: form.os,
       regId: form.reg_id,

@@ -1,18 +1,18 @@
 /**
- * Accounts: signup, password check, what login records and answers (CONTRACT.md §3).
- * Passwords are the SHA-256 hex the apps send; only a bcrypt hash of it is stored. An
- * account imported from the original server may carry that hex as legacy_password until
- * its next successful login replaces it with a bcrypt hash.
+ * Accounts: signup, what login records and answers (CONTRACT.md §3); the password check
+ * and its limits are in login.ts. Passwords are the SHA-256 hex the apps send; only a
+ * bcrypt hash of it is stored. An account imported from the original server may carry
+ * that hex as legacy_password until its next successful login replaces it with a bcrypt
+ * hash.
  */
-import bcrypt from 'bcrypt';
 import { Types } from 'mongoose';
 import type { AppDeps } from '../app';
 import type { Config } from '../config';
-import { constantTimeEqual } from '../domain/password';
 import { emailLanguage } from '../domain/language';
 import { AppError } from '../http/errors';
 import { User } from '../models/user';
 import { sendAccountMail } from './accountsMail';
+import { hashPassword } from './passwords';
 import { hitRateLimits, rateRules } from './rateLimit';
 
 export type AccountDeps = Pick<AppDeps, 'config' | 'logger' | 'mailer' | 'now'>;
@@ -44,7 +44,7 @@ export async function signup(deps: AccountDeps, input: SignupInput): Promise<voi
   );
   // Cheap early answer; the unique index below is what decides a race.
   if (await User.exists({ email: { $eq: input.email } })) throw AppError.notAcceptable('email already used');
-  const password = await bcrypt.hash(input.password, deps.config.BCRYPT_COST);
+  const password = await hashPassword(deps.config, input.password);
   try {
     await User.create({ email: input.email, password, country_code: input.countryCode, created_at: now });
   } catch (err) {
@@ -56,18 +56,6 @@ export async function signup(deps: AccountDeps, input: SignupInput): Promise<voi
   });
 }
 
-// An unknown email still costs one bcrypt comparison, so timing does not tell which
-// emails have accounts.
-const dummyHashes = new Map<number, string>();
-function dummyHash(cost: number): string {
-  let h = dummyHashes.get(cost);
-  if (!h) {
-    h = bcrypt.hashSync('no such account', cost);
-    dummyHashes.set(cost, h);
-  }
-  return h;
-}
-
 /** A user whose credentials were accepted, with what recordLogin needs to write in one update. */
 export interface LoginUser {
   id: string;
@@ -75,33 +63,6 @@ export interface LoginUser {
   hasDevice: boolean;
   /** A bcrypt hash replacing the legacy password that was just accepted. */
   upgradedPassword?: string;
-}
-
-/** The user when the password is right, else null. A legacy password gets its bcrypt hash here. */
-export async function verifyCredentials(
-  deps: Pick<AccountDeps, 'config'>,
-  email: string,
-  password: string,
-): Promise<LoginUser | null> {
-  const user = await User.findOne(
-    { email: { $eq: email } },
-    { password: 1, legacy_password: 1, 'device.phone': 1 },
-  )
-    .select('+password +legacy_password')
-    .lean<{
-      _id: Types.ObjectId;
-      password?: string;
-      legacy_password?: string;
-      device?: { phone?: string };
-    }>();
-  if (!user) {
-    await bcrypt.compare(password, dummyHash(deps.config.BCRYPT_COST));
-    return null;
-  }
-  const found: LoginUser = { id: user._id.toHexString(), hasDevice: !!user.device?.phone };
-  if (user.password) return (await bcrypt.compare(password, user.password)) ? found : null;
-  if (!user.legacy_password || !constantTimeEqual(password, user.legacy_password)) return null;
-  return { ...found, upgradedPassword: await bcrypt.hash(password, deps.config.BCRYPT_COST) };
 }
 
 export interface LoginDevice {
@@ -152,20 +113,4 @@ export function loginValues(config: Config, userId: string): Record<string, stri
     android_update_link: config.ANDROID_UPDATE_LINK,
     ios_update_link: config.IOS_UPDATE_LINK,
   };
-}
-
-/** Login rate limits: per client address and per account, counted before the check. */
-export async function hitLoginLimits(
-  deps: Pick<AccountDeps, 'config' | 'now'>,
-  email: string,
-  address: string,
-) {
-  const rules = rateRules(deps.config);
-  await hitRateLimits(
-    [
-      [rules.loginAddress, address],
-      [rules.loginAccount, email],
-    ],
-    deps.now(),
-  );
 }

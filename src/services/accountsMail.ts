@@ -1,7 +1,8 @@
 /**
- * Account emails (welcome, password reset). A failed email never fails the request that
- * caused it: the request has done its work, and an SMTP outage must not turn signups into
- * errors. The failure is logged without the body (it may hold a reset code) and dropped.
+ * Account emails (welcome, reset code, password changed). A failed email never fails the
+ * request that caused it: the request has done its work, and an SMTP outage must not turn
+ * signups into errors. The failure is logged without the body (it may hold a reset code)
+ * and dropped.
  */
 import type { Logger } from '../logger';
 import type { Mailer } from '../mail/mailer';
@@ -20,7 +21,7 @@ export interface MailDeps {
  */
 export function sendAccountMail(
   deps: MailDeps,
-  template: 'welcome' | 'reset',
+  template: 'welcome' | 'reset' | 'password_changed',
   lang: Language,
   to: string,
   vars: Record<string, string> = {},

@@ -6,22 +6,29 @@
  * RESET_CODE_TTL_MINUTES; it is used at most once; it dies after RESET_CODE_MAX_ATTEMPTS
  * attempts. It never appears in a response or a log line, only in the email.
  *
+ * Each wrong code also counts against the account's daily cap (RESET_WRONG_CODES_PER_DAY,
+ * over all its codes), so that asking for new codes does not buy new guesses.
+ *
  * Races are decided by inserts (README "Databases"): each attempt inserts a document and
  * then counts the attempts, so concurrent guesses cannot all slip under the limit; the
  * one use inserts `${code_id}:use`, which a second use cannot insert again.
+ *
+ * A successful reset ends every session of the user (by the indexed `user_id` of the
+ * session documents, models/session) and emails "your password was changed".
  */
 import { randomInt, randomUUID } from 'node:crypto';
-import bcrypt from 'bcrypt';
 import { Types } from 'mongoose';
 import type { Config } from '../config';
 import { emailLanguage } from '../domain/language';
 import { generateResetCode, hashResetCode, resetCodeMatches } from '../domain/resetCode';
 import { AppError } from '../http/errors';
 import { ResetAttempt, ResetCode } from '../models/resetCode';
+import { SessionRecord } from '../models/session';
 import { User } from '../models/user';
 import { type AccountDeps, isDuplicateKey } from './accounts';
 import { sendAccountMail } from './accountsMail';
-import { hitRateLimits, rateRules } from './rateLimit';
+import { hashPassword } from './passwords';
+import { beginAttempt, hitRateLimits, rateRules } from './rateLimit';
 
 function pepper(config: Config): string {
   return `reset-code:${config.SESSION_SECRET}`;
@@ -88,7 +95,10 @@ async function useCode(codeId: Types.ObjectId, now: Date): Promise<void> {
   }
 }
 
-/** 401 unknown email; 406 wrong, used, expired or exhausted code; else sets the password. */
+/**
+ * 401 unknown email; 429 over the daily cap of wrong codes; 406 wrong, used, expired or
+ * exhausted code; else sets the password, ends every session of the user and tells them.
+ */
 export async function defineNewPassword(deps: AccountDeps, input: NewPasswordInput): Promise<void> {
   const rules = rateRules(deps.config);
   const now = deps.now();
@@ -99,9 +109,37 @@ export async function defineNewPassword(deps: AccountDeps, input: NewPasswordInp
     ],
     now,
   );
-  const user = await User.findOne({ email: { $eq: input.email } }, { _id: 1 }).lean();
+  const user = await User.findOne({ email: { $eq: input.email } }, { email: 1, country_code: 1 }).lean();
   if (!user) throw AppError.unauthorized('no account with this email');
-  const code = await ResetCode.findOne({ user_id: user._id })
+  const userId = user._id.toHexString();
+  const attempt = await beginAttempt([{ rule: rules.wrongResetCodes, value: userId, enforced: true }], now);
+  let password: string;
+  try {
+    password = await checkedNewPassword(deps, user._id, input, now);
+  } catch (err) {
+    await (err instanceof AppError && err.status === 406 ? attempt.failed() : attempt.discard());
+    throw err;
+  }
+  await attempt.discard();
+  await User.updateOne({ _id: user._id }, { $set: { password }, $unset: { legacy_password: 1 } });
+  const ended = await SessionRecord.deleteMany({ user_id: userId });
+  deps.logger.info({ userId, sessionsEnded: ended.deletedCount }, 'password reset');
+  void sendAccountMail(deps, 'password_changed', emailLanguage(user.country_code), user.email, {
+    email: user.email,
+  });
+}
+
+/**
+ * The bcrypt hash of the new password once the code is found right and used (406
+ * otherwise). The hash comes before the use: a busy bcrypt (503) leaves the code usable.
+ */
+async function checkedNewPassword(
+  deps: AccountDeps,
+  userId: Types.ObjectId,
+  input: NewPasswordInput,
+  now: Date,
+): Promise<string> {
+  const code = await ResetCode.findOne({ user_id: userId })
     .sort({ created_at: -1, _id: -1 })
     .select('+code_hash')
     .lean();
@@ -109,10 +147,9 @@ export async function defineNewPassword(deps: AccountDeps, input: NewPasswordInp
   if (!(await attemptAllowed(deps.config, code._id, now))) throw wrongCode();
   if (!resetCodeMatches(pepper(deps.config), code._id.toHexString(), input.code, code.code_hash))
     throw wrongCode();
+  const password = await hashPassword(deps.config, input.newPassword);
   await useCode(code._id, now);
-  const password = await bcrypt.hash(input.newPassword, deps.config.BCRYPT_COST);
-  await User.updateOne({ _id: user._id }, { $set: { password }, $unset: { legacy_password: 1 } });
-  deps.logger.info({ userId: user._id.toHexString() }, 'password reset');
+  return password;
 }
 
 /** Deletes expired codes and their attempts; the worker runs it periodically. */

@@ -69,9 +69,9 @@ export async function takeChangeSlot(userId: Types.ObjectId, limit: number, now:
       if (!isDuplicateKey(err)) throw err;
     }
   }
-  const oldest = Math.min(...used.map((d) => d.at.getTime()));
-  const retryAfter = Number.isFinite(oldest) ? (oldest - since) / 1000 : undefined;
-  throw AppError.tooManyRequests('too many phone number changes, try again later', retryAfter);
+  // With no change recorded (a cap of 0, or racers took every free slot) a whole window.
+  const oldest = Math.min(now.getTime(), ...used.map((d) => d.at.getTime()));
+  throw AppError.tooManyRequests('too many phone number changes, try again later', (oldest - since) / 1000);
 }
 
 /** Gives back a slot taken by this request (`now` is its time) when the change failed. */

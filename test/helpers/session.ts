@@ -1,8 +1,8 @@
 /**
  * Logged-in test users without going through /signup and /login: the user (and the
  * PhoneOwner of their phone) is created with the models, and a session is written to the
- * session store exactly as connect-mongo stores it (stringify: false), with the cookie
- * signed as express-session signs it. Requests then carry that cookie.
+ * session store exactly as our store writes it, with the cookie signed as express-session
+ * signs it. Requests then carry that cookie.
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import bcrypt from 'bcrypt';
@@ -56,20 +56,22 @@ export async function createTestUser(opts: TestUserOptions = {}): Promise<TestUs
 }
 
 /**
- * A session for `userId` in the store, and the signed cookie naming it. `lastModified` is
- * what connect-mongo writes with touchAfter: without it every request would touch the
- * session, one write more than a session made by /login costs.
+ * A session for `userId` in the store, and the signed cookie naming it, as /login writes
+ * it (src/http/session.ts): logged in now (real time), from no known address.
  */
 export async function sessionCookie(userId: string, secret = TEST_SESSION_SECRET): Promise<string> {
   const sid = randomBytes(24).toString('base64url');
   const maxAge = 24 * 3600 * 1000;
-  const expires = new Date(Date.now() + maxAge);
+  const loginAt = new Date();
+  const expires = new Date(loginAt.getTime() + maxAge);
   await mongoose.connection
-    .collection<{ _id: string; expires: Date; lastModified: Date; session: object }>(SESSIONS_COLLECTION)
+    .collection<{ _id: string } & Record<string, unknown>>(SESSIONS_COLLECTION)
     .insertOne({
       _id: sid,
       expires,
-      lastModified: new Date(),
+      user_id: userId,
+      login_at: loginAt,
+      login_addr: '',
       session: {
         cookie: {
           originalMaxAge: maxAge,
@@ -80,10 +82,21 @@ export async function sessionCookie(userId: string, secret = TEST_SESSION_SECRET
           sameSite: 'lax',
         },
         passport: { user: userId },
+        login: { at: loginAt.getTime(), addr: '' },
       },
     });
+  return signedSessionCookie(sid, secret);
+}
+
+/** The cookie naming session id `sid`, signed as express-session signs it (stored or not). */
+export function signedSessionCookie(sid: string, secret = TEST_SESSION_SECRET): string {
   const signature = createHmac('sha256', secret).update(sid).digest('base64').replace(/=+$/, '');
   return `${SESSION_COOKIE}=${encodeURIComponent(`s:${sid}.${signature}`)}`;
+}
+
+/** The session id a cookie (`session=s%3A<sid>.<signature>`) names. */
+export function sessionIdOf(cookie: string): string {
+  return decodeURIComponent(cookie.split('=')[1]!).slice(2).split('.')[0]!;
 }
 
 /** Requests as one logged-in user. */

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { User } from '../../src/models';
+import { RateHit, SessionRecord, User } from '../../src/models';
 import { buildTestApp, type TestApp } from '../helpers/app';
 import { loginFields, SentSecrets } from '../helpers/accountFixtures';
 import { useTestDatabase } from '../helpers/db';
@@ -89,13 +89,45 @@ describe('POST /login', () => {
 
   it.each([
     ['password=abc&os=ios&reg_id=x', 'missing field email'],
-    ['email=a@example.com&os=ios&reg_id=x', 'missing field password'],
+    ['email=a@example.com&os=ios&reg_id=x', 'missing email or password'],
+    ['email=&password=abc&os=ios&reg_id=x', 'missing email or password'],
+    ['email=a@example.com&password=&os=ios&reg_id=x', 'missing email or password'],
+    ['email=&password=&os=ios&reg_id=&facebook_id=1234', 'missing email or password'],
     ['email=a@example.com&password=abc&reg_id=x', 'missing field os'],
     ['email=a@example.com&password=abc&os=ios', 'missing field reg_id'],
-    ['email=&password=abc&os=ios&reg_id=x', 'invalid field email'],
-  ])('when the login form is %j then 400', async (body, reason) => {
-    const res = await iosBody(request(t.app).post('/login'), body).expect(400);
+    [`email=a@example.com&password=${'a'.repeat(201)}&os=ios&reg_id=x`, 'invalid field password'],
+  ])('when the login form is %j then 401 (never 400), no cookie and no hit', async (body, reason) => {
+    const hits = await RateHit.countDocuments({});
+    const res = await iosBody(request(t.app).post('/login'), body).expect(401);
     expect(res.text).toContain(reason);
+    expect(res.headers['set-cookie']).toBeUndefined();
+    expect(await RateHit.countDocuments({})).toBe(hits);
+  });
+
+  it('when a Facebook user of the original sends an empty password (Android, encoded) then 401', async () => {
+    const { email } = await createUser({ facebookId: 'fb-empty' });
+    const res = await androidBody(request(t.app).post('/login'), {
+      ...loginFields(email, ''),
+      facebook_id: 'fb-empty',
+      facebook_name: 'Zoé',
+    });
+    expect(res.status).toBe(401);
+    expect(res.headers['set-cookie']).toBeUndefined();
+  });
+
+  it.each([
+    ['419', 'fr'],
+    ['(null)', 'fr'],
+    ['FRA', 'fr'],
+    ['', 'fr'],
+    ['be', 'be'],
+  ])('when iOS logs in with country_code=%j then 200 and the country is %j', async (code, stored) => {
+    const { id, email, password: pw } = await createUser({ countryCode: 'fr' });
+    await iosBody(
+      request(t.app).post('/login'),
+      `email=${email}&password=${pw}&os=ios&reg_id=(null)&app_version=2.2&country_code=${code}`,
+    ).expect(200);
+    expect((await User.findById(id).lean())!.country_code).toBe(stored);
   });
 
   it('when a user with a device logs in then os, reg_id, app_version, country and last login are recorded', async () => {
@@ -132,7 +164,7 @@ describe('POST /login', () => {
     expect((await User.findById(id).lean())!.device).toBeUndefined();
   });
 
-  it('when a user logs in again then the session id changes and the old cookie is dead', async () => {
+  it('when a phone logs in again over its session then it gets a new id, and the old one keeps working', async () => {
     const { email, password: pw } = await createUser();
     const first = sessionCookieOf(
       await androidBody(request(t.app).post('/login'), loginFields(email, pw)).expect(200),
@@ -144,8 +176,32 @@ describe('POST /login', () => {
       ),
     );
     expect(second).not.toBe(first);
+    // The requests the phone fired in parallel with its login still carry the first one.
+    await request(t.app).get('/get_address_book').set('Cookie', first).expect(200);
+    await request(t.app).get('/get_address_book').set('Cookie', second).expect(200);
+    await request(t.app).post('/logout').set('Cookie', first).expect(200);
     await request(t.app).get('/get_address_book').set('Cookie', first).expect(401);
     await request(t.app).get('/get_address_book').set('Cookie', second).expect(200);
+  });
+
+  it("when a login arrives with another user's session then that session is not upgraded and stays theirs", async () => {
+    const a = await createUser();
+    const b = await createUser();
+    const cookieA = sessionCookieOf(
+      await androidBody(request(t.app).post('/login'), loginFields(a.email, a.password)).expect(200),
+    );
+    const resB = await androidBody(
+      request(t.app).post('/login').set('Cookie', cookieA),
+      loginFields(b.email, b.password),
+    ).expect(200);
+    const cookieB = sessionCookieOf(resB);
+    expect(cookieB).not.toBe(cookieA);
+    const sidOf = (c: string) => decodeURIComponent(c.split('=')[1]!).slice(2).split('.')[0]!;
+    const stored = await SessionRecord.find({ _id: { $in: [sidOf(cookieA), sidOf(cookieB)] } }).lean();
+    expect(Object.fromEntries(stored.map((d) => [d._id, d.user_id]))).toEqual({
+      [sidOf(cookieA)]: a.id,
+      [sidOf(cookieB)]: b.id,
+    });
   });
 
   it('when the cookie is set then it is HttpOnly, path /, not Secure, without Domain', async () => {
@@ -187,7 +243,7 @@ describe('Facebook login', () => {
       reg_id: '',
       facebook_id: 'fb-1',
     });
-    expect(res.status).toBe(400);
+    expect(res.status).toBe(401);
     const withPw = await androidBody(request(t.app).post('/login'), {
       ...loginFields('fb-2@pictever.com', password('fb')),
       facebook_id: 'fb-2',

@@ -1,9 +1,9 @@
 import request from 'supertest';
-import { RateHit, ResetAttempt, ResetCode, User } from '../../src/models';
+import { RateHit, ResetAttempt, ResetCode, SessionRecord, User } from '../../src/models';
 import { cleanupAccountRecords } from '../../src/services/accountsCleanup';
 import { buildTestApp, type TestApp } from '../helpers/app';
 import { useTestDatabase } from '../helpers/db';
-import { androidBody, createUser, iosBody, sha256Hex } from '../helpers/factories';
+import { androidBody, createUser, iosBody, sessionCookieOf, sha256Hex } from '../helpers/factories';
 import { startSmtpSink, type ReceivedMail, type SmtpSink } from '../helpers/smtpSink';
 
 useTestDatabase();
@@ -49,6 +49,10 @@ function newPassword(email: string, code: string, pw = sha256Hex(`new ${Math.ran
 const login = (email: string, password: string) =>
   androidBody(request(t.app).post('/login'), { email, password, os: 'android', reg_id: '' });
 
+async function loginCookie(email: string, password: string): Promise<string> {
+  return sessionCookieOf(await login(email, password).expect(200));
+}
+
 describe('GET /send_reset_mail', () => {
   it('when the email has no account then 406 and no email is sent', async () => {
     const before = sink.messages.length;
@@ -57,10 +61,10 @@ describe('GET /send_reset_mail', () => {
     expect(sink.messages.length).toBe(before);
   });
 
-  it('when the email has an account then a 4-character A-Z0-9 code is emailed and only its hash is stored', async () => {
+  it('when the email has an account then a 6-character A-Z0-9 code is emailed and only its hash is stored', async () => {
     const u = await createUser();
     const { code, mail } = await requestCode(u.email);
-    expect(code).toMatch(/^[A-Z0-9]{4}$/);
+    expect(code).toMatch(/^[A-Z0-9]{6}$/);
     expect(mail.subject).toBe('Your Pictever verification code');
     expect(mail.text).toContain('60 minutes');
     const stored = await ResetCode.findOne({ user_id: u.user._id }).select('+code_hash').lean();
@@ -117,6 +121,62 @@ describe('POST /define_new_password', () => {
     const user = await User.findById(u.id).select('+password +legacy_password').lean();
     expect(user!.legacy_password).toBeUndefined();
     expect(user!.password).toMatch(/^\$2[aby]\$/);
+  });
+
+  it('when the reset succeeds then every session of the user ends, others stay, and the user is told by email', async () => {
+    const u = await createUser({ countryCode: 'fr' });
+    const other = await createUser();
+    const phone = await loginCookie(u.email, u.password);
+    const tablet = await loginCookie(u.email, u.password);
+    const otherCookie = await loginCookie(other.email, other.password);
+    expect(await SessionRecord.countDocuments({ user_id: u.id })).toBe(2);
+    const { code } = await requestCode(u.email);
+    const before = sink.messages.length;
+    const pw = sha256Hex('after reset');
+    expect((await newPassword(u.email, code, pw)).status).toBe(200);
+    for (const cookie of [phone, tablet]) {
+      await request(t.app).get('/get_address_book').set('Cookie', cookie).expect(401);
+    }
+    await request(t.app).get('/get_address_book').set('Cookie', otherCookie).expect(200);
+    expect(await SessionRecord.countDocuments({ user_id: u.id })).toBe(0);
+    const mail = await sink.waitFor(
+      (m) => m.to.includes(u.email) && sink.messages.indexOf(m) >= before && !m.text.includes(code),
+    );
+    expect(mail.subject).toBe('Ton mot de passe Pictever a été changé');
+    expect(mail.text).toContain(u.email);
+    expect(mail.text).not.toContain(pw);
+    await loginCookie(u.email, pw);
+  });
+
+  it('when an English account resets its password then the email is in English', async () => {
+    const u = await createUser({ countryCode: 'us' });
+    const { code } = await requestCode(u.email);
+    const before = sink.messages.length;
+    expect((await newPassword(u.email, code)).status).toBe(200);
+    const mail = await sink.waitFor(
+      (m) => m.to.includes(u.email) && sink.messages.indexOf(m) >= before && !m.text.includes(code),
+    );
+    expect(mail.subject).toBe('Your Pictever password was changed');
+  });
+
+  it('when wrong codes reach the daily cap then even a new right code is refused with 429 until a day has passed', async () => {
+    const capped = buildTestApp({ SMTP_URL: sink.url, RESET_WRONG_CODES_PER_DAY: '3' }, { now });
+    const u = await createUser();
+    const first = await requestCode(u.email, capped.app);
+    const wrong = first.code === 'ZZZZZZ' ? 'YYYYYY' : 'ZZZZZZ';
+    for (let i = 0; i < 3; i++)
+      expect((await newPassword(u.email, wrong, undefined, capped.app)).status).toBe(406);
+    const refused = await newPassword(u.email, first.code, undefined, capped.app);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(23 * 3600);
+    await RateHit.deleteMany({ key: /^(newpw:addr|newpw:email|reset:)/ }); // only the daily cap is left
+    const second = await requestCode(u.email, capped.app);
+    expect((await newPassword(u.email, second.code, undefined, capped.app)).status).toBe(429);
+    expect(await RateHit.countDocuments({ key: /^newpw:wrong:/ })).toBe(3);
+    clockMs += 24 * 3_600_000;
+    await RateHit.deleteMany({ key: /^(newpw:addr|newpw:email|reset:)/ });
+    const third = await requestCode(u.email, capped.app);
+    expect((await newPassword(u.email, third.code, undefined, capped.app)).status).toBe(200);
   });
 
   it('when the email has no account then 401', async () => {
@@ -231,7 +291,7 @@ describe('POST /define_new_password', () => {
 });
 
 describe('cleanup and secrecy', () => {
-  it('when the cleanup runs after the codes expired then codes, attempts and old rate hits are removed', async () => {
+  it('when the cleanup runs after the codes expired then codes, attempts and rate hits past their window are removed', async () => {
     const u = await createUser();
     await requestCode(u.email);
     await newPassword(u.email, 'AAAA');
@@ -240,6 +300,11 @@ describe('cleanup and secrecy', () => {
     expect(removed.resetCodes).toBeGreaterThan(0);
     expect(await ResetCode.countDocuments({ expires_at: { $lt: now() } })).toBe(0);
     expect(await ResetAttempt.countDocuments({})).toBe(0);
+    // The wrong code still counts against the account's day; the hourly hits are gone.
+    expect(await RateHit.countDocuments({ key: { $not: /^newpw:wrong:/ } })).toBe(0);
+    expect(await RateHit.countDocuments({ key: /^newpw:wrong:/ })).toBe(1);
+    clockMs += 24 * 3_600_000;
+    await cleanupAccountRecords(t.config, now());
     expect(await RateHit.countDocuments({})).toBe(0);
   });
 

@@ -58,10 +58,16 @@ describe('AppError and the error middleware', () => {
     expect(logs[0]?.level).toBe('info');
   });
 
-  it('when a 429 says when its quota frees up then Retry-After carries whole seconds, at least 1', () => {
-    expect(run(AppError.tooManyRequests('over', 90.2)).res.headers['Retry-After']).toBe('91');
-    expect(run(AppError.tooManyRequests('over', 0)).res.headers['Retry-After']).toBe('1');
-    expect(run(AppError.tooManyRequests('over')).res.headers['Retry-After']).toBeUndefined();
+  it('when a 429 is sent then it carries Retry-After: the given seconds rounded up, else a minute', () => {
+    expect(run(AppError.tooManyRequests('slow down', 12.2)).res.headers['Retry-After']).toBe('13');
+    expect(run(AppError.tooManyRequests('slow down', 0)).res.headers['Retry-After']).toBe('1');
+    expect(run(AppError.tooManyRequests()).res.headers['Retry-After']).toBe('60');
+  });
+
+  it('when a 503 names a retry time then Retry-After is sent; other errors send none', () => {
+    expect(run(AppError.unavailable('busy', 1)).res.headers['Retry-After']).toBe('1');
+    expect(run(AppError.unavailable()).res.headers['Retry-After']).toBeUndefined();
+    expect(run(AppError.unauthorized()).res.headers['Retry-After']).toBeUndefined();
   });
 
   it('when a body parser reports 413 then 413 with a reason, not 400 or 500', () => {
