@@ -8,6 +8,7 @@ import { MongoClient } from 'mongodb';
 import { loadConfig } from '../src/config';
 import { connectDatabase, disconnectDatabase, ensureIndexes } from '../src/db/mongo';
 import { DEFAULT_BATCH_SIZE, importLegacy } from '../src/import/runner';
+import { defaultHashConcurrency } from '../src/import/passwords';
 import { formatReport } from '../src/import/report';
 import { createLogger } from '../src/logger';
 import { importProgress } from './lib/importProgress';
@@ -69,6 +70,8 @@ async function main(): Promise<number> {
     stop = true;
     process.stderr.write('\nstopping after the current batch (Ctrl-C again to quit now)\n');
   });
+  const hashConcurrency = defaultHashConcurrency();
+  process.stderr.write(`passwords: bcrypt cost ${config.BCRYPT_COST}, ${hashConcurrency} at a time\n`);
   const started = Date.now();
   const report = await importLegacy({
     source: source.db(databaseName(args.from)),
@@ -77,6 +80,8 @@ async function main(): Promise<number> {
     batchSize: args.batchSize,
     progress: importProgress(),
     shouldStop: () => stop,
+    bcryptCost: config.BCRYPT_COST,
+    hashConcurrency,
   });
   process.stdout.write(`${formatReport(report)}\n`);
   const seconds = ((Date.now() - started) / 1000).toFixed(1);

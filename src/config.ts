@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { normalisePhone } from './domain/phone';
 import { isHttpsOrLoopback } from './domain/urls';
 
 const bool = (def: boolean) =>
@@ -138,12 +139,17 @@ export const schema = z.object({
   FOUNDER_PHONES: z
     .string()
     .default('')
-    .transform((v) =>
-      v
+    .transform((v, ctx) => {
+      const raw = v
         .split(',')
         .map((s) => s.trim())
-        .filter(Boolean),
-    )
+        .filter(Boolean);
+      // The same rule as the numbers the apps send, so `+33 6 12…` matches `0033612…`.
+      const phones = raw.map(normalisePhone);
+      const bad = raw.filter((_s, i) => phones[i] === null);
+      if (bad.length > 0) ctx.addIssue({ code: 'custom', message: `not a phone number: ${bad.join(', ')}` });
+      return phones.filter((p): p is string => p !== null);
+    })
     .describe('comma list of phone numbers (00… form) whose status is always Founder'),
   FACEBOOK_LOGIN: z
     .enum(['off', 'legacy'])
@@ -198,6 +204,9 @@ export const schema = z.object({
   RESET_CODE_MAX_ATTEMPTS: int(5, 1).describe('attempts after which a password-reset code is invalid'),
   RESET_WRONG_CODES_PER_DAY: int(20, 0).describe(
     'wrong password-reset codes allowed per account per 24 hours, over all its codes (0: no limit)',
+  ),
+  PHONE_CHANGES_PER_30_DAYS: int(2, 0).describe(
+    'times an account may replace its phone number by another in any 30 days (0: never; defining the first number and redefining the same one do not count); over it 429',
   ),
   ADDRESS_BOOK_MAX_ENTRIES: int(20_000, 1).describe(
     'distinct numbers kept from one uploaded address book (the rest is ignored)',

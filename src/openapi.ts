@@ -180,10 +180,13 @@ export const openapi = {
     '/logout': { post: { summary: 'End the session (for curl users)', responses: { 200: empty() } } },
     '/define_first_phone_number': {
       post: {
-        summary: 'Set or replace the current device; claims bottles sent to this number',
+        summary:
+          "Set or replace the current device; the account's first number claims the bottles sent to it",
         security: cookie,
         requestBody: form(['phone_number', 'os', 'reg_id'], {
-          phone_number: str('`00` + country code + national number, e.g. 0033612345678'),
+          phone_number: str(
+            '`00` + country code + national number, e.g. 0033612345678; separators and a leading `+` are tolerated',
+          ),
           os: str(),
           reg_id: str(),
         }),
@@ -193,6 +196,7 @@ export const openapi = {
           ...loginRequired,
           406: reason('Number belongs to another account'),
           ...bodyErrors,
+          429: tooMany('Too many number changes in 30 days'),
         },
       },
     },
@@ -303,7 +307,7 @@ export const openapi = {
     },
     '/upload_contacts': {
       post: {
-        summary: 'Which of these numbers have an account (emails never disclosed)',
+        summary: 'Which of these numbers have an account (emails and Facebook identities never disclosed)',
         security: cookie,
         requestBody: form(
           ['contacts'],

@@ -94,6 +94,10 @@ export async function runIndexScenario(baseUrl: string, _dbUri: string): Promise
     'block',
   );
 
+  const c = carol.client;
+  expectStatus(await c.definePhone(phone(), ''), 200, 'carol changes her number');
+  expectStatus(await c.definePhone(alice.number, ''), 406, 'carol tries a taken number');
+
   expectStatus(await new AppClient(baseUrl).get(`/send_reset_mail?email=${alice.email}`), 200, 'reset mail');
   const wrong = { email: alice.email, verification_code: 'ZZZZ', new_password: sha256('new') };
   expectStatus(await new AppClient(baseUrl).post('/define_new_password', wrong), 406, 'wrong reset code');

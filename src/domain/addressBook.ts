@@ -13,8 +13,14 @@
 import { normalisePhone } from './phone';
 
 export interface AddressBookContact {
+  /** The number in 00… form (domain/phone), which everything matches on. */
   tel: string;
   name: string;
+  /**
+   * The number as uploaded, when it differs from `tel`: both apps match the answers about
+   * their contacts to them by exact string, so get_address_book gives it back as sent.
+   */
+  sent?: string;
 }
 
 export interface ParsedAddressBook {
@@ -65,10 +71,11 @@ function toContact(item: unknown): AddressBookContact | null {
   if (typeof item !== 'object' || item === null || Array.isArray(item)) return null;
   const { tel, name } = item as { tel?: unknown; name?: unknown };
   if (typeof tel !== 'string' && typeof tel !== 'number') return null;
-  const phone = normalisePhone(String(tel));
+  const sent = String(tel);
+  const phone = normalisePhone(sent);
   if (!phone) return null;
   const text = typeof name === 'string' ? name.trim().slice(0, MAX_CONTACT_NAME_LENGTH) : '';
-  return { tel: phone, name: text };
+  return sent === phone ? { tel: phone, name: text } : { tel: phone, name: text, sent };
 }
 
 function dedupe(contacts: AddressBookContact[]): AddressBookContact[] {
@@ -95,18 +102,23 @@ export function parseAddressBook(text: string): ParsedAddressBook {
   return { contacts, objects: items.length, recognised: list !== undefined || items.length > 0 };
 }
 
+/** The same entry: same number, name and form as sent. */
+function sameEntry(a: AddressBookContact, b: AddressBookContact | undefined): boolean {
+  return b !== undefined && a.name === b.name && (a.sent ?? a.tel) === (b.sent ?? b.tel);
+}
+
 /**
- * What turns the stored book into the uploaded one: numbers to remove (gone, or renamed)
- * and contacts to add (new, or renamed). Renames are a remove and an add because two
- * bulk operations cost less than one update per renamed contact.
+ * What turns the stored book into the uploaded one: numbers to remove (gone, renamed or
+ * written differently) and contacts to add (new, renamed or written differently). Changes
+ * are a remove and an add because two bulk operations cost less than one update each.
  */
 export function diffAddressBook(
   stored: readonly AddressBookContact[],
   uploaded: readonly AddressBookContact[],
 ): { remove: string[]; add: AddressBookContact[] } {
-  const before = new Map(stored.map((c) => [c.tel, c.name]));
-  const after = new Map(uploaded.map((c) => [c.tel, c.name]));
-  const remove = stored.filter((c) => after.get(c.tel) !== c.name).map((c) => c.tel);
-  const add = uploaded.filter((c) => before.get(c.tel) !== c.name);
+  const before = new Map(stored.map((c) => [c.tel, c]));
+  const after = new Map(uploaded.map((c) => [c.tel, c]));
+  const remove = stored.filter((c) => !sameEntry(c, after.get(c.tel))).map((c) => c.tel);
+  const add = uploaded.filter((c) => !sameEntry(c, before.get(c.tel)));
   return { remove, add };
 }

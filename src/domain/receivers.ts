@@ -3,11 +3,13 @@
  * Android): the receivers of /send and the users of /block_contacts.
  */
 import type { Parsed } from './delivery';
+import { normalisePhone } from './phone';
 
 export type Receiver = { kind: 'id'; id: string } | { kind: 'num'; phone: string };
+/** A `num…` entry whose number has no usable digits: skipped, not refused. */
+export type Unusable = { kind: 'unusable' };
 
 const OBJECT_ID_HEX = /^[0-9a-fA-F]{24}$/;
-const PHONE = /^\d{3,20}$/; // 00 + country code + number; other digit forms are kept as given
 
 /** A JSON list of strings; `field` names it in the reason. */
 export function parseStringList(text: string | undefined, field: string): Parsed<string[]> {
@@ -24,18 +26,22 @@ export function parseStringList(text: string | undefined, field: string): Parsed
   return { ok: true, value: json };
 }
 
-/** `id<user id>` or `num<phone>`; undefined when it is neither. */
-export function parseReceiver(text: string): Receiver | undefined {
+/** `id<user id>` or `num<phone>` (normalised, domain/phone); undefined when it is neither. */
+export function parseReceiver(text: string): Receiver | Unusable | undefined {
   const s = text.trim();
   if (s.startsWith('id') && OBJECT_ID_HEX.test(s.slice(2)))
     return { kind: 'id', id: s.slice(2).toLowerCase() };
-  if (s.startsWith('num') && PHONE.test(s.slice(3))) return { kind: 'num', phone: s.slice(3) };
-  return undefined;
+  if (!s.startsWith('num')) return undefined;
+  const phone = normalisePhone(s.slice(3));
+  return phone ? { kind: 'num', phone } : { kind: 'unusable' };
 }
 
 /**
- * The receivers of a send, each once, in the order given; at least one, at most `max`
- * (MAX_RECEIVERS: more than anyone picks in the apps; keeps a send's writes bounded).
+ * The receivers of a send, each once, in the order given; at most `max` (MAX_RECEIVERS:
+ * more than anyone picks in the apps; keeps a send's writes bounded). A malformed entry
+ * refuses the whole list (nothing half-stored); a `num…` without a usable number is
+ * skipped, because the apps send contacts' numbers as the phone wrote them (CONTRACT.md §3
+ * send). At least one receiver must remain.
  */
 export function parseReceiverIds(text: string | undefined, max: number): Parsed<Receiver[]> {
   const list = parseStringList(text, 'receiver_ids');
@@ -47,10 +53,12 @@ export function parseReceiverIds(text: string | undefined, max: number): Parsed<
   for (const raw of list.value) {
     const r = parseReceiver(raw);
     if (!r) return { ok: false, reason: `malformed receiver id: ${raw.slice(0, 40)}` };
+    if (r.kind === 'unusable') continue;
     const key = r.kind === 'id' ? `id${r.id}` : `num${r.phone}`;
     if (!seen.has(key)) receivers.push(r);
     seen.add(key);
   }
+  if (receivers.length === 0) return { ok: false, reason: 'no receiver with a usable phone number' };
   return { ok: true, value: receivers };
 }
 

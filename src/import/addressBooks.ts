@@ -18,6 +18,7 @@ export interface AddressBookEntryDoc {
   owner_id: ObjectId;
   tel: string;
   name: string;
+  sent?: string;
   uploaded_at: Date;
 }
 
@@ -38,8 +39,9 @@ export function mapAddressBook(d: LegacyDoc, ctx: AddressBookMapContext): Mapped
   for (const c of contacts) {
     if (!c.tel) continue;
     const _id = `${owner.toHexString()}:${c.tel}`;
+    const sent = c.sent === undefined ? {} : { sent: c.sent };
     if (!byId.has(_id))
-      byId.set(_id, { _id, owner_id: owner, tel: c.tel, name: c.name, uploaded_at: uploadedAt });
+      byId.set(_id, { _id, owner_id: owner, tel: c.tel, name: c.name, ...sent, uploaded_at: uploadedAt });
   }
   return ok([...byId.values()]);
 }

@@ -9,6 +9,8 @@ import { bool, date, fail, ok, oid, str, type LegacyDoc, type Mapped } from './v
 export interface MessageMapContext {
   /** The bottle document of this message, if any. */
   bottle?: LegacyDoc;
+  /** The project's phone normaliser (00… form); '' means unusable. */
+  normalisePhone: (raw: string) => string;
   /** Who owns the active bottle's number in the target, if someone does. */
   bottleOwner?: ObjectId;
   now: Date;
@@ -39,9 +41,22 @@ interface Delivery {
   note?: string;
 }
 
+/**
+ * The number an active bottle waits for, normalised as define_first_phone_number will
+ * normalise its owner's number ('' when unusable): the original stored it as typed.
+ */
+export function bottlePhone(
+  d: LegacyDoc,
+  bottle: LegacyDoc | undefined,
+  normalise: (raw: string) => string,
+): string {
+  const raw = str(bottle?.phone_num).trim() || str(d.receiver_phone).trim();
+  return raw ? normalise(raw) : '';
+}
+
 function activeBottle(d: LegacyDoc, ctx: MessageMapContext, deliveryTime: Date): Mapped<Delivery> {
-  const phone = str(ctx.bottle?.phone_num).trim() || str(d.receiver_phone).trim();
-  if (!phone) return fail('active bottle without phone number');
+  const phone = bottlePhone(d, ctx.bottle, ctx.normalisePhone);
+  if (!phone) return fail('active bottle without usable phone number');
   const base = { receiver_phone: phone, blocked: false, state: 'pending' as const };
   if (!ctx.bottleOwner) return ok({ ...base, receiver_id: null, delivery_time: deliveryTime });
   // The number got an account without claiming the bottle: claim it now, as

@@ -5,11 +5,11 @@
  */
 import type { ObjectId } from 'mongodb';
 import { insertIgnoringDuplicates, insertedIndexes } from './bulk';
-import { mapMessage, mayBeBottle, type MappedMessage } from './messages';
+import { bottlePhone, mapMessage, mayBeBottle, type MappedMessage } from './messages';
 import { TARGET, type PassDeps } from './passDeps';
 import { addNote, recordSkip, type CollectionStats } from './report';
 import { streamPass, type BatchContext } from './stream';
-import { bool, idText, str, type LegacyDoc } from './values';
+import { bool, idText, type LegacyDoc } from './values';
 
 /** The bottle documents of this batch's messages, by message id. */
 async function bottlesOf(deps: PassDeps, batch: LegacyDoc[]): Promise<Map<string, LegacyDoc>> {
@@ -24,9 +24,20 @@ async function bottlesOf(deps: PassDeps, batch: LegacyDoc[]): Promise<Map<string
   return new Map(found.map((b) => [idText(b.message_id), b]));
 }
 
+/** The normalised number of each message's active bottle, by message id. */
+function activeBottlePhones(deps: PassDeps, batch: LegacyDoc[], bottles: Map<string, LegacyDoc>) {
+  const phones = new Map<string, string>();
+  for (const d of batch) {
+    const bottle = bottles.get(idText(d._id));
+    if (!bottle || !bool(bottle.active, true)) continue;
+    const phone = bottlePhone(d, bottle, deps.normalisePhone);
+    if (phone) phones.set(idText(d._id), phone);
+  }
+  return phones;
+}
+
 /** Owners, in the target, of the numbers of active bottles (users are imported first). */
-async function ownersOf(deps: PassDeps, bottles: Iterable<LegacyDoc>): Promise<Map<string, ObjectId>> {
-  const phones = [...bottles].filter((b) => bool(b.active, true)).map((b) => str(b.phone_num).trim());
+async function ownersOf(deps: PassDeps, phones: string[]): Promise<Map<string, ObjectId>> {
   if (phones.length === 0) return new Map();
   const found = await deps.target
     .collection<{ _id: string; user_id: ObjectId }>(TARGET.phoneOwners)
@@ -41,12 +52,14 @@ async function mapBatch(
   stats: CollectionStats,
 ): Promise<MappedMessage[]> {
   const bottles = await bottlesOf(deps, batch);
-  const owners = await ownersOf(deps, bottles.values());
+  const phones = activeBottlePhones(deps, batch, bottles);
+  const owners = await ownersOf(deps, [...new Set(phones.values())]);
   const mapped: MappedMessage[] = [];
   for (const d of batch) {
     const bottle = bottles.get(idText(d._id));
-    const bottleOwner = bottle ? owners.get(str(bottle.phone_num).trim()) : undefined;
-    const m = mapMessage(d, { bottle, bottleOwner, now: deps.now });
+    const phone = phones.get(idText(d._id));
+    const bottleOwner = phone === undefined ? undefined : owners.get(phone);
+    const m = mapMessage(d, { bottle, bottleOwner, now: deps.now, normalisePhone: deps.normalisePhone });
     if (!m.ok) {
       recordSkip(stats, idText(d._id), m.reason);
       continue;

@@ -20,6 +20,10 @@ export interface PassDeps extends Normalisers {
   shouldStop: () => boolean;
   /** The run's clock (created_at of push jobs; claim time of stranded bottles). */
   now: Date;
+  /** bcrypt cost of the imported passwords (BCRYPT_COST). */
+  bcryptCost: number;
+  /** Passwords hashed at once (the cores). */
+  hashConcurrency: number;
 }
 
 /** Target collection names, as our models declare them. */

@@ -14,6 +14,7 @@ import { importCatalog } from './catalogPass';
 import { mapStatusTiers, rankByLabel } from './catalog';
 import { dbCheckpoints, noCheckpoints } from './checkpoints';
 import { importMessages } from './messagesPass';
+import { defaultHashConcurrency } from './passwords';
 import { TARGET, type Normalisers, type PassDeps } from './passDeps';
 import { newStats, type ImportReport } from './report';
 import { ImportInterrupted, silentProgress, type Progress } from './stream';
@@ -38,6 +39,10 @@ export interface ImportOptions extends Partial<Normalisers> {
   /** Asked after each written batch; true stops the run at a consistent checkpoint. */
   shouldStop?: () => boolean;
   now?: () => Date;
+  /** bcrypt cost of the imported passwords: the server's BCRYPT_COST. */
+  bcryptCost: number;
+  /** Passwords hashed at once; the number of cores by default. */
+  hashConcurrency?: number;
 }
 
 async function statusRanks(deps: PassDeps): Promise<Map<string, number>> {
@@ -65,6 +70,7 @@ export async function importLegacy(options: ImportOptions): Promise<ImportReport
     progress: options.progress ?? silentProgress,
     shouldStop: options.shouldStop ?? (() => false),
     now: (options.now ?? (() => new Date()))(),
+    hashConcurrency: options.hashConcurrency ?? defaultHashConcurrency(),
   };
   const report: ImportReport = { dryRun, interrupted: false, collections: [] };
   const users = newStats('user', `${TARGET.users}, ${TARGET.phoneOwners}`);

@@ -1,7 +1,7 @@
 /**
  * A legacy user (and its current platform_instance) as one of our users. The legacy
- * password is the SHA-256 hex the apps send; it is kept as legacy_password, which login
- * accepts once and replaces with a bcrypt hash.
+ * password is the SHA-256 hex the apps send: the pass stores bcrypt(hex) as `password`,
+ * exactly what signup stores, so the hex itself is never written (passwords.ts).
  */
 import type { ObjectId } from 'mongodb';
 import { bool, date, fail, idTime, ok, oid, str, type LegacyDoc, type Mapped } from './values';
@@ -22,7 +22,9 @@ export interface PhoneClaim {
 }
 
 export interface MappedUser {
-  doc: Record<string, unknown> & { _id: ObjectId; email: string };
+  doc: Record<string, unknown> & { _id: ObjectId; email: string; password?: string };
+  /** The original's password_hash (the hex the apps send), to hash before writing. */
+  legacyHex?: string;
   phone?: PhoneClaim;
   /** The original already sent the no-phone reminder email (phone_mail_sent). */
   reminderSent: boolean;
@@ -87,7 +89,6 @@ export function mapUser(
   const doc = {
     _id: id,
     email,
-    ...(password ? { legacy_password: password } : {}),
     country_code: str(d.country_code).trim().toLowerCase() || 'us',
     created_at: date(d.created_at) ?? id.getTimestamp(),
     ...(date(d.last_log_time) ? { last_login: date(d.last_log_time) } : {}),
@@ -97,5 +98,6 @@ export function mapUser(
     ...(dev ? { device: dev } : {}),
     status_rank: rank ?? 0,
   };
-  return ok({ doc, phone, reminderSent: bool(d.phone_mail_sent), notes });
+  const legacyHex = password ? { legacyHex: password } : {};
+  return ok({ doc, ...legacyHex, phone, reminderSent: bool(d.phone_mail_sent), notes });
 }

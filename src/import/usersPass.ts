@@ -1,11 +1,13 @@
 /**
- * Users, with their current device and the ownership of its phone number. A number
+ * Users, with their current device and the ownership of its phone number, and their
+ * passwords as bcrypt hashes (passwords.ts), computed only for users not yet imported. A number
  * claimed by two legacy users goes to the one whose platform_instance is newer (the
  * number's current holder); the other is imported without device and reported.
  */
 import type { ObjectId } from 'mongodb';
 import { insertIgnoringDuplicates, insertedIndexes } from './bulk';
 import { TARGET, type PassDeps } from './passDeps';
+import { hashPasswords } from './passwords';
 import { addNote, recordSkip, type CollectionStats } from './report';
 import { streamPass, type BatchContext } from './stream';
 import { mapUser, type MappedUser } from './users';
@@ -27,7 +29,24 @@ async function currentInstances(deps: PassDeps, users: LegacyDoc[]): Promise<Map
   return new Map(found.map((i) => [idText(i._id), i]));
 }
 
-/** Users refused as duplicates: present (same _id, a re-run) or another account's email. */
+/**
+ * Ids of the batch's users already in the target (a re-run, or the batch an interrupted
+ * run was writing). The batch is read in _id order, so one range query finds them, and
+ * their passwords are not hashed again: bcrypt is what an import spends its time on.
+ */
+async function presentIds(deps: PassDeps, mapped: MappedUser[]): Promise<Set<string>> {
+  const ids = mapped.map((u) => u.doc._id);
+  if (ids.length === 0) return new Set();
+  const [from, to] = [ids[0]!, ids[ids.length - 1]!];
+  const found = await deps.target
+    .collection(TARGET.users)
+    .find({ _id: { $gte: from, $lte: to } }, { projection: { _id: 1 } })
+    .toArray();
+  const batch = new Set(ids.map(idText));
+  return new Set(found.map((f) => idText(f._id)).filter((id) => batch.has(id)));
+}
+
+/** Users refused as duplicates although absent before: present meanwhile, or another account's email. */
 async function sortDuplicates(deps: PassDeps, dups: MappedUser[], stats: CollectionStats) {
   const present = new Set<string>();
   if (dups.length > 0) {
@@ -131,18 +150,19 @@ async function markReminded(deps: PassDeps, users: MappedUser[]) {
 }
 
 async function writeUsers(deps: PassDeps, mapped: MappedUser[], ctx: BatchContext, stats: CollectionStats) {
+  const present = await presentIds(deps, mapped);
+  stats.present += present.size;
+  const fresh = mapped.filter((u) => !present.has(idText(u.doc._id)));
+  await hashPasswords(fresh, deps.bcryptCost, deps.hashConcurrency);
   const outcome = await insertIgnoringDuplicates(
     deps.target.collection(TARGET.users),
-    mapped.map((u) => u.doc),
+    fresh.map((u) => u.doc),
   );
-  const inserted = insertedIndexes(mapped.length, outcome).map((i) => mapped[i] as MappedUser);
+  const inserted = insertedIndexes(fresh.length, outcome).map((i) => fresh[i] as MappedUser);
   stats.inserted += inserted.length;
-  for (const [i, reason] of outcome.failed) recordSkip(stats, idText(mapped[i]?.doc._id), reason);
-  const present = await sortDuplicates(
-    deps,
-    mapped.filter((_u, i) => outcome.duplicates.has(i)),
-    stats,
-  );
+  for (const [i, reason] of outcome.failed) recordSkip(stats, idText(fresh[i]?.doc._id), reason);
+  const dups = fresh.filter((_u, i) => outcome.duplicates.has(i));
+  for (const id of await sortDuplicates(deps, dups, stats)) present.add(id);
   // Present users from the batch an interrupted run was writing may lack their phone ownership.
   const redo = mapped.filter((u) => present.has(idText(u.doc._id)) && ctx.mayBeHalfWritten(u.doc._id));
   const claims = [...inserted, ...redo].flatMap((u) => (u.phone ? [{ userId: u.doc._id, ...u.phone }] : []));

@@ -22,6 +22,7 @@ const addressBookEntrySchema = new Schema(
     owner_id: { type: Schema.Types.ObjectId, required: true },
     tel: { type: String, required: true }, // 00… form
     name: { type: String, default: '' },
+    sent: { type: String }, // the number as uploaded, only when it differs from tel
     uploaded_at: { type: Date, required: true },
   },
   { collection: 'address_book_entries', versionKey: false },

@@ -11,4 +11,5 @@ export * from './rateHit';
 export * from './quotaHit';
 export * from './pushClaim';
 export * from './jobRun';
+export * from './phoneHistory';
 export * from './session';

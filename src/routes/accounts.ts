@@ -8,7 +8,13 @@ import { z } from 'zod';
 import type { AppDeps } from '../app';
 import { MAX_EMAIL_LENGTH, isValidEmail, normaliseEmail } from '../domain/email';
 import { MAX_PASSWORD_LENGTH } from '../domain/password';
-import { normalisePhone, normaliseRegId } from '../domain/phone';
+import {
+  MAX_PHONE_DIGITS,
+  MAX_PHONE_INPUT_LENGTH,
+  MIN_PHONE_DIGITS,
+  normalisePhone,
+  normaliseRegId,
+} from '../domain/phone';
 import { authenticate, clientAddress, localStrategy, parseFields, sessionUserId } from '../http/auth';
 import { AppError } from '../http/errors';
 import { formBody } from '../http/form';
@@ -40,10 +46,11 @@ const countryCode = z
   });
 
 const regId = z.string().max(4096).transform(normaliseRegId);
-const phoneNumber = nonEmpty(64).transform((v, ctx) => {
+const phoneNumber = nonEmpty(MAX_PHONE_INPUT_LENGTH).transform((v, ctx) => {
   const phone = normalisePhone(v);
   if (phone) return phone;
-  ctx.addIssue({ code: 'custom', message: 'expected digits, 00 + country code + number' });
+  const message = `expected ${MIN_PHONE_DIGITS} to ${MAX_PHONE_DIGITS} digits: 00 + country code + number`;
+  ctx.addIssue({ code: 'custom', message });
   return z.NEVER;
 });
 

@@ -5,7 +5,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { AppDeps } from '../app';
 import { parseAddressBook } from '../domain/addressBook';
-import { normalisePhone } from '../domain/phone';
+import { sentNumbers, type SentNumber } from '../domain/phone';
 import { parseFields, sessionUserId } from '../http/auth';
 import { AppError } from '../http/errors';
 import { formBody, UPLOAD_LIMIT_BYTES } from '../http/form';
@@ -17,10 +17,10 @@ const contactsForm = z.object({ contacts: z.string().trim().min(1, 'must not be 
 const addressBookForm = z.object({ address_book: z.string().trim().min(1, 'must not be empty') });
 
 /**
- * The JSON list of numbers, each once; entries that are not phone numbers are skipped, and
- * only the first `max` entries (CONTACTS_MAX_NUMBERS) are looked at.
+ * The JSON list of numbers, each once as sent; entries that are not phone numbers are
+ * skipped, and at most `max` numbers (CONTACTS_MAX_NUMBERS) are looked at.
  */
-function phoneList(json: string, max: number): string[] {
+function phoneList(json: string, max: number): SentNumber[] {
   let list: unknown;
   try {
     list = JSON.parse(json);
@@ -28,11 +28,7 @@ function phoneList(json: string, max: number): string[] {
     throw AppError.badRequest('invalid field contacts: not JSON');
   }
   if (!Array.isArray(list)) throw AppError.badRequest('invalid field contacts: not a JSON list');
-  const phones = list.slice(0, max).flatMap((v: unknown) => {
-    const phone = typeof v === 'string' || typeof v === 'number' ? normalisePhone(String(v)) : null;
-    return phone ? [phone] : [];
-  });
-  return [...new Set(phones)];
+  return sentNumbers(list, max);
 }
 
 export function contactRoutes(deps: AppDeps): Router {

@@ -2,10 +2,13 @@
  * Contacts on Pictever (CONTRACT.md §3 upload_contacts, get_address_book). Both answer
  * "which of these numbers have an account" with a constant number of queries whatever the
  * list size: the numbers' PhoneOwner documents ($in on _id), then their users ($in on
- * _id). Emails are never disclosed: the `email` key is always "".
+ * _id). Identities are never disclosed: `email`, `facebook_id` and `facebook_name` are
+ * always "", as in the original, so that nobody can map phone numbers to people by
+ * uploading numbers (CONTRACT.md §3 upload_contacts).
  */
 import type { Types } from 'mongoose';
 import type { Config } from '../config';
+import type { SentNumber } from '../domain/phone';
 import { AppError } from '../http/errors';
 import { AddressBook, AddressBookEntry } from '../models/addressBook';
 import { PhoneOwner } from '../models/phoneOwner';
@@ -23,9 +26,10 @@ const BIG_BATCH = 1_000_000; // one reply for results that grow with the data
 interface Member {
   user_id: string;
   status: string;
-  facebook_id: string;
-  facebook_name: string;
 }
+
+/** What a contact item says of who the member is: nothing. */
+const NO_IDENTITY = { email: '', facebook_id: '', facebook_name: '' } as const;
 
 /** The accounts owning these numbers, by number, named in the viewer's language. */
 async function membersByPhone(config: Config, viewerId: Types.ObjectId, phones: string[]) {
@@ -38,10 +42,7 @@ async function membersByPhone(config: Config, viewerId: Types.ObjectId, phones: 
     .lean();
   if (owners.length === 0) return found;
   const [users, nameStatus] = await Promise.all([
-    User.find(
-      { _id: { $in: owners.map((o) => o.user_id) } },
-      { device: 1, status_rank: 1, facebook_id: 1, facebook_name: 1 },
-    )
+    User.find({ _id: { $in: owners.map((o) => o.user_id) } }, { device: 1, status_rank: 1 })
       .batchSize(BIG_BATCH)
       .lean(),
     statusNamer(config, viewer.country_code),
@@ -51,12 +52,7 @@ async function membersByPhone(config: Config, viewerId: Types.ObjectId, phones: 
     const phone = u.device?.phone;
     // A number counts only while the owner's device still carries it (no stale claim).
     if (!phone || !claims.has(`${phone}:${u._id.toHexString()}`)) continue;
-    found.set(phone, {
-      user_id: u._id.toHexString(),
-      status: nameStatus(u),
-      facebook_id: u.facebook_id ?? '',
-      facebook_name: u.facebook_name ?? '',
-    });
+    found.set(phone, { user_id: u._id.toHexString(), status: nameStatus(u) });
   }
   return found;
 }
@@ -71,17 +67,18 @@ export interface ContactItem {
 }
 
 /**
- * One item per number that has an account, in the order given, each number once. Every
- * number counts against the viewer's daily lookups (CONTACT_LOOKUPS_PER_DAY): the answer
- * maps numbers to accounts, which is what a harvester wants.
+ * One item per number sent that has an account, in the order given, each as it was sent
+ * (the apps find their contact by that string; domain/phone SentNumber). Every number
+ * counts against the viewer's daily lookups (CONTACT_LOOKUPS_PER_DAY): the answer maps
+ * numbers to accounts, which is what a harvester wants.
  */
-export async function uploadContacts(deps: ContactDeps, viewerId: Types.ObjectId, phones: string[]) {
-  const unique = [...new Set(phones)];
-  await chargeDailyQuotas(deps.config, viewerId, { lookups: unique.length }, deps.now());
-  const members = await membersByPhone(deps.config, viewerId, unique);
-  return unique.flatMap((phone): ContactItem[] => {
-    const m = members.get(phone);
-    return m ? [{ phoneNumber1: phone, email: '', ...m }] : [];
+export async function uploadContacts(deps: ContactDeps, viewerId: Types.ObjectId, numbers: SentNumber[]) {
+  const phones = [...new Set(numbers.map((n) => n.phone))];
+  await chargeDailyQuotas(deps.config, viewerId, { lookups: phones.length }, deps.now());
+  const members = await membersByPhone(deps.config, viewerId, phones);
+  return numbers.flatMap((n): ContactItem[] => {
+    const m = members.get(n.phone);
+    return m ? [{ phoneNumber1: n.sent, ...m, ...NO_IDENTITY }] : [];
   });
 }
 
@@ -100,7 +97,7 @@ export interface AddressBookItem {
  * the latest upload and the latest accounts. null when nothing was ever uploaded.
  */
 export async function getAddressBook(deps: ContactDeps, viewerId: Types.ObjectId) {
-  const entries = await AddressBookEntry.find({ owner_id: viewerId }, { tel: 1, name: 1 })
+  const entries = await AddressBookEntry.find({ owner_id: viewerId }, { tel: 1, name: 1, sent: 1 })
     .batchSize(BIG_BATCH)
     .lean();
   if (entries.length === 0 && !(await AddressBook.exists({ _id: viewerId }))) return null;
@@ -112,8 +109,8 @@ export async function getAddressBook(deps: ContactDeps, viewerId: Types.ObjectId
   const items = entries.flatMap((e): AddressBookItem[] => {
     const m = members.get(e.tel);
     if (!m) return [];
-    const { user_id, status, facebook_id, facebook_name } = m;
-    return [{ name: e.name, phoneNumber1: e.tel, user_id, status, email: '', facebook_id, facebook_name }];
+    const phoneNumber1 = e.sent ?? e.tel; // as uploaded: the app matches its contacts on it
+    return [{ name: e.name, phoneNumber1, user_id: m.user_id, status: m.status, ...NO_IDENTITY }];
   });
   return items.sort((a, b) => a.name.localeCompare(b.name) || a.phoneNumber1.localeCompare(b.phoneNumber1));
 }

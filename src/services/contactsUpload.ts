@@ -76,9 +76,9 @@ export async function uploadAddressBook(
 ): Promise<number> {
   const now = deps.now();
   const kept = contacts.slice(0, deps.config.ADDRESS_BOOK_MAX_ENTRIES);
-  const stored = await AddressBookEntry.find({ owner_id: userId }, { tel: 1, name: 1 })
+  const stored = await AddressBookEntry.find({ owner_id: userId }, { tel: 1, name: 1, sent: 1 })
     .batchSize(BIG_BATCH)
-    .lean();
+    .lean<AddressBookContact[]>(); // `sent` is never stored null
   const { remove, add } = diffAddressBook(stored, kept);
   await removeEntries(userId, stored, remove);
   const owner = userId.toHexString();
@@ -88,6 +88,7 @@ export async function uploadAddressBook(
       owner_id: userId,
       tel: c.tel,
       name: c.name,
+      ...(c.sent === undefined ? {} : { sent: c.sent }),
       uploaded_at: now,
     }));
     try {

@@ -49,6 +49,7 @@ export interface PersonOptions {
   phone?: boolean;
   countryCode?: string;
   facebookId?: string;
+  facebookName?: string;
 }
 
 /**
@@ -63,6 +64,7 @@ export function people(app: () => Express, phonePrefix: string) {
       phone: opts.phone === false ? undefined : nextPhone(),
       countryCode: opts.countryCode,
       facebookId: opts.facebookId,
+      facebookName: opts.facebookName,
     });
     return { id: u.id, email: u.email, phone: u.phone, agent: await loginAgent(app(), u.email, u.password) };
   };

@@ -25,6 +25,7 @@ export interface UserOptions {
   /** Store the password as the original server did (raw hex in legacy_password). */
   legacy?: boolean;
   facebookId?: string;
+  facebookName?: string;
 }
 
 export interface CreatedUser {
@@ -45,6 +46,7 @@ export async function createUser(opts: UserOptions = {}): Promise<CreatedUser> {
     ...(opts.legacy ? { legacy_password: password } : { password: await bcrypt.hash(password, 4) }),
     country_code: opts.countryCode ?? 'us',
     facebook_id: opts.facebookId ?? '',
+    facebook_name: opts.facebookName ?? '',
     device: opts.phone
       ? { phone: opts.phone, os: opts.os ?? 'android', reg_id: opts.regId ?? `token-${counter}` }
       : undefined,

@@ -12,6 +12,8 @@ import { useScratchDatabases } from './legacyDb';
 import { fill, world, type World } from './legacyWorld';
 
 export const IMPORT_NOW = new Date('2025-06-01T12:00:00Z');
+/** The lowest bcrypt cost: the tests check what is stored, not how slowly. */
+export const IMPORT_BCRYPT_COST = 4;
 
 export const statsOf = (r: ImportReport, name: string) => r.collections.find((c) => c.name === name)!;
 
@@ -40,6 +42,7 @@ export function useFirstImport() {
       target: target(),
       now: () => IMPORT_NOW,
       batchSize: 3,
+      bcryptCost: IMPORT_BCRYPT_COST,
     });
     state = { w, legacy, first };
   });

@@ -12,9 +12,9 @@ beforeAll(() => {
   t = buildTestApp();
 });
 
-async function loggedInUser(opts: Parameters<typeof createUser>[0] = {}) {
+async function loggedInUser(opts: Parameters<typeof createUser>[0] = {}, app = t.app) {
   const u = await createUser(opts);
-  return { ...u, agent: await loginAgent(t.app, u.email, u.password) };
+  return { ...u, agent: await loginAgent(app, u.email, u.password) };
 }
 
 const owners = async (phone: string) =>
@@ -59,6 +59,40 @@ describe('POST /define_first_phone_number', () => {
       reg_id: '(null)',
     }).expect(200);
     expect((await User.findById(u.id).lean())!.device).toMatchObject({ phone: '00447700900001', reg_id: '' });
+  });
+
+  it('when Android sends a dotted French number then 200 and it is stored in 00 form', async () => {
+    const u = await loggedInUser();
+    await androidBody(u.agent.post('/define_first_phone_number'), {
+      phone_number: '00336.11.00.00.21',
+      os: 'android',
+      reg_id: 't',
+    }).expect(200);
+    expect((await User.findById(u.id).lean())!.device).toMatchObject({ phone: '0033611000021' });
+    expect(await owners('0033611000021')).toEqual([u.id]);
+  });
+
+  it('when iOS sends a number wrapped in direction marks with a no-break space then it is stored in 00 form', async () => {
+    const u = await loggedInUser();
+    const raw = '\u202a0033\u00a0611000022\u202c';
+    await iosBody(u.agent.post('/define_first_phone_number'), `phone_number=${raw}&os=ios&reg_id=`).expect(
+      200,
+    );
+    expect((await User.findById(u.id).lean())!.device).toMatchObject({ phone: '0033611000022', os: 'ios' });
+    expect(await owners('0033611000022')).toEqual([u.id]);
+  });
+
+  it('when another account sends the same number written differently then 406: it is the same number', async () => {
+    const owner = await createUser({ phone: '0033611000023' });
+    const u = await loggedInUser();
+    const res = await androidBody(u.agent.post('/define_first_phone_number'), {
+      phone_number: '+33 (0)6 11 00 00 23',
+      os: 'android',
+      reg_id: 't',
+    });
+    expect(res.status).toBe(406);
+    expect(await owners('0033611000023')).toEqual([owner.id]);
+    expect((await User.findById(u.id).lean())!.device).toBeUndefined();
   });
 
   it('when the number belongs to another account then 406 and nothing changes', async () => {
@@ -155,7 +189,10 @@ describe('POST /define_first_phone_number', () => {
   it.each([
     ['', 'missing field phone_number'],
     ['phone_number=&os=ios&reg_id=x', 'invalid field phone_number'],
-    ['phone_number=0033 6 abc&os=ios&reg_id=x', 'invalid field phone_number'],
+    ['phone_number=abc&os=ios&reg_id=x', 'invalid field phone_number: expected 4 to 20 digits'],
+    ['phone_number=00.3&os=ios&reg_id=x', 'invalid field phone_number: expected 4 to 20 digits'],
+    [`phone_number=${'1'.repeat(21)}&os=ios&reg_id=x`, 'invalid field phone_number'],
+    [`phone_number=${'1'.repeat(65)}&os=ios&reg_id=x`, 'invalid field phone_number'],
     ['phone_number=0033611000011&reg_id=x', 'missing field os'],
     ['phone_number=0033611000011&os=ios', 'missing field reg_id'],
   ])('when the form is %j then 400 and nothing is stored', async (body, reason) => {
@@ -166,8 +203,10 @@ describe('POST /define_first_phone_number', () => {
   });
 
   it('when two accounts claim the same numbers at the same moment then each number has exactly one owner', async () => {
-    const a = await loggedInUser();
-    const b = await loggedInUser();
+    // Ten numbers each: more changes than PHONE_CHANGES_PER_30_DAYS allows by default.
+    const { app } = buildTestApp({ PHONE_CHANGES_PER_30_DAYS: '20' });
+    const a = await loggedInUser({}, app);
+    const b = await loggedInUser({}, app);
     for (let round = 0; round < 10; round++) {
       const phone = `00336120000${String(round).padStart(2, '0')}`;
       const claim = (u: typeof a) =>

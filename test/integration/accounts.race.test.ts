@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import request from 'supertest';
-import { PhoneOwner, User } from '../../src/models';
+import { PhoneHistory, PhoneOwner, User } from '../../src/models';
 import { buildTestApp, type TestApp } from '../helpers/app';
 import { useTestDatabase } from '../helpers/db';
 import { androidBody, createUser, sessionCookieOf } from '../helpers/factories';
@@ -12,10 +12,14 @@ let t: TestApp;
 let child: ChildProcess;
 let childUrl: string;
 
+/** Both processes: the claim race below moves each account through many numbers. */
+const CHANGES = 40;
+const SETTINGS = { PHONE_CHANGES_PER_30_DAYS: String(CHANGES) };
+
 beforeAll(async () => {
-  t = buildTestApp();
+  t = buildTestApp(SETTINGS);
   const script = path.join(__dirname, '..', 'helpers', 'webChild.ts');
-  child = spawn(process.execPath, ['--import', 'tsx', script, db.uri()], {
+  child = spawn(process.execPath, ['--import', 'tsx', script, db.uri(), JSON.stringify(SETTINGS)], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const port = await new Promise<string>((resolve, reject) => {
@@ -72,5 +76,24 @@ describe('phone numbers claimed from two web processes', () => {
       const claims = await PhoneOwner.find({ user_id: u._id }).lean();
       expect(claims.map((c) => c._id)).toEqual(u.device ? [u.device.phone] : []);
     }
+  }, 60_000);
+
+  it('when one account changes its number many times at once through two processes then only the cap succeed', async () => {
+    const u = await createUser({ phone: '0033613100000' });
+    const cookie = await loginCookie(u.email, u.password);
+    const change = (target: string | typeof t.app, i: number) =>
+      androidBody(request(target).post('/define_first_phone_number').set('Cookie', cookie), {
+        phone_number: `00336131000${String(i + 1).padStart(2, '0')}`,
+        os: 'android',
+        reg_id: 't',
+      });
+    const tries = CHANGES + 10;
+    const answers = await Promise.all(
+      Array.from({ length: tries }, (_v, i) => change(i % 2 === 0 ? t.app : childUrl, i)),
+    );
+    const statuses = answers.map((r) => r.status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(CHANGES);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(tries - CHANGES);
+    expect(await PhoneHistory.countDocuments({ user_id: u.user._id, _id: /:change:/ })).toBe(CHANGES);
   }, 60_000);
 });

@@ -1,4 +1,4 @@
-import { AddressBook, AddressBookEntry } from '../../src/models';
+import { AddressBook, AddressBookEntry, User } from '../../src/models';
 import { buildTestApp, type TestApp } from '../helpers/app';
 import { people } from '../helpers/accountFixtures';
 import { useTestDatabase } from '../helpers/db';
@@ -12,12 +12,15 @@ beforeAll(() => {
   t = buildTestApp();
 });
 
+/** `0033650000012` as French contacts are written: `00336.50.00.00.12`. */
+const dotted = (phone: string) => `${phone.slice(0, 5)}.${phone.slice(5).match(/../g)!.join('.')}`;
+
 const ITEM_KEYS = ['email', 'facebook_id', 'facebook_name', 'name', 'phoneNumber1', 'status', 'user_id'];
 
 describe('POST /upload_contacts', () => {
-  it('when some numbers have accounts then only those come back, all strings, no email disclosed', async () => {
+  it('when some numbers have accounts then only those come back, all strings, no email or Facebook identity disclosed', async () => {
     const me = await person();
-    const bob = await person({ facebookId: 'fb-bob' });
+    const bob = await person({ facebookId: 'fb-bob', facebookName: 'Bob Facebook' });
     const carol = await person();
     const unknown = nextPhone();
     const res = await androidBody(me.agent.post('/upload_contacts'), {
@@ -35,7 +38,7 @@ describe('POST /upload_contacts', () => {
       {
         phoneNumber1: bob.phone,
         email: '',
-        facebook_id: 'fb-bob',
+        facebook_id: '',
         facebook_name: '',
         status: expect.any(String),
         user_id: bob.id,
@@ -45,6 +48,12 @@ describe('POST /upload_contacts', () => {
       expect(Object.values(item).every((v) => typeof v === 'string')).toBe(true);
     }
     expect(res.text).not.toContain(bob.email);
+    expect(res.text).not.toContain('fb-bob');
+    expect(res.text).not.toContain('Bob Facebook');
+    expect(await User.findById(bob.id).lean()).toMatchObject({
+      facebook_id: 'fb-bob',
+      facebook_name: 'Bob Facebook',
+    });
   });
 
   it('when iOS sends a pretty-printed list raw then it is understood', async () => {
@@ -66,6 +75,40 @@ describe('POST /upload_contacts', () => {
     }).expect(200);
     expect(Date.now() - started).toBeLessThan(10_000);
     expect((res.body as { user_id: string }[]).map((i) => i.user_id)).toEqual([bob.id]);
+  });
+
+  it('when Android sends numbers as formatPhone leaves them then they match, each given back as sent', async () => {
+    const me = await person();
+    const bob = await person();
+    const carol = await person();
+    const bobDotted = dotted(bob.phone!);
+    const carolPlus = `+${carol.phone!.slice(2, 4)} (${carol.phone!.slice(4)})`;
+    const res = await androidBody(me.agent.post('/upload_contacts'), {
+      contacts: JSON.stringify([bobDotted, bob.phone, carolPlus, '...', 'n/a', bobDotted]),
+    }).expect(200);
+    expect(
+      (res.body as { phoneNumber1: string; user_id: string }[]).map((i) => [i.phoneNumber1, i.user_id]),
+    ).toEqual([
+      [bobDotted, bob.id],
+      [bob.phone, bob.id],
+      [carolPlus, carol.id],
+    ]);
+  });
+
+  it('when iOS sends raw numbers with direction marks and a slash then they match, given back as sent', async () => {
+    const me = await person();
+    const bob = await person();
+    const carol = await person();
+    const bobMarked = `\u202a${bob.phone}\u202c`;
+    const carolSlash = `${carol.phone!.slice(0, 6)}/${carol.phone!.slice(6)}`;
+    const body = `contacts=[\n  "${bobMarked}",\n  "${carolSlash}",\n  "${nextPhone()}"\n]`;
+    const res = await iosBody(me.agent.post('/upload_contacts'), body).expect(200);
+    expect(
+      (res.body as { phoneNumber1: string; user_id: string }[]).map((i) => [i.phoneNumber1, i.user_id]),
+    ).toEqual([
+      [bobMarked, bob.id],
+      [carolSlash, carol.id],
+    ]);
   });
 
   it('when the list holds non-numbers then they are skipped', async () => {
@@ -102,9 +145,9 @@ describe('upload_address_book and get_address_book', () => {
     expect(res.text).toBe('');
   });
 
-  it('when a book is uploaded then get_address_book lists its contacts on Pictever with every key, all strings', async () => {
+  it('when a book is uploaded then get_address_book lists its contacts on Pictever with every key, all strings, no identity', async () => {
     const me = await person();
-    const bob = await person({ facebookId: 'fb-b' });
+    const bob = await person({ facebookId: 'fb-b', facebookName: 'Bob FB' });
     const carol = await person();
     const res = await upload(me, [
       { tel: bob.phone!, name: 'Bob B' },
@@ -121,7 +164,7 @@ describe('upload_address_book and get_address_book', () => {
         user_id: bob.id,
         status: expect.any(String),
         email: '',
-        facebook_id: 'fb-b',
+        facebook_id: '',
         facebook_name: '',
       },
       {
@@ -138,7 +181,47 @@ describe('upload_address_book and get_address_book', () => {
       expect(Object.keys(item).sort()).toEqual(ITEM_KEYS);
       expect(Object.values(item).every((v) => typeof v === 'string')).toBe(true);
     }
+    expect(book.text).not.toContain('fb-b');
+    expect(book.text).not.toContain('Bob FB');
     expect(await AddressBookEntry.countDocuments({ owner_id: me.id })).toBe(3);
+  });
+
+  it("when a book mixes the apps' number formats then contacts match, stored in 00 form, given back as sent", async () => {
+    const me = await person();
+    const bob = await person();
+    const carol = await person();
+    const bobDotted = dotted(bob.phone!);
+    const carolMarked = `\u200e${carol.phone}`;
+    await upload(me, [
+      { tel: bobDotted, name: 'Bob' },
+      { tel: carolMarked, name: 'Carol' },
+      { tel: 'n/a', name: 'No number' },
+      { tel: bob.phone!, name: 'Bob twice' },
+    ]).expect(200);
+    const stored = await AddressBookEntry.find({ owner_id: me.id }).sort({ name: 1 }).lean();
+    expect(stored.map((e) => [e._id, e.tel, e.sent])).toEqual([
+      [`${me.id}:${bob.phone}`, bob.phone, bobDotted],
+      [`${me.id}:${carol.phone}`, carol.phone, carolMarked],
+    ]);
+    const book = await me.agent.get('/get_address_book').expect(200);
+    expect(
+      (book.body as { phoneNumber1: string; user_id: string }[]).map((i) => [i.phoneNumber1, i.user_id]),
+    ).toEqual([
+      [bobDotted, bob.id],
+      [carolMarked, carol.id],
+    ]);
+
+    // The same book written cleanly later: the entries follow the new form.
+    await upload(me, [
+      { tel: bob.phone!, name: 'Bob' },
+      { tel: carol.phone!, name: 'Carol' },
+    ]).expect(200);
+    const again = await me.agent.get('/get_address_book').expect(200);
+    expect((again.body as { phoneNumber1: string }[]).map((i) => i.phoneNumber1)).toEqual([
+      bob.phone,
+      carol.phone,
+    ]);
+    expect(await AddressBookEntry.countDocuments({ owner_id: me.id, sent: { $exists: true } })).toBe(0);
   });
 
   it('when a contact joins Pictever after the upload then get_address_book shows them at once', async () => {

@@ -1,3 +1,4 @@
+import bcrypt from 'bcrypt';
 import { type Document, type ObjectId } from 'mongodb';
 import { formatReport, type ImportReport } from '../../src/import/report';
 import { IMPORT_NOW, statsOf, useFirstImport } from '../helpers/importFixtures';
@@ -31,18 +32,23 @@ describe('legacy import', () => {
     expect(stats(first, 'send_choice')).toMatchObject({ read: 3, inserted: 3 });
   });
 
-  it('when a user is imported then its id, normalised email, legacy password, device and rank are kept', async () => {
+  it('when a user is imported then its id, normalised email, bcrypt of the legacy password, device and rank are kept', async () => {
     const alice = await find('users', w.alice._id);
     expect(alice).toMatchObject({
       email: 'alice+smith@example.com',
-      legacy_password: w.alice.password_hash,
       country_code: 'fr',
       created_at: w.alice.created_at,
       last_login: w.alice.last_log_time,
       status_rank: 1,
       device: { phone: PHONE.alice, os: 'android', reg_id: `token-${PHONE.alice}`, app_version: '1.1' },
     });
-    expect(alice).not.toHaveProperty('password');
+    // What signup stores: bcrypt of the hex the apps send; the hex itself is not stored.
+    expect(alice).not.toHaveProperty('legacy_password');
+    expect(alice!.password).toMatch(/^\$2b\$04\$/);
+    expect(await bcrypt.compare(w.alice.password_hash as string, alice!.password as string)).toBe(true);
+    expect(JSON.stringify(await target().collection('users').find({}).toArray())).not.toContain(
+      w.alice.password_hash as string,
+    );
     expect(alice).not.toHaveProperty('verification_code');
     expect(await find('phone_owners', PHONE.alice)).toMatchObject({ user_id: w.alice._id });
     expect(await find('users', w.carol._id)).not.toHaveProperty('device');

@@ -2,7 +2,7 @@ import { Message, PhoneOwner, PushJob } from '../../src/models';
 import { claimBottles } from '../../src/services/bottles';
 import { buildTestApp, type TestApp } from '../helpers/app';
 import { useTestDatabase } from '../helpers/db';
-import { iosJson, seedTestCatalog, sendIos, testClock } from '../helpers/messageFactories';
+import { iosJson, seedTestCatalog, sendAndroid, sendIos, testClock } from '../helpers/messageFactories';
 import { clientFor, createTestUser, loggedIn, sessionCookie, type Client } from '../helpers/session';
 
 useTestDatabase();
@@ -63,6 +63,27 @@ describe('bottles', () => {
     const res = await owner.get(`/receive_all?ts=${clock.now().getTime() / 1000 - 60}`).expect(200);
     expect(res.body.new_messages.map((m: { message: string }) => m.message)).toEqual(['due bottle']);
     expect((await owner.get('/get_number_of_future_messages').expect(200)).text).toBe('2');
+  });
+
+  it('when a bottle is sent to a dotted number then the account defining the clean number gets it', async () => {
+    await sendAndroid(sender.post('/send'), {
+      message: 'dotted bottle',
+      receiver_ids: JSON.stringify(['num00336.11.00.00.31']),
+      delivery_option: JSON.stringify({ type: WEEK_KEY }),
+    }).expect(200);
+    expect(await Message.findOne({ message: 'dotted bottle' }).lean()).toMatchObject({
+      receiver_id: null,
+      receiver_phone: '0033611000031',
+    });
+    const owner = await loggedIn(t.app);
+    await sendIos(owner.post('/define_first_phone_number'), {
+      phone_number: '0033611000031',
+      os: 'ios',
+      reg_id: '',
+    }).expect(200);
+    const claimed = await Message.findOne({ message: 'dotted bottle' }).lean();
+    expect(claimed!.receiver_id).toEqual(owner.user.oid);
+    expect(await PushJob.countDocuments({ message_id: claimed!._id, user_id: owner.user.oid })).toBe(1);
   });
 
   it('when bottles were claimed then claiming again finds none and changes nothing', async () => {

@@ -208,6 +208,74 @@ describe('POST /send: receivers', () => {
   });
 });
 
+describe('POST /send: numbers as the apps write them', () => {
+  /** `0033610000004` as French contacts are written: `00336.10.00.00.04`. */
+  const dotted = (phone: string) => `${phone.slice(0, 5)}.${phone.slice(5).match(/../g)!.join('.')}`;
+
+  it('when Android sends a dotted contact among others then 200 and every receiver gets its message', async () => {
+    const unknown = nextPhone();
+    const receivers = [`id${bob.user.id}`, `num${dotted(chloe.user.phone!)}`, `num${dotted(unknown)}`];
+    await sendAndroid(alice.post('/send'), {
+      message: 'dotted-android',
+      receiver_ids: JSON.stringify(receivers),
+      delivery_option: JSON.stringify({ type: WEEK_KEY }),
+    }).expect(200);
+    const stored = await Message.find({ message: 'dotted-android' }).lean();
+    expect(stored.map((m) => [m.receiver_id && String(m.receiver_id), m.receiver_phone]).sort()).toEqual(
+      [
+        [bob.user.id, ''],
+        [chloe.user.id, chloe.user.phone],
+        [null, unknown],
+      ].sort(),
+    );
+  });
+
+  it('when iOS sends raw numbers with direction marks, slashes and a trailing comma then they are matched', async () => {
+    const unknown = nextPhone();
+    const receivers = [
+      `num\u202a${bob.user.phone!.slice(0, 5)} ${bob.user.phone!.slice(5)}\u202c`,
+      `num${chloe.user.phone!.slice(0, 7)}/${chloe.user.phone!.slice(7)},`,
+      `num\u200e${unknown}#`,
+    ];
+    await sendIos(alice.post('/send'), {
+      message: 'marks-ios',
+      receiver_ids: iosJson(receivers),
+      delivery_option: iosJson({ type: WEEK_KEY }),
+    }).expect(200);
+    const stored = await Message.find({ message: 'marks-ios' }).lean();
+    expect(stored.map((m) => String(m.receiver_id ?? m.receiver_phone)).sort()).toEqual(
+      [bob.user.id, chloe.user.id, unknown].sort(),
+    );
+    expect(stored.find((m) => m.receiver_id === null)!.receiver_phone).toBe(unknown);
+  });
+
+  it('when a num entry has no usable digits then it is skipped and the others still get the message', async () => {
+    await sendAndroid(alice.post('/send'), {
+      message: 'one-unusable',
+      receiver_ids: JSON.stringify([
+        'num...',
+        `id${bob.user.id}`,
+        'num12',
+        `num${dotted(chloe.user.phone!)}`,
+      ]),
+      delivery_option: JSON.stringify({ type: WEEK_KEY }),
+    }).expect(200);
+    const stored = await Message.find({ message: 'one-unusable' }).lean();
+    expect(stored.map((m) => String(m.receiver_id)).sort()).toEqual([bob.user.id, chloe.user.id].sort());
+  });
+
+  it('when no receiver is usable then 400 with a reason and nothing is stored', async () => {
+    const res = await sendAndroid(alice.post('/send'), {
+      message: 'none-usable',
+      receiver_ids: JSON.stringify(['num...', 'num(null)', 'num12']),
+      delivery_option: JSON.stringify({ type: WEEK_KEY }),
+    });
+    expect(res.status).toBe(400);
+    expect(res.text).toBe('no receiver with a usable phone number');
+    expect(await Message.countDocuments({ message: 'none-usable' })).toBe(0);
+  });
+});
+
 describe('POST /send: teasers', () => {
   let dan: Client;
   beforeAll(async () => {

@@ -6,7 +6,7 @@ import {
 } from '../../src/domain/addressBook';
 import { isValidEmail, normaliseEmail } from '../../src/domain/email';
 import { constantTimeEqual } from '../../src/domain/password';
-import { normalisePhone, normaliseRegId } from '../../src/domain/phone';
+import { MAX_PHONE_INPUT_LENGTH, normalisePhone, normaliseRegId, phoneHint } from '../../src/domain/phone';
 import {
   RESET_CODE_ALPHABET,
   generateResetCode,
@@ -42,22 +42,71 @@ describe('email normalisation', () => {
 });
 
 describe('phone normalisation', () => {
+  const CLEAN = '0033612345678';
+
   it('when the number is in 00 form then it is kept', () => {
-    expect(normalisePhone('0033612345678')).toBe('0033612345678');
+    expect(normalisePhone(CLEAN)).toBe(CLEAN);
   });
 
   it('when the number starts with + then it becomes 00', () => {
-    expect(normalisePhone('+33612345678')).toBe('0033612345678');
+    expect(normalisePhone('+33612345678')).toBe(CLEAN);
   });
 
   it('when the number has spaces and dashes then they are removed', () => {
-    expect(normalisePhone(' 0033 6-12-34 56 78 ')).toBe('0033612345678');
+    expect(normalisePhone(' 0033 6-12-34 56 78 ')).toBe(CLEAN);
   });
 
-  it.each(['', 'abc', '0033 6x', '++33', '12', '0'.repeat(21), '0033612345678;'])(
-    'when %j is given then it is not a phone number',
-    (p) => expect(normalisePhone(p)).toBeNull(),
-  );
+  it.each([
+    ['Android formatPhone, French dots', '00336.12.34.56.78'],
+    ['Android, parentheses', '(0033)612345678'],
+    ['Android, star and hash', '0033612345678*#'],
+    ['Android phone field, + with dots', '+33.6.12.34.56.78'],
+    ['Android phone field, slash and parentheses', '+33 (6) 12/34/56/78'],
+    ['a trunk zero in parentheses, as iOS drops it', '+33 (0)6 12 34 56 78'],
+    ['Android, trunk zero kept by formatPhone', '0033(0)612345678'],
+    ['iOS, slash', '0033/612345678'],
+    ['iOS, trailing comma', '0033612345678,'],
+    ['iOS, no-break spaces', '+33\u00a06\u00a012\u00a034\u00a056\u00a078'],
+    ['iOS, LRE … PDF around a + number', '\u202a+33 6 12 34 56 78\u202c'],
+    ['iOS, LRM before the +', '\u200e+33612345678'],
+    ['iOS, RLM and RLO/LRO marks', '\u200f\u202e\u202d+33 6 12 34 56 78'],
+    ['iOS, isolates LRI … PDI', '\u2066+33 612 345 678\u2069'],
+    ['iOS, FSI/RLI with the 00 form', '\u2068\u2067 0033 6 12 34 56 78\u2069'],
+    ['a leading parenthesis before the +', '(+33) 6 12 34 56 78'],
+  ])('when a number comes as %s (%j) then it is the 00 form', (_label, raw) => {
+    expect(normalisePhone(raw)).toBe(CLEAN);
+  });
+
+  it('when a number has 4 or 20 digits then it is usable (the bounds)', () => {
+    expect(normalisePhone('1234')).toBe('1234');
+    expect(normalisePhone('0'.repeat(20))).toBe('0'.repeat(20));
+    expect(normalisePhone(`+${'1'.repeat(18)}`)).toBe(`00${'1'.repeat(18)}`);
+  });
+
+  it.each([
+    '',
+    'abc',
+    '(null)',
+    '...',
+    '\u202a\u202c',
+    '12',
+    '+1',
+    '123',
+    '0'.repeat(21),
+    `+${'1'.repeat(19)}`,
+    `${' '.repeat(60)}0033612345678`,
+    '1'.repeat(65),
+  ])('when %j is given then it is not a usable phone number', (p) => expect(normalisePhone(p)).toBeNull());
+
+  it('when the text is longer than the bound then it is refused before any processing', () => {
+    expect(normalisePhone(`${'1'.repeat(MAX_PHONE_INPUT_LENGTH)}`)).toBeNull(); // 64 digits: too many
+    expect(normalisePhone(`${' '.repeat(MAX_PHONE_INPUT_LENGTH - CLEAN.length)}${CLEAN}`)).toBe(CLEAN);
+    expect(normalisePhone(`${' '.repeat(MAX_PHONE_INPUT_LENGTH - CLEAN.length + 1)}${CLEAN}`)).toBeNull();
+  });
+
+  it('when a log names a number then only its last two digits show', () => {
+    expect(phoneHint(CLEAN)).toBe('…78');
+  });
 
   it('when iOS sends "(null)" or "" as reg_id then there is no token', () => {
     expect(normaliseRegId('(null)')).toBe('');
@@ -180,6 +229,32 @@ describe('address book parsing', () => {
     const started = Date.now();
     expect(parseAddressBook('{"'.repeat(2_500_000)).recognised).toBe(false);
     expect(Date.now() - started).toBeLessThan(5_000);
+  });
+});
+
+describe('address book numbers as the apps write them', () => {
+  it('when tels come dotted, marked or with a +, then they are read in 00 form and kept as sent', () => {
+    const text = JSON.stringify([
+      { tel: '00336.11.11.11.11', name: 'Dots' },
+      { tel: '\u202a+33 6 22 22 22 22\u202c', name: 'Marks' },
+      { tel: '0033633333333', name: 'Clean' },
+      { tel: 33644444444, name: 'Number' },
+    ]);
+    expect(parseAddressBook(text).contacts).toEqual([
+      { tel: '0033611111111', name: 'Dots', sent: '00336.11.11.11.11' },
+      { tel: '0033622222222', name: 'Marks', sent: '\u202a+33 6 22 22 22 22\u202c' },
+      { tel: '0033633333333', name: 'Clean' },
+      { tel: '33644444444', name: 'Number' },
+    ]);
+  });
+
+  it('when the same number is uploaded written differently then the entry is replaced', () => {
+    const stored = [{ tel: '0033611111111', name: 'A', sent: '00336.11.11.11.11' }];
+    expect(diffAddressBook(stored, [{ tel: '0033611111111', name: 'A' }])).toEqual({
+      remove: ['0033611111111'],
+      add: [{ tel: '0033611111111', name: 'A' }],
+    });
+    expect(diffAddressBook(stored, stored)).toEqual({ remove: [], add: [] });
   });
 });
 

@@ -165,6 +165,22 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it("when FOUNDER_PHONES are written as people write numbers then they are read like the apps' numbers", () => {
+    expect(loadConfig({ FOUNDER_PHONES: '+33 6 12 34 56 78,00336.12.34.56.79' }).FOUNDER_PHONES).toEqual([
+      '0033612345678',
+      '0033612345679',
+    ]);
+    expect(() => loadConfig({ FOUNDER_PHONES: '0033612345678,call me' })).toThrow(
+      /FOUNDER_PHONES: not a phone number: call me/,
+    );
+  });
+
+  it('when PHONE_CHANGES_PER_30_DAYS is unset then it is 2; 0 is allowed and a negative is rejected', () => {
+    expect(loadConfig({}).PHONE_CHANGES_PER_30_DAYS).toBe(2);
+    expect(loadConfig({ PHONE_CHANGES_PER_30_DAYS: '0' }).PHONE_CHANGES_PER_30_DAYS).toBe(0);
+    expect(() => loadConfig({ PHONE_CHANGES_PER_30_DAYS: '-1' })).toThrow(/PHONE_CHANGES_PER_30_DAYS/);
+  });
+
   it('when a key is given inline or as a missing file then inline passes and the path fails', () => {
     expect(loadConfig({ FCM_CREDENTIALS: '{"project_id":"p"}' }).FCM_CREDENTIALS).toContain('project_id');
     expect(() => loadConfig({ APNS_KEY: '/nonexistent/key.p8' })).toThrow(/APNS_KEY: cannot read file/);

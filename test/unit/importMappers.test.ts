@@ -1,3 +1,4 @@
+import bcrypt from 'bcrypt';
 import { ObjectId } from 'mongodb';
 import { normaliseEmail } from '../../src/domain/email';
 import { normalisePhone } from '../../src/domain/phone';
@@ -5,6 +6,7 @@ import { parseAddressBook } from '../../src/domain/addressBook';
 import { mapAddressBook } from '../../src/import/addressBooks';
 import { mapReceiveLabel, mapSendChoice, mapStatusTiers, rankByLabel } from '../../src/import/catalog';
 import { mapMessage } from '../../src/import/messages';
+import { hashPasswords } from '../../src/import/passwords';
 import { mapUser, type UserMapContext } from '../../src/import/users';
 import { bool, date, oid, type Mapped } from '../../src/import/values';
 import { suggestedConfig } from '../../src/import/webApp';
@@ -68,10 +70,12 @@ describe('legacy user mapping', () => {
 
   it('when a user has a device then id, normalised email, legacy password, device and rank are kept', () => {
     const m = value(mapUser(legacy, instance, userCtx));
+    // The hex goes to the pass to be hashed; it is never part of the document.
+    expect(m.legacyHex).toBe('a'.repeat(64));
+    expect(m.doc).not.toHaveProperty('legacy_password');
     expect(m.doc).toMatchObject({
       _id: legacy._id,
       email: 'jo+doe@x.com',
-      legacy_password: 'a'.repeat(64),
       country_code: 'fr',
       created_at: legacy.created_at,
       facebook_birthday: '',
@@ -81,6 +85,21 @@ describe('legacy user mapping', () => {
     expect(m.doc).not.toHaveProperty('password');
     expect(m.phone).toEqual({ phone: '0033612345678', claimedAt: new Date('2014-09-01T00:00:00Z') });
     expect(m.reminderSent).toBe(true);
+  });
+
+  it('when the users are written then each legacy hex becomes its bcrypt hash, a few at a time', async () => {
+    const users = Array.from({ length: 7 }, (_v, i) =>
+      value(
+        mapUser({ ...legacy, _id: new ObjectId(), password_hash: `${i}`.repeat(64) }, undefined, userCtx),
+      ),
+    );
+    const noPassword = value(mapUser({ ...legacy, password_hash: '' }, undefined, userCtx));
+    await hashPasswords([...users, noPassword], 4, 3);
+    for (const [i, u] of users.entries()) {
+      expect(u.legacyHex).toBeUndefined();
+      expect(await bcrypt.compare(`${i}`.repeat(64), u.doc.password!)).toBe(true);
+    }
+    expect(noPassword.doc).not.toHaveProperty('password');
   });
 
   it('when the status label is unknown then rank 0 and a note', () => {
@@ -110,6 +129,7 @@ describe('legacy user mapping', () => {
 
 describe('legacy message mapping', () => {
   const now = new Date('2025-01-01T00:00:00Z');
+  const phones = { normalisePhone: userCtx.normalisePhone };
   const sender = new ObjectId();
   const receiver = new ObjectId();
   const base = {
@@ -127,7 +147,7 @@ describe('legacy message mapping', () => {
   };
 
   it('when a message is undelivered then it is pending with a push job due at its delivery time', () => {
-    const m = value(mapMessage(base, { now }));
+    const m = value(mapMessage(base, { now, ...phones }));
     expect(m.doc).toMatchObject({
       _id: base._id,
       receiver_id: receiver,
@@ -148,14 +168,14 @@ describe('legacy message mapping', () => {
   });
 
   it('when a message was pushed or is blocked then no push job', () => {
-    const delivered = value(mapMessage({ ...base, notif_delivered: true }, { now }));
+    const delivered = value(mapMessage({ ...base, notif_delivered: true }, { now, ...phones }));
     expect(delivered.doc.state).toBe('delivered');
     expect(delivered.job).toBeUndefined();
-    expect(value(mapMessage({ ...base, is_blocked: true }, { now })).job).toBeUndefined();
+    expect(value(mapMessage({ ...base, is_blocked: true }, { now, ...phones })).job).toBeUndefined();
   });
 
   it('when delivery is at or before creation then it is a send-now message', () => {
-    const m = value(mapMessage({ ...base, delivery_time: base.created_at }, { now }));
+    const m = value(mapMessage({ ...base, delivery_time: base.created_at }, { now, ...phones }));
     expect(m.doc.send_now).toBe(true);
   });
 
@@ -163,7 +183,7 @@ describe('legacy message mapping', () => {
 
   it('when a bottle is active then it becomes a bottle: no receiver, the number, not blocked, no push', () => {
     const bottle = { _id: new ObjectId(), message_id: base._id, phone_num: '0033611111111', active: true };
-    const m = value(mapMessage(bottleMsg, { bottle, now }));
+    const m = value(mapMessage(bottleMsg, { bottle, now, ...phones }));
     expect(m.doc).toMatchObject({
       receiver_id: null,
       receiver_phone: '0033611111111',
@@ -177,24 +197,35 @@ describe('legacy message mapping', () => {
     const owner = new ObjectId();
     const bottle = { message_id: base._id, phone_num: '0033611111111', active: true };
     const overdue = { ...bottleMsg, delivery_time: new Date('2015-01-01T00:00:00Z') };
-    const m = value(mapMessage(overdue, { bottle, bottleOwner: owner, now }));
+    const m = value(mapMessage(overdue, { bottle, bottleOwner: owner, now, ...phones }));
     expect(m.doc).toMatchObject({ receiver_id: owner, delivery_time: now, blocked: false });
     expect(m.job).toMatchObject({ user_id: owner, due_at: now });
     expect(m.note).toBe('active bottle given to the owner of its number');
   });
 
+  it('when an active bottle number was stored as typed then the bottle waits for its 00 form', () => {
+    const bottle = { message_id: base._id, phone_num: '+33 6.11.11.11.11', active: true };
+    expect(value(mapMessage(bottleMsg, { bottle, now, ...phones })).doc.receiver_phone).toBe('0033611111111');
+    const unusable = { ...bottle, phone_num: 'n/a' };
+    expect(
+      reason(mapMessage({ ...bottleMsg, receiver_phone: '' }, { bottle: unusable, now, ...phones })),
+    ).toBe('active bottle without usable phone number');
+  });
+
   it('when a bottle was claimed then the message is a normal one', () => {
     const claimer = new ObjectId();
     const claimed = { ...bottleMsg, receiver_id: claimer, is_blocked: false };
-    const m = value(mapMessage(claimed, { bottle: { message_id: base._id, active: false }, now }));
+    const m = value(mapMessage(claimed, { bottle: { message_id: base._id, active: false }, now, ...phones }));
     expect(m.doc).toMatchObject({ receiver_id: claimer, blocked: false, receiver_phone: '0033611111111' });
     expect(m.job?.user_id).toEqual(claimer);
   });
 
   it('when required fields are missing then it cannot be converted, with the reason', () => {
-    expect(reason(mapMessage({ ...base, sender_id: null }, { now }))).toBe('no sender_id');
-    expect(reason(mapMessage({ ...base, delivery_time: 'x' }, { now }))).toBe('no delivery_time');
-    expect(reason(mapMessage({ ...base, receiver_id: undefined }, { now }))).toBe('no receiver_id');
+    expect(reason(mapMessage({ ...base, sender_id: null }, { now, ...phones }))).toBe('no sender_id');
+    expect(reason(mapMessage({ ...base, delivery_time: 'x' }, { now, ...phones }))).toBe('no delivery_time');
+    expect(reason(mapMessage({ ...base, receiver_id: undefined }, { now, ...phones }))).toBe(
+      'no receiver_id',
+    );
   });
 });
 

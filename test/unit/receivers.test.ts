@@ -19,7 +19,7 @@ describe('parseReceiverIds', () => {
 
   it('when a receiver is listed twice then it is kept once', () => {
     const parsed = parseReceiverIds(
-      JSON.stringify([`id${A}`, `id${A.toUpperCase()}`, `id${B}`, 'num001', 'num001']),
+      JSON.stringify([`id${A}`, `id${A.toUpperCase()}`, `id${B}`, 'num0011', 'num0011']),
       MAX_RECEIVERS,
     );
     expect(parsed.ok && parsed.value).toHaveLength(3);
@@ -34,8 +34,9 @@ describe('parseReceiverIds', () => {
     ['[]', /empty/],
     [`["${A}"]`, /malformed/],
     ['["id123"]', /malformed/],
-    ['["num+33612"]', /malformed/],
-    ['["num"]', /malformed/],
+    ['["num"]', /no receiver with a usable phone number/],
+    ['["num...", "num(null)"]', /no receiver with a usable phone number/],
+    [`["num12", "x${A}"]`, /malformed/],
   ])('when given %p then it is refused', (text, reason) => {
     const parsed = parseReceiverIds(text, MAX_RECEIVERS);
     expect(parsed.ok).toBe(false);
@@ -49,6 +50,40 @@ describe('parseReceiverIds', () => {
       reason: 'too many receivers: at most 2000',
     });
     expect(parseReceiverIds(JSON.stringify(many.slice(1)), MAX_RECEIVERS).ok).toBe(true);
+  });
+
+  it('when numbers come as the apps write them then they are read in 00 form and merged', () => {
+    const text = JSON.stringify([
+      'num00336.12.34.56.78',
+      'num0033612345678',
+      'num\u202a+33 6 12 34 56 78\u202c',
+      'num(+44) 7700/900.001#',
+    ]);
+    expect(parseReceiverIds(text, MAX_RECEIVERS)).toEqual({
+      ok: true,
+      value: [
+        { kind: 'num', phone: '0033612345678' },
+        { kind: 'num', phone: '00447700900001' },
+      ],
+    });
+  });
+
+  it('when a num entry has no usable digits then it is skipped and the others stay', () => {
+    const text = JSON.stringify([
+      `id${A}`,
+      'num...',
+      'num12',
+      `num${'9'.repeat(30)}`,
+      'num00336.12.34.56.78',
+    ]);
+    expect(parseReceiverIds(text, MAX_RECEIVERS)).toEqual({
+      ok: true,
+      value: [
+        { kind: 'id', id: A },
+        { kind: 'num', phone: '0033612345678' },
+      ],
+    });
+    expect(parseReceiver('num(null)')).toEqual({ kind: 'unusable' });
   });
 
   it('when a receiver has surrounding spaces then they are ignored', () => {
