@@ -44,8 +44,7 @@ export interface SentNumber {
 /** The distinct usable numbers of a JSON list as sent, in order; other entries are skipped. */
 export function sentNumbers(list: readonly unknown[], max: number): SentNumber[] {
   const numbers = new Map<string, SentNumber>();
-  for (const v of list) {
-    if (numbers.size >= max) break;
+  for (const v of list.slice(0, max)) {
     if (typeof v !== 'string' && typeof v !== 'number') continue;
     const sent = String(v);
     const phone = normalisePhone(sent);

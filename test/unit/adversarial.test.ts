@@ -22,7 +22,9 @@ import { parseForm, unquotePlus } from '../../src/domain/form';
 import { teaserText } from '../../src/domain/labels';
 import { emailLanguage, labelLanguage } from '../../src/domain/language';
 import { constantTimeEqual } from '../../src/domain/password';
-import { normalisePhone, normaliseRegId } from '../../src/domain/phone';
+import { normalisePhone, normaliseRegId, sentNumbers } from '../../src/domain/phone';
+import { addressGroup, addressTag } from '../../src/domain/clientAddress';
+import { isHttpsOrLoopback, isLoopbackHost } from '../../src/domain/urls';
 import {
   parseReceiver,
   parseReceiverIds,
@@ -102,6 +104,11 @@ const PARSERS: Record<string, (s: string) => unknown> = {
   isValidEmail: (s) => isValidEmail(normaliseEmail(s)) || isValidEmail(s),
   normalisePhone: (s) => normalisePhone(s),
   normaliseRegId: (s) => normaliseRegId(s),
+  sentNumbers: (s) => sentNumbers([s, ...s.slice(0, 1000).split('')], 20_000),
+  addressGroup: (s) => addressGroup(s),
+  addressTag: (s) => addressTag(addressGroup(s)),
+  isHttpsOrLoopback: (s) => [s, `https://${s}`, `http://${s}/`].map(isHttpsOrLoopback),
+  isLoopbackHost: (s) => isLoopbackHost(s),
   normaliseResetCode: (s) => normaliseResetCode(s),
   hashResetCode: (s) => hashResetCode('pepper', 'id', s),
   resetCodeMatches: (s) => resetCodeMatches('pepper', 'id', s, '00'.repeat(32)),
@@ -150,6 +157,7 @@ const NOT_TEXT_READERS = new Set([
   'fromEpochSeconds', // a number
   'floatSecondsText', // a date
   'jsonFloatSeconds', // a date
+  'phoneHint', // a number already normalised (at most 20 digits)
 ]);
 
 function elapsedMs(fn: () => unknown): number {

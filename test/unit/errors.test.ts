@@ -91,7 +91,7 @@ describe('AppError and the error middleware', () => {
   it('when an AppError carries a retry delay then Retry-After is sent in whole seconds (at least 1)', () => {
     expect(run(AppError.tooManyRequests('quota', 3600)).res.headers['Retry-After']).toBe('3600');
     expect(run(AppError.tooManyRequests('quota', 0.2)).res.headers['Retry-After']).toBe('1');
-    expect(run(AppError.tooManyRequests()).res.headers['Retry-After']).toBeUndefined();
+    expect(run(AppError.tooManyRequests()).res.headers['Retry-After']).toBe('60'); // every 429 carries one
   });
 
   it('when a middleware error carries a 4xx statusCode then it is kept', () => {
