@@ -5,7 +5,7 @@
  * low, so the servers' own overhead shows.
  */
 import type { Db } from 'mongodb';
-import { seedCatalog } from '../src/services/catalogSeed';
+import { seedCatalog } from '../src/services/catalog/seed';
 import { insertAll, insertUsers, messageDoc, userDocs, type UserDoc } from './seed';
 
 const DAY = 86_400_000;

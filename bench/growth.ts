@@ -7,7 +7,7 @@
  */
 import { Types } from 'mongoose';
 import type { Db } from 'mongodb';
-import { claimJob, findCandidates, readyAt } from '../src/services/deliveryClaims';
+import { claimJob, findCandidates, readyAt } from '../workers/delivery/claims';
 import { seedApiWorld, type ApiWorld } from './apiWorld';
 import { call, loginCookie } from './http';
 import { benchDb, connectBench, startOursInProcess, type CommandLog } from './inProcess';

@@ -7,9 +7,9 @@
 import { MongoClient } from 'mongodb';
 import { loadConfig } from '../src/config';
 import { connectDatabase, disconnectDatabase, ensureIndexes } from '../src/db/mongo';
-import { DEFAULT_BATCH_SIZE, importLegacy } from '../src/import/runner';
-import { defaultHashConcurrency } from '../src/import/passwords';
-import { formatReport } from '../src/import/report';
+import { DEFAULT_BATCH_SIZE, importLegacy } from './import/runner';
+import { defaultHashConcurrency } from './import/passwords';
+import { formatReport } from './import/report';
 import { createLogger } from '../src/logger';
 import { importProgress } from './lib/importProgress';
 import '../src/models';

@@ -6,7 +6,7 @@
 import { loadConfig } from '../src/config';
 import { connectDatabase, disconnectDatabase, ensureIndexes } from '../src/db/mongo';
 import { createLogger } from '../src/logger';
-import { seedCatalog } from '../src/services/catalogSeed';
+import { seedCatalog } from '../src/services/catalog/seed';
 import '../src/models';
 
 async function main(): Promise<void> {

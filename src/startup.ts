@@ -5,7 +5,7 @@
 import type { Connection } from 'mongoose';
 import type { Config } from './config';
 import type { Logger } from './logger';
-import { seedCatalog } from './services/catalogSeed';
+import { seedCatalog } from './services/catalog/seed';
 
 export interface StartupDeps {
   config: Config;

@@ -12,12 +12,12 @@ import { checkClock, connectDatabase, disconnectDatabase, ensureIndexes } from '
 import type { Logger } from '../src/logger';
 import { createMailer } from '../src/mail';
 import { createPushSender } from '../src/push';
-import type { DeliveryMetrics } from '../src/services/deliveryMetrics';
-import { startPeriodicJobs, type PeriodicJobs } from '../src/services/periodic';
+import type { DeliveryMetrics } from './delivery/metrics';
+import { startPeriodicJobs, type PeriodicJobs } from './periodic/schedule';
 import '../src/models';
 import { startMetricsServer, type MetricsServer } from './metricsServer';
-import { NotifierLoop, type LoopDeps } from './notifierLoop';
-import { createWorkerMetrics } from './workerMetrics';
+import { NotifierLoop, type LoopDeps } from './delivery/loop';
+import { createWorkerMetrics } from './metrics';
 
 const METRICS_LOG_MS = 60_000;
 

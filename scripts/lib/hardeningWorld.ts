@@ -10,7 +10,7 @@ import { loadConfig, type Config } from '../../src/config';
 import { RECEIVE_COLORS } from '../../src/domain/colors';
 import type { MailMessage, Mailer } from '../../src/mail/mailer';
 import { Message, PhoneOwner, PushJob, SendChoice, User } from '../../src/models';
-import { seedCatalog } from '../../src/services/catalogSeed';
+import { seedCatalog } from '../../src/services/catalog/seed';
 import { TEST_SESSION_SECRET, appOnDefaultConnection, captureLogger } from '../../test/helpers/app';
 import { createTestUser, sessionCookie } from '../../test/helpers/session';
 import { listen, type FuzzWorld, type Sample } from './hardeningFuzz';

@@ -3,7 +3,7 @@
  * (not a TTY, e.g. a Heroku one-off dyno) a plain line every few seconds instead.
  */
 import { SingleBar, Presets } from 'cli-progress';
-import type { Progress } from '../../src/import/stream';
+import type { Progress } from '../import/stream';
 
 const LINE_EVERY_MS = 5_000;
 

@@ -2,7 +2,7 @@
  * JSON lists carried by form fields (CONTRACT.md §1: pretty-printed by iOS, compact by
  * Android): the receivers of /send and the users of /block_contacts.
  */
-import type { Parsed } from './delivery';
+import type { Parsed } from './deliveryTime';
 import { normalisePhone } from './phone';
 
 export type Receiver = { kind: 'id'; id: string } | { kind: 'num'; phone: string };

@@ -11,8 +11,8 @@
  * group of identical ones always wins all its keys: a retry is never lost to its twin.
  */
 import { createHash } from 'node:crypto';
-import type { DeliveryOption } from './delivery';
-import { describeOption } from './delivery';
+import type { DeliveryOption } from './deliveryTime';
+import { describeOption } from './deliveryTime';
 import type { Receiver } from './receivers';
 
 export interface SendContent {

@@ -15,8 +15,8 @@ import type { z } from 'zod';
 import type { AppDeps } from '../app';
 import { addressGroup } from '../domain/clientAddress';
 import { normaliseEmail } from '../domain/email';
-import type { LoginUser } from '../services/accounts';
-import { passwordLogin } from '../services/login';
+import type { LoginUser } from '../services/accounts/accounts';
+import { passwordLogin } from '../services/accounts/login';
 import { AppError } from './errors';
 
 /** Passport hands back whatever a callback gave; an Error passes as it is, keeping its status. */

@@ -19,11 +19,11 @@ import { authenticate, clientAddress, localStrategy, parseFields, sessionUserId 
 import { AppError } from '../http/errors';
 import { formBody } from '../http/form';
 import { logIn, logOut, requireLogin } from '../http/session';
-import { loginValues, recordLogin, signup, type LoginUser } from '../services/accounts';
-import { facebookLogin } from '../services/accountsFacebook';
-import { hitFacebookLoginLimit } from '../services/login';
-import { defineFirstPhoneNumber } from '../services/accountsPhone';
-import { defineNewPassword, sendResetMail } from '../services/passwordReset';
+import { loginValues, recordLogin, signup, type LoginUser } from '../services/accounts/accounts';
+import { facebookLogin } from '../services/accounts/facebook';
+import { hitFacebookLoginLimit } from '../services/accounts/login';
+import { defineFirstPhoneNumber } from '../services/accounts/phone';
+import { defineNewPassword, sendResetMail } from '../services/accounts/passwordReset';
 
 const nonEmpty = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
 const text = (max: number) => z.string().trim().max(max);

@@ -10,8 +10,8 @@ import { parseFields, sessionUserId } from '../http/auth';
 import { AppError } from '../http/errors';
 import { formBody, UPLOAD_LIMIT_BYTES } from '../http/form';
 import { requireLogin } from '../http/session';
-import { getAddressBook, uploadContacts } from '../services/contacts';
-import { uploadAddressBook } from '../services/contactsUpload';
+import { getAddressBook, uploadContacts } from '../services/contacts/contacts';
+import { uploadAddressBook } from '../services/contacts/upload';
 
 const contactsForm = z.object({ contacts: z.string().trim().min(1, 'must not be empty') });
 const addressBookForm = z.object({ address_book: z.string().trim().min(1, 'must not be empty') });

@@ -4,13 +4,18 @@ import type { AppDeps } from '../app';
 import type { Form } from '../domain/form';
 import { formBody, sendLimitBytes } from '../http/form';
 import { requireLogin, userId } from '../http/session';
-import { catalogSource } from '../services/catalog';
-import { futureMessageCount, sendChoicesFor, sessionObjectId, type MessageDeps } from '../services/messages';
-import { blockContacts } from '../services/messagesBlock';
-import { receiveAll } from '../services/messagesReceive';
-import { resendMessage } from '../services/messagesResend';
-import { sendMessages } from '../services/messagesSend';
-import { myStatus } from '../services/status';
+import { catalogSource } from '../services/catalog/catalog';
+import {
+  futureMessageCount,
+  sendChoicesFor,
+  sessionObjectId,
+  type MessageDeps,
+} from '../services/messages/messages';
+import { blockContacts } from '../services/messages/block';
+import { receiveAll } from '../services/messages/receive';
+import { resendMessage } from '../services/messages/resend';
+import { sendMessages } from '../services/messages/send';
+import { myStatus } from '../services/messages/status';
 
 const form = (req: Request): Form => (req.body ?? {}) as Form;
 const me = (req: Request) => sessionObjectId(userId(req));

@@ -4,9 +4,9 @@
  * database, and a first complete import of it.
  */
 import type { Db } from 'mongodb';
-import { importLegacy } from '../../src/import/runner';
-import type { ImportReport } from '../../src/import/report';
-import { seedCatalog } from '../../src/services/catalogSeed';
+import { importLegacy } from '../../scripts/import/runner';
+import type { ImportReport } from '../../scripts/import/report';
+import { seedCatalog } from '../../src/services/catalog/seed';
 import { useTestDatabase } from './db';
 import { useScratchDatabases } from './legacyDb';
 import { fill, world, type World } from './legacyWorld';

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { MongoClient, type Db, type Document } from 'mongodb';
-import { CHECKPOINT_COLLECTION } from '../../src/import/checkpoints';
+import { CHECKPOINT_COLLECTION } from '../../scripts/import/checkpoints';
 
 function serverUri(): string {
   const base = process.env.TEST_MONGODB_URI;

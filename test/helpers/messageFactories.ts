@@ -8,7 +8,7 @@ import type request from 'supertest';
 import type { CommandStartedEvent } from 'mongodb';
 import { ensureIndexes } from '../../src/db/mongo';
 import { Message } from '../../src/models';
-import { seedCatalog } from '../../src/services/catalogSeed';
+import { seedCatalog } from '../../src/services/catalog/seed';
 import { recordQueryShapes } from '../../src/db/queryShapes';
 import { testDatabaseUri } from './db';
 

@@ -5,7 +5,7 @@
  */
 import request from 'supertest';
 import { RateHit, User } from '../../src/models';
-import { passwordQueueCapacity, passwordWork } from '../../src/services/passwords';
+import { passwordQueueCapacity, passwordWork } from '../../src/services/accounts/passwords';
 import { buildTestApp } from '../helpers/app';
 import { useTestDatabase } from '../helpers/db';
 import { androidBody, createUser, iosBody, sha256Hex } from '../helpers/factories';

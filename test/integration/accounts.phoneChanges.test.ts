@@ -3,7 +3,7 @@
  * number claims bottles, and number changes are capped per 30 days (429 with Retry-After).
  */
 import { Message, PhoneHistory, PhoneOwner, User } from '../../src/models';
-import { PHONE_CHANGE_WINDOW_MS } from '../../src/services/phoneChanges';
+import { PHONE_CHANGE_WINDOW_MS } from '../../src/services/accounts/phoneChanges';
 import { buildTestApp, type TestApp } from '../helpers/app';
 import { useTestDatabase } from '../helpers/db';
 import { seedTestCatalog, sendAndroid, sendIos, testClock } from '../helpers/messageFactories';

@@ -1,8 +1,8 @@
 import mongoose from 'mongoose';
 import request from 'supertest';
 import { type Db } from 'mongodb';
-import { importLegacy } from '../../src/import/runner';
-import { formatReport } from '../../src/import/report';
+import { importLegacy } from '../../scripts/import/runner';
+import { formatReport } from '../../scripts/import/report';
 import { sha256 } from '../../scripts/lib/legacyData';
 import { buildTestApp } from '../helpers/app';
 import { IMPORT_BCRYPT_COST, IMPORT_NOW, statsOf, useFirstImport } from '../helpers/importFixtures';

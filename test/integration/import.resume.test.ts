@@ -1,8 +1,8 @@
 import bcrypt from 'bcrypt';
 import { ObjectId, type Db } from 'mongodb';
-import { CHECKPOINT_COLLECTION, type Checkpoint } from '../../src/import/checkpoints';
-import { formatReport } from '../../src/import/report';
-import { importLegacy } from '../../src/import/runner';
+import { CHECKPOINT_COLLECTION, type Checkpoint } from '../../scripts/import/checkpoints';
+import { formatReport } from '../../scripts/import/report';
+import { importLegacy } from '../../scripts/import/runner';
 import { insertCatalog, legacyInstance, legacyMessage, legacyUser } from '../../scripts/lib/legacyData';
 import { snapshot, useScratchDatabases } from '../helpers/legacyDb';
 import { IMPORT_BCRYPT_COST } from '../helpers/importFixtures';

@@ -1,6 +1,6 @@
 import bcrypt from 'bcrypt';
 import { type Document, type ObjectId } from 'mongodb';
-import { formatReport, type ImportReport } from '../../src/import/report';
+import { formatReport, type ImportReport } from '../../scripts/import/report';
 import { IMPORT_NOW, statsOf, useFirstImport } from '../helpers/importFixtures';
 import { PHONE, type World } from '../helpers/legacyWorld';
 

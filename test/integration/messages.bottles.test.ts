@@ -1,5 +1,5 @@
 import { Message, PhoneOwner, PushJob } from '../../src/models';
-import { claimBottles } from '../../src/services/bottles';
+import { claimBottles } from '../../src/services/messages/bottles';
 import { buildTestApp, type TestApp } from '../helpers/app';
 import { useTestDatabase } from '../helpers/db';
 import { iosJson, seedTestCatalog, sendAndroid, sendIos, testClock } from '../helpers/messageFactories';

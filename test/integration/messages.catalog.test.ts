@@ -5,8 +5,8 @@ import {
   SEED_RECEIVE_LABELS,
   SEED_SEND_CHOICES,
   SEED_STATUS_TIERS,
-} from '../../src/services/catalogSeed';
-import { statusNamer } from '../../src/services/status';
+} from '../../src/services/catalog/seed';
+import { statusNamer } from '../../src/services/messages/status';
 import { startupTasks } from '../../src/startup';
 import { buildTestApp, captureLogger, testConfig } from '../helpers/app';
 import { useTestDatabase } from '../helpers/db';

@@ -7,7 +7,7 @@
  */
 import { Types } from 'mongoose';
 import { AddressBookEntry, Message, PushJob, QuotaHit, SendDedup } from '../../src/models';
-import { runCleanup } from '../../src/services/cleanup';
+import { runCleanup } from '../../workers/periodic/cleanup';
 import { createLogger } from '../../src/logger';
 import { buildTestApp, testConfig, type TestApp } from '../helpers/app';
 import { useTestDatabase } from '../helpers/db';

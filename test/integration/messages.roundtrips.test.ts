@@ -4,9 +4,9 @@
  * and senders. The counts include the session lookup done by the session middleware.
  */
 import { AddressBookEntry } from '../../src/models';
-import { claimBottles } from '../../src/services/bottles';
-import { loadCatalog } from '../../src/services/catalog';
-import { statusNamer } from '../../src/services/status';
+import { claimBottles } from '../../src/services/messages/bottles';
+import { loadCatalog } from '../../src/services/catalog/catalog';
+import { statusNamer } from '../../src/services/messages/status';
 import { shapesOfCommand } from '../../src/db/queryShapes';
 import { servingIndex } from '../../scripts/lib/indexCoverage';
 import { buildTestApp, type TestApp } from '../helpers/app';

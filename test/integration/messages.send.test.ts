@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { AddressBookEntry, Message, PushJob, User } from '../../src/models';
-import { RANDOM_DELAY } from '../../src/domain/delivery';
+import { RANDOM_DELAY } from '../../src/domain/deliveryTime';
 import { RECEIVE_COLORS } from '../../src/domain/colors';
 import { buildTestApp, type TestApp } from '../helpers/app';
 import { useTestDatabase } from '../helpers/db';

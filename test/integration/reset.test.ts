@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { RateHit, ResetAttempt, ResetCode, SessionRecord, User } from '../../src/models';
-import { cleanupAccountRecords } from '../../src/services/accountsCleanup';
+import { cleanupAccountRecords } from '../../src/services/accounts/cleanup';
 import { buildTestApp, type TestApp } from '../helpers/app';
 import { useTestDatabase } from '../helpers/db';
 import { androidBody, createUser, iosBody, sessionCookieOf, sha256Hex } from '../helpers/factories';

@@ -8,7 +8,7 @@
  */
 import request from 'supertest';
 import { RateHit, ResetAttempt, ResetCode, SessionRecord } from '../../src/models';
-import { passwordWork } from '../../src/services/passwords';
+import { passwordWork } from '../../src/services/accounts/passwords';
 import { buildTestApp, type TestApp } from '../helpers/app';
 import { useTestDatabase } from '../helpers/db';
 import { androidBody, createUser, iosBody, sessionCookieOf, sha256Hex } from '../helpers/factories';

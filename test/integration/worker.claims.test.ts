@@ -12,7 +12,7 @@ import {
   rescheduleJob,
   stillOurs,
   type JobRecord,
-} from '../../src/services/deliveryClaims';
+} from '../../workers/delivery/claims';
 import { useTestDatabase } from '../helpers/db';
 
 useTestDatabase();

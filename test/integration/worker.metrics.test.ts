@@ -8,7 +8,7 @@ import mongoose, { Types } from 'mongoose';
 import request from 'supertest';
 import { PushJob } from '../../src/models';
 import { metricsApp } from '../../workers/metricsServer';
-import { createWorkerMetrics } from '../../workers/workerMetrics';
+import { createWorkerMetrics } from '../../workers/metrics';
 import { captureLogger } from '../helpers/app';
 import { useTestDatabase } from '../helpers/db';
 import { startFakeFcm, type FakeFcm } from '../helpers/fakeFcm';

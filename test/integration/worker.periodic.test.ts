@@ -6,7 +6,7 @@ import { Types } from 'mongoose';
 import mongoose from 'mongoose';
 import { createLogger } from '../../src/logger';
 import { JobRun, Message, PushClaim, claimId } from '../../src/models';
-import { runCleanup } from '../../src/services/cleanup';
+import { runCleanup } from '../../workers/periodic/cleanup';
 import { testConfig } from '../helpers/app';
 import { useTestDatabase } from '../helpers/db';
 import { startFakeFcm, type FakeFcm } from '../helpers/fakeFcm';

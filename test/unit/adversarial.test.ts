@@ -16,7 +16,7 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseAddressBook, repairAddressBookText, scanFlatObjects } from '../../src/domain/addressBook';
-import { parseDeliveryOption } from '../../src/domain/delivery';
+import { parseDeliveryOption } from '../../src/domain/deliveryTime';
 import { isValidEmail, normaliseEmail } from '../../src/domain/email';
 import { parseForm, unquotePlus } from '../../src/domain/form';
 import { teaserText } from '../../src/domain/labels';

@@ -1,6 +1,6 @@
 import { Types } from 'mongoose';
-import { RANDOM_DELAY } from '../../src/domain/delivery';
-import { SEED_SEND_CHOICES } from '../../src/services/catalogSeed';
+import { RANDOM_DELAY } from '../../src/domain/deliveryTime';
+import { SEED_SEND_CHOICES } from '../../src/services/catalog/seed';
 
 describe('seeded send choices', () => {
   it('when Android sorts order_id as strings then the order is the numeric order', () => {

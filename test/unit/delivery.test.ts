@@ -5,7 +5,7 @@ import {
   describeOption,
   parseDeliveryOption,
   RANDOM_DELAY,
-} from '../../src/domain/delivery';
+} from '../../src/domain/deliveryTime';
 
 const now = new Date(Date.UTC(2025, 0, 15, 12, 0, 0));
 const at = (seconds: number) => new Date(now.getTime() + seconds * 1000);

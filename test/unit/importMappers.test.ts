@@ -3,13 +3,13 @@ import { ObjectId } from 'mongodb';
 import { normaliseEmail } from '../../src/domain/email';
 import { normalisePhone } from '../../src/domain/phone';
 import { parseAddressBook } from '../../src/domain/addressBook';
-import { mapAddressBook } from '../../src/import/addressBooks';
-import { mapReceiveLabel, mapSendChoice, mapStatusTiers, rankByLabel } from '../../src/import/catalog';
-import { mapMessage } from '../../src/import/messages';
-import { hashPasswords } from '../../src/import/passwords';
-import { mapUser, type UserMapContext } from '../../src/import/users';
-import { bool, date, oid, type Mapped } from '../../src/import/values';
-import { suggestedConfig } from '../../src/import/webApp';
+import { mapAddressBook } from '../../scripts/import/addressBooks';
+import { mapReceiveLabel, mapSendChoice, mapStatusTiers, rankByLabel } from '../../scripts/import/catalog';
+import { mapMessage } from '../../scripts/import/messages';
+import { hashPasswords } from '../../scripts/import/passwords';
+import { mapUser, type UserMapContext } from '../../scripts/import/users';
+import { bool, date, oid, type Mapped } from '../../scripts/import/values';
+import { suggestedConfig } from '../../scripts/import/webApp';
 
 const oidAt = (iso: string) => ObjectId.createFromTime(Date.parse(iso) / 1000);
 const value = <T>(m: Mapped<T>): T => {

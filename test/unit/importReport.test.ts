@@ -1,6 +1,6 @@
 import { databaseName, parseArgs } from '../../scripts/import-legacy';
-import { TARGET } from '../../src/import/passDeps';
-import { EXAMPLES_KEPT, addNote, formatReport, newStats, recordSkip } from '../../src/import/report';
+import { TARGET } from '../../scripts/import/passDeps';
+import { EXAMPLES_KEPT, addNote, formatReport, newStats, recordSkip } from '../../scripts/import/report';
 import * as models from '../../src/models';
 
 describe('import report', () => {

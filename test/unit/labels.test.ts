@@ -1,6 +1,6 @@
 import { pickRange, type ReceiveLabelRule } from '../../src/domain/catalog';
 import { futureLabelText, receiveLabelText, teaserText } from '../../src/domain/labels';
-import { SEED_RECEIVE_LABELS } from '../../src/services/catalogSeed';
+import { SEED_RECEIVE_LABELS } from '../../src/services/catalog/seed';
 
 const rule = (inf: number, sup: number, name: string, active = true): ReceiveLabelRule => ({
   inf,

@@ -1,4 +1,4 @@
-import { WorkGate } from '../../src/services/passwords';
+import { WorkGate } from '../../src/services/accounts/passwords';
 import { AppError } from '../../src/http/errors';
 
 /** A task that finishes when the test says so. */

@@ -1,11 +1,11 @@
 import { createLogger } from '../../src/logger';
-import { createWorkerMetrics } from '../../workers/workerMetrics';
+import { createWorkerMetrics } from '../../workers/metrics';
 import { apnsNotification as buildNotification, classifyApnsAnswer } from '../../src/push/apns';
 import { classifyFcmAnswer, fcmMessage } from '../../src/push/fcm';
 import { parseServiceAccount } from '../../src/push/fcmAuth';
 import { platformOf } from '../../src/push';
-import { isDone, usableToken } from '../../src/services/deliveryOutcome';
-import { DeliveryMetrics } from '../../src/services/deliveryMetrics';
+import { isDone, usableToken } from '../../workers/delivery/outcome';
+import { DeliveryMetrics } from '../../workers/delivery/metrics';
 
 describe('FCM payloads (CONTRACT.md §4)', () => {
   it('when a message is due then the data is {receiver_reg_id: token} only, with string values', () => {

@@ -7,7 +7,7 @@ import {
   tierForRank,
   tierName,
 } from '../../src/domain/status';
-import { SEED_STATUS_TIERS } from '../../src/services/catalogSeed';
+import { SEED_STATUS_TIERS } from '../../src/services/catalog/seed';
 
 const tier = (rank: number, inf: number, sup: number, label: string, active = true): StatusTierRule => ({
   rank,

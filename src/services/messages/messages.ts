@@ -1,0 +1,82 @@
+/**
+ * Messages use cases shared by the routes: dependencies, ids, the send-choice list and
+ * the future-message count. Sending, receiving, resending and blocking have their own files.
+ */
+import { Types } from 'mongoose';
+import type { Config } from '../../config';
+import { labelLanguage } from '../../domain/language';
+import type { RandomSource } from '../../domain/random';
+import { AppError } from '../../http/errors';
+import { Message } from '../../models/message';
+import { User } from '../../models/user';
+import type { CatalogSource } from '../catalog/catalog';
+
+export interface MessageDeps {
+  config: Config;
+  now: () => Date;
+  random: RandomSource;
+  catalog: CatalogSource;
+}
+
+const OBJECT_ID_HEX = /^[0-9a-fA-F]{24}$/;
+
+/**
+ * Batch size of finds whose result grows with the data (messages of a window, receivers,
+ * senders): the whole result comes back in the first reply, up to the server's 16 MB per
+ * reply, instead of 101 documents and then getMore round trips.
+ */
+export const ONE_BATCH = 1_000_000;
+
+/** An ObjectId from 24 hex digits; undefined otherwise (never the driver's 12-byte form). */
+export function parseObjectId(hex: string | undefined): Types.ObjectId | undefined {
+  return hex !== undefined && OBJECT_ID_HEX.test(hex) ? new Types.ObjectId(hex) : undefined;
+}
+
+/** The logged-in user's id; a session holding anything else is no session. */
+export function sessionObjectId(id: string): Types.ObjectId {
+  const oid = parseObjectId(id);
+  if (!oid) throw AppError.unauthorized();
+  return oid;
+}
+
+/** The logged-in user's country code (labels' language); 401 when the account is gone. */
+export async function countryCodeOf(userId: Types.ObjectId): Promise<string> {
+  const user = await User.findById(userId, { country_code: 1 }).lean();
+  if (!user) throw AppError.unauthorized();
+  return user.country_code;
+}
+
+export interface SendChoiceItem {
+  order_id: string;
+  key: string;
+  send_label: string;
+}
+
+/** Active send choices by order_id, all strings, French labels for `fr` users. */
+export async function sendChoicesFor(deps: MessageDeps, userId: Types.ObjectId): Promise<SendChoiceItem[]> {
+  const [catalog, countryCode] = await Promise.all([deps.catalog.get(), countryCodeOf(userId)]);
+  const fr = labelLanguage(countryCode) === 'fr';
+  return catalog.sendChoices
+    .filter((c) => c.active)
+    .sort((a, b) => a.order_id - b.order_id)
+    .map((c) => ({
+      order_id: String(Math.trunc(c.order_id)),
+      key: c.id,
+      send_label: fr ? c.send_label_fr : c.send_label,
+    }));
+}
+
+/** Messages to this user still to come: pending, not blocked, not delivered at sending. */
+export function futureMessageCount(userId: Types.ObjectId): Promise<number> {
+  return Message.countDocuments({ receiver_id: userId, state: 'pending', blocked: false, send_now: false });
+}
+
+/** A duplicate-key refusal (code 11000), alone or as every error of a bulk insert. */
+export function isDuplicateKeyError(err: unknown): boolean {
+  const e = err as { code?: unknown; writeErrors?: unknown } | null;
+  if (!e || typeof e !== 'object') return false;
+  if (Array.isArray(e.writeErrors) && e.writeErrors.length > 0) {
+    return e.writeErrors.every((w: { code?: unknown }) => w.code === 11000);
+  }
+  return e.code === 11000;
+}

@@ -1,0 +1,71 @@
+/**
+ * POST /resend (CONTRACT.md §3): the receiver gets a message again later. Only the
+ * receiver may resend it. Any other caller, or an unknown or blocked id, gets the same
+ * empty 200 and nothing changes: iOS repeats a failed resend on every timeline view until
+ * it gets a 200, and both apps reset their base URL on a 404.
+ */
+import type { Types } from 'mongoose';
+import { pickColor } from '../../domain/colors';
+import type { Form } from '../../domain/form';
+import { receiveLabelText } from '../../domain/labels';
+import { labelLanguage } from '../../domain/language';
+import { resendDelaySeconds } from '../../domain/resend';
+import { AppError } from '../../http/errors';
+import { Message } from '../../models/message';
+import { PushJob } from '../../models/pushJob';
+import { countryCodeOf, futureMessageCount, parseObjectId, type MessageDeps } from './messages';
+
+export async function resendMessage(deps: MessageDeps, userId: Types.ObjectId, form: Form): Promise<void> {
+  const raw = form.message_id?.trim();
+  if (!raw) throw AppError.badRequest('message_id is required');
+  const id = parseObjectId(raw);
+  if (!id) throw AppError.badRequest('malformed message_id');
+  const now = deps.now();
+  const [message, futureCount, countryCode, catalog] = await Promise.all([
+    Message.findOne(
+      { _id: id, receiver_id: userId, blocked: false },
+      { created_at: 1, delivery_time: 1 },
+    ).lean(),
+    futureMessageCount(userId),
+    countryCodeOf(userId),
+    deps.catalog.get(),
+  ]);
+  if (!message) return;
+
+  const created = message.created_at.getTime();
+  const added = resendDelaySeconds(
+    (message.delivery_time.getTime() - created) / 1000,
+    futureCount,
+    deps.random,
+  );
+  // An old message moved to a time still in the past would fall outside every later
+  // receive_all window: it becomes due now instead.
+  const delivery = new Date(Math.max(message.delivery_time.getTime() + added * 1000, now.getTime()));
+  const label = receiveLabelText(
+    catalog.receiveLabels,
+    (delivery.getTime() - created) / 1000,
+    labelLanguage(countryCode),
+  );
+  await Message.updateOne(
+    { _id: id, receiver_id: userId },
+    {
+      $set: {
+        delivery_time: delivery,
+        receive_label: label,
+        receive_color: pickColor(deps.random),
+        state: 'pending',
+        send_now: false,
+      },
+      $unset: { push: 1 },
+    },
+  );
+  // The worker drops a job whose message has since moved to another time, so an older
+  // job for this message (a resend before) is harmless.
+  await PushJob.create({
+    kind: 'message',
+    user_id: userId,
+    message_id: id,
+    due_at: delivery,
+    created_at: now,
+  });
+}

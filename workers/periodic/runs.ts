@@ -1,0 +1,27 @@
+/**
+ * Once-only keys in job_runs: the insert that succeeds does the work, every other
+ * worker's insert fails with a duplicate key (README "Databases"). Used as node-cron's
+ * run coordinator (key `${job}:${scheduled slot ISO}`) and for per-user actions.
+ */
+import type { RunCoordinator } from 'node-cron';
+import { JobRun } from '../../src/models/jobRun';
+
+export async function insertOnce(key: string, kind: 'run' | 'reminder', worker: string, now: Date) {
+  try {
+    await JobRun.collection.insertOne({ _id: key as never, kind, worker, created_at: now });
+    return true;
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 11000) return false;
+    throw err;
+  }
+}
+
+/** Gives a once-only key back (the action failed and should be tried again later). */
+export async function forgetOnce(key: string): Promise<void> {
+  await JobRun.deleteOne({ _id: key });
+}
+
+/** Lets exactly one worker run each scheduled slot of a cron task. */
+export function runCoordinator(worker: string, now: () => Date): RunCoordinator {
+  return { shouldRun: (key: string) => insertOnce(key, 'run', worker, now()) };
+}
