@@ -7,26 +7,15 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import passport from 'passport';
 import { pinoHttp } from 'pino-http';
-import type { Connection } from 'mongoose';
-import type { Config } from './config';
-import { serializeError, type Logger } from './logger';
-import type { Mailer } from './mail/mailer';
+import type { AppDeps } from './deps';
+import { serializeError } from './logger';
 import { AppError, errorHandler } from './http/errors';
 import { parseQuery } from './http/form';
 import { createWebMetrics } from './http/metrics';
 import { sessionMiddleware } from './http/session';
 import { routes } from './routes';
 
-export interface AppDeps {
-  config: Config;
-  logger: Logger;
-  connection: Connection;
-  mailer: Mailer;
-  /** The current time; tests inject a clock. */
-  now: () => Date;
-  /** A uniform random number in [0, 1); tests inject a seeded source. */
-  random: () => number;
-}
+export type { AppDeps };
 
 export function createApp(deps: AppDeps): Express {
   const app = express();

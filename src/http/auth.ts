@@ -12,7 +12,7 @@ import { Types } from 'mongoose';
 import passport from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
 import type { z } from 'zod';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../deps';
 import { addressGroup } from '../domain/clientAddress';
 import { normaliseEmail } from '../domain/email';
 import type { LoginUser } from '../services/accounts/accounts';

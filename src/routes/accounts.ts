@@ -5,7 +5,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { Strategy as LocalStrategy } from 'passport-local';
 import { z } from 'zod';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../deps';
 import { MAX_EMAIL_LENGTH, isValidEmail, normaliseEmail } from '../domain/email';
 import { MAX_PASSWORD_LENGTH } from '../domain/password';
 import {

@@ -3,7 +3,7 @@
  */
 import { Router } from 'express';
 import { z } from 'zod';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../deps';
 import { parseAddressBook } from '../domain/addressBook';
 import { sentNumbers, type SentNumber } from '../domain/phone';
 import { parseFields, sessionUserId } from '../http/auth';

@@ -3,7 +3,7 @@
  * method, path, middleware, handler.
  */
 import { Router } from 'express';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../deps';
 import type { WebMetrics } from '../http/metrics';
 import { accountRoutes } from './accounts';
 import { contactRoutes } from './contacts';

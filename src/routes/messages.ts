@@ -1,6 +1,6 @@
 /** Sending, receiving and managing messages (CONTRACT.md §3). Handlers only translate HTTP. */
 import { Router, type Request } from 'express';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../deps';
 import type { Form } from '../domain/form';
 import { formBody, sendLimitBytes } from '../http/form';
 import { requireLogin, userId } from '../http/session';

@@ -3,7 +3,7 @@
  * waiting. Operator routes need the OPERATOR_TOKEN bearer token (src/http/operator.ts).
  */
 import { Router } from 'express';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../deps';
 import { readinessHandler, requireOperator } from '../http/operator';
 import type { WebMetrics } from '../http/metrics';
 import { PushJob } from '../models/pushJob';

@@ -17,30 +17,11 @@
  */
 import type { Types } from 'mongoose';
 import { PushClaim, claimId, receiptId, type PushClaimFields } from '../../src/models/pushClaim';
-import type { MessageState } from '../../src/models/message';
-import type { PushRecord } from './outcome';
 import { PushJob, type PushJobFields } from '../../src/models/pushJob';
+import type { MessageState } from '../../src/models/message';
+import type { Claim, JobRecord, PushRecord, Receipt } from './types';
 
-export type JobRecord = PushJobFields & { _id: Types.ObjectId };
-
-export interface Claim {
-  job: JobRecord;
-  claimNo: number;
-  /** Epoch ms after which another worker may take the job over. */
-  leaseUntil: number;
-  /** This claim took over an expired lease (the previous owner may have sent). */
-  takeover: boolean;
-  /** Set right before the provider call: from then on the claim is never released. */
-  sending?: boolean;
-  /** On a takeover: the final answer an earlier owner got and recorded in a receipt. */
-  receipt?: Receipt;
-}
-
-/** The final answer for a job, as the receipt stores it. */
-export interface Receipt {
-  state: MessageState;
-  push: PushRecord;
-}
+export type { Claim, JobRecord, Receipt };
 
 export interface ClaimSettings {
   workerId: string;

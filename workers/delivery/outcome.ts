@@ -14,15 +14,9 @@ import { Message, type MessageState } from '../../src/models/message';
 import { User } from '../../src/models/user';
 import { recordRetryMs } from '../../src/push/backoff';
 import type { Logger } from '../../src/logger';
-import type { JobRecord } from './claims';
+import type { JobRecord, PushRecord } from './types';
 
-export interface PushRecord {
-  outcome: 'sent' | 'no_token' | 'dead_token' | 'failed';
-  at: Date;
-  provider_id?: string;
-  reason?: string;
-  attempts?: number;
-}
+export type { PushRecord };
 
 export async function recordMessage(
   job: JobRecord,

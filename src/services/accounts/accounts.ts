@@ -6,7 +6,7 @@
  * hash.
  */
 import { Types } from 'mongoose';
-import type { AppDeps } from '../../app';
+import type { AppDeps } from '../../deps';
 import type { Config } from '../../config';
 import { emailLanguage } from '../../domain/language';
 import { AppError } from '../../http/errors';

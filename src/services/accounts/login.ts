@@ -19,7 +19,7 @@
  * real, legacy or unknown (services/passwords), so timing tells nothing about accounts.
  */
 import { Types } from 'mongoose';
-import type { AppDeps } from '../../app';
+import type { AppDeps } from '../../deps';
 import type { Config } from '../../config';
 import { addressTag } from '../../domain/clientAddress';
 import { constantTimeEqual } from '../../domain/password';
