@@ -8,7 +8,8 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { Connection } from 'mongoose';
 import type { Registry } from 'prom-client';
-import { AppError, errorHandler } from '../src/http/errors';
+import { AppError } from '../src/errors';
+import { errorHandler } from '../src/http/errors';
 import { readinessHandler, requireOperator } from '../src/http/operator';
 
 /** The routes it serves (the README's curl examples are checked against this list). */

@@ -1,45 +1,13 @@
 /**
- * The one error type of the service. Services throw it; the error middleware turns it
- * into a status and a short plain-text reason. Anything else becomes a bare 500.
+ * The error middleware: an AppError (src/errors.ts) becomes its status and short plain-text
+ * reason; database unavailability a 503; anything else a bare 500.
  */
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ErrorRequestHandler } from 'express';
+import { AppError } from '../errors';
 
-export class AppError extends Error {
-  constructor(
-    readonly status: number,
-    readonly reason: string,
-    /** Sent as `Retry-After` (seconds): every 429 and the busy 503 carry one. */
-    readonly retryAfterSeconds?: number,
-  ) {
-    super(reason);
-    this.name = 'AppError';
-  }
-
-  static badRequest(reason: string): AppError {
-    return new AppError(400, reason);
-  }
-  static unauthorized(reason = 'login required'): AppError {
-    return new AppError(401, reason);
-  }
-  static notFound(reason = 'not found'): AppError {
-    return new AppError(404, reason);
-  }
-  static notAcceptable(reason: string): AppError {
-    return new AppError(406, reason);
-  }
-  /** `retryAfterSeconds`: when the client may try again (a whole window if unknown). */
-  static tooManyRequests(reason = 'too many requests, try again later', retryAfterSeconds = 60): AppError {
-    return new AppError(429, reason, Math.max(1, Math.ceil(retryAfterSeconds)));
-  }
-  static unsupportedMediaType(reason: string): AppError {
-    return new AppError(415, reason);
-  }
-  static unavailable(reason = 'service temporarily unavailable', retryAfterSeconds?: number): AppError {
-    return new AppError(503, reason, retryAfterSeconds);
-  }
-}
+export { AppError };
 
 /** Errors from body parsers and other middleware carry a status of their own. */
 function statusOf(err: unknown): number | undefined {

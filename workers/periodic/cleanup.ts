@@ -5,7 +5,7 @@
  */
 import type { Config } from '../../src/config';
 import mongoose from 'mongoose';
-import { SESSIONS_COLLECTION } from '../../src/http/session';
+import { SESSIONS_COLLECTION } from '../../src/models/session';
 import type { Logger } from '../../src/logger';
 import { JobRun } from '../../src/models/jobRun';
 import { PushClaim } from '../../src/models/pushClaim';

@@ -9,7 +9,7 @@ import { Types } from 'mongoose';
 import type { AppDeps } from '../../deps';
 import type { Config } from '../../config';
 import { emailLanguage } from '../../domain/language';
-import { AppError } from '../../http/errors';
+import { AppError } from '../../errors';
 import { User } from '../../models/user';
 import { sendAccountMail } from './mail';
 import { hashPassword } from './passwords';

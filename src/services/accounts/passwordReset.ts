@@ -21,7 +21,7 @@ import { Types } from 'mongoose';
 import type { Config } from '../../config';
 import { emailLanguage } from '../../domain/language';
 import { generateResetCode, hashResetCode, resetCodeMatches } from '../../domain/resetCode';
-import { AppError } from '../../http/errors';
+import { AppError } from '../../errors';
 import { ResetAttempt, ResetCode } from '../../models/resetCode';
 import { SessionRecord } from '../../models/session';
 import { User } from '../../models/user';

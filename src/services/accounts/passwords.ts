@@ -12,7 +12,7 @@
 import { availableParallelism } from 'node:os';
 import bcrypt from 'bcrypt';
 import type { Config } from '../../config';
-import { AppError } from '../../http/errors';
+import { AppError } from '../../errors';
 
 /** Runs at most `concurrency` tasks at once; refuses when `capacity` are already admitted. */
 export class WorkGate {

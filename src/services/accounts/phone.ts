@@ -16,7 +16,7 @@
  */
 import { Types } from 'mongoose';
 import { phoneHint } from '../../domain/phone';
-import { AppError } from '../../http/errors';
+import { AppError } from '../../errors';
 import { PhoneOwner } from '../../models/phoneOwner';
 import { User } from '../../models/user';
 import { type AccountDeps, isDuplicateKey } from './accounts';

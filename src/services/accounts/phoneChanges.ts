@@ -5,7 +5,7 @@
  * `phone_history` (see models/phoneHistory.ts), never by reading a count and writing it back.
  */
 import type { Types } from 'mongoose';
-import { AppError } from '../../http/errors';
+import { AppError } from '../../errors';
 import { PhoneHistory, changeSlotKey, firstPhoneKey } from '../../models/phoneHistory';
 import { isDuplicateKey } from './accounts';
 

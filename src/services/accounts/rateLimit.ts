@@ -18,7 +18,7 @@
 import { createHash } from 'node:crypto';
 import { Types } from 'mongoose';
 import type { Config } from '../../config';
-import { AppError } from '../../http/errors';
+import { AppError } from '../../errors';
 import { RateHit } from '../../models/rateHit';
 
 export interface RateRule {

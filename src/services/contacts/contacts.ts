@@ -9,7 +9,7 @@
 import type { Types } from 'mongoose';
 import type { Config } from '../../config';
 import type { SentNumber } from '../../domain/phone';
-import { AppError } from '../../http/errors';
+import { AppError } from '../../errors';
 import { AddressBook, AddressBookEntry } from '../../models/addressBook';
 import { PhoneOwner } from '../../models/phoneOwner';
 import { User } from '../../models/user';

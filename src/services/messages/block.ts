@@ -6,7 +6,7 @@
 import { Types } from 'mongoose';
 import type { Form } from '../../domain/form';
 import { parseUserIdList } from '../../domain/receivers';
-import { AppError } from '../../http/errors';
+import { AppError } from '../../errors';
 import { Message } from '../../models/message';
 import { PushJob } from '../../models/pushJob';
 import { ONE_BATCH } from './messages';

@@ -6,7 +6,7 @@ import { Types } from 'mongoose';
 import type { Config } from '../../config';
 import { labelLanguage } from '../../domain/language';
 import type { RandomSource } from '../../domain/random';
-import { AppError } from '../../http/errors';
+import { AppError } from '../../errors';
 import { Message } from '../../models/message';
 import { User } from '../../models/user';
 import type { CatalogSource } from '../catalog/catalog';

@@ -22,7 +22,7 @@ import {
   type QuotaAmounts,
   type QuotaKind,
 } from '../../domain/quota';
-import { AppError } from '../../http/errors';
+import { AppError } from '../../errors';
 import { QuotaHit } from '../../models/quotaHit';
 
 export function quotaLimits(config: Config): QuotaAmounts {

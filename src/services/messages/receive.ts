@@ -15,7 +15,7 @@ import {
   jsonFloatSeconds,
   parseEpochSeconds,
 } from '../../domain/timestamps';
-import { AppError } from '../../http/errors';
+import { AppError } from '../../errors';
 import { Message } from '../../models/message';
 import { User } from '../../models/user';
 import { ONE_BATCH, type MessageDeps } from './messages';

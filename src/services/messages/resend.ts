@@ -10,7 +10,7 @@ import type { Form } from '../../domain/form';
 import { receiveLabelText } from '../../domain/labels';
 import { labelLanguage } from '../../domain/language';
 import { resendDelaySeconds } from '../../domain/resend';
-import { AppError } from '../../http/errors';
+import { AppError } from '../../errors';
 import { Message } from '../../models/message';
 import { PushJob } from '../../models/pushJob';
 import { countryCodeOf, futureMessageCount, parseObjectId, type MessageDeps } from './messages';

@@ -18,7 +18,7 @@ import { labelLanguage, type Language } from '../../domain/language';
 import { parseReceiverIds, type Receiver } from '../../domain/receivers';
 import { dedupExpiry, dedupKeys, sendFingerprint } from '../../domain/sendDedup';
 import { sendSizeProblem } from '../../domain/sendLimits';
-import { AppError } from '../../http/errors';
+import { AppError } from '../../errors';
 import { AddressBookEntry } from '../../models/addressBook';
 import { Message } from '../../models/message';
 import { PhoneOwner } from '../../models/phoneOwner';

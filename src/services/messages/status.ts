@@ -8,7 +8,7 @@ import type { Types } from 'mongoose';
 import type { Config } from '../../config';
 import { labelLanguage } from '../../domain/language';
 import { rankForCount, statusLabel } from '../../domain/status';
-import { AppError } from '../../http/errors';
+import { AppError } from '../../errors';
 import { Message } from '../../models/message';
 import { User } from '../../models/user';
 import { loadStatusTiers } from '../catalog/catalog';
