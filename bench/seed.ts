@@ -2,7 +2,7 @@
  * Bench data written in bulk with the raw driver, field for field as the server writes
  * it: users as signup + login + define_first_phone_number leave them (with their
  * phone_owners claim), messages and push jobs as POST /send stores them
- * (src/services/messagesSend.ts), delivered messages as the worker records them.
+ * (src/services/messages/send.ts), delivered messages as the worker records them.
  */
 import { randomBytes } from 'node:crypto';
 import bcrypt from 'bcrypt';

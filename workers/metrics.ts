@@ -1,5 +1,5 @@
 /**
- * The worker's counters (src/services/deliveryMetrics.ts) in Prometheus form. Counters and
+ * The worker's counters (workers/delivery/metrics.ts) in Prometheus form. Counters and
  * gauges are read from the DeliveryMetrics fields at scrape time; the lag histogram is fed
  * one observation at a time (a histogram cannot be rebuilt from totals), in seconds. The
  * due backlog is counted at scrape time with the query the index on push_jobs {due_at: 1}

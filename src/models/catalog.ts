@@ -3,7 +3,7 @@
  * each web process within CATALOG_CACHE_SECONDS). Field names are those of the original
  * server's send_choice, receive_label and status documents, so imported data keeps its
  * ids (send-choice keys are stored by the apps) and needs no renaming.
- * Seeded by scripts/seed.ts (src/services/catalogSeed.ts).
+ * Seeded by scripts/seed.ts (src/services/catalog/seed.ts).
  */
 import { Schema, model } from 'mongoose';
 

@@ -1,5 +1,5 @@
 /**
- * Per-user daily quotas (src/services/quotas.ts): one document per counted request and
+ * Per-user daily quotas (src/services/messages/quotas.ts): one document per counted request and
  * quota, carrying how much of it the request uses, so that a send to 2,000 receivers is
  * one insert, and a user's use of the day is one aggregate sum per kind (no $inc, which is
  * not atomic on the embedded database). One kind per document because the embedded
