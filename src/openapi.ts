@@ -4,6 +4,9 @@
  * answers are often plain text or empty, and every JSON value the apps read is a string.
  * A test fails when a route exists without a description here, or the reverse.
  */
+import { z } from 'zod';
+import { addressBookItemShape, contactItemShape, loginValuesShape, receivedItemShape } from './shapes';
+
 type Schema = Record<string, unknown>;
 
 const str = (description?: string): Schema => ({ type: 'string', ...(description ? { description } : {}) });
@@ -52,56 +55,16 @@ const allStrings = (keys: string[]): Schema => ({
   additionalProperties: false,
 });
 
-const contactItem = allStrings([
-  'phoneNumber1',
-  'email',
-  'facebook_id',
-  'facebook_name',
-  'status',
-  'user_id',
-]);
-const addressItem = allStrings([
-  'name',
-  'phoneNumber1',
-  'user_id',
-  'status',
-  'email',
-  'facebook_id',
-  'facebook_name',
-]);
-const messageItem = allStrings([
-  'message_id',
-  'received_at',
-  'created_at',
-  'from_id',
-  'from_email',
-  'from_numero',
-  'from_facebook_id',
-  'from_facebook_name',
-  'message',
-  'photo_id',
-  'video_id',
-  'sound_id',
-  'receive_label',
-  'receive_color',
-  'version',
-]);
-const loginAnswer = allStrings([
-  'user_id',
-  'web_app_url',
-  'ios_version_needed',
-  'android_version_needed',
-  'force_update',
-  'amazon_app_id',
-  'aws_account_id',
-  'cognito_pool_id',
-  'cognito_role_unauth',
-  'cognito_role_auth',
-  'bucket_name',
-  'cloudfront',
-  'android_update_link',
-  'ios_update_link',
-]);
+/** JSON Schema 2020-12 is OpenAPI 3.1's own dialect: the per-schema `$schema` is dropped. */
+function fromShape(shape: z.ZodObject): Schema {
+  const { $schema: _dialect, ...schema } = z.toJSONSchema(shape, { target: 'draft-2020-12' });
+  return schema;
+}
+
+const contactItem = fromShape(contactItemShape);
+const addressItem = fromShape(addressBookItemShape);
+const messageItem = fromShape(receivedItemShape);
+const loginAnswer = fromShape(loginValuesShape);
 const json = (schema: Schema, description: string) => ({
   description,
   content: { 'application/json': { schema } },

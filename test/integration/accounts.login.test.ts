@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { RateHit, SessionRecord, User } from '../../src/models';
+import { loginValuesShape } from '../../src/shapes';
 import { buildTestApp, type TestApp } from '../helpers/app';
 import { loginFields, SentSecrets } from '../helpers/accountFixtures';
 import { useTestDatabase } from '../helpers/db';
@@ -54,6 +55,7 @@ describe('POST /login', () => {
       android_update_link: 'https://play.example.com/pictever',
       ios_update_link: 'https://apps.example.com/pictever',
     });
+    expect(Object.keys(res.body as object)).toEqual(Object.keys(loginValuesShape.shape));
     expect(Object.values(res.body as object).every((v) => typeof v === 'string')).toBe(true);
     expect(res.text).not.toContain(pw);
   });

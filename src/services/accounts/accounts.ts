@@ -11,6 +11,7 @@ import type { Config } from '../../config';
 import { emailLanguage } from '../../domain/language';
 import { AppError } from '../../errors';
 import { User } from '../../models/user';
+import type { LoginValues } from '../../shapes';
 import { sendAccountMail } from './mail';
 import { hashPassword } from './passwords';
 import { hitRateLimits, rateRules } from './rateLimit';
@@ -95,8 +96,8 @@ export async function recordLogin(
   if (user.upgradedPassword) deps.logger.info({ userId: user.id }, 'legacy password upgraded to bcrypt');
 }
 
-/** The login answer: every value a string, or the apps crash (CONTRACT.md §3 login). */
-export function loginValues(config: Config, userId: string): Record<string, string> {
+/** The login answer (src/shapes.ts): every value a string, or the apps crash (CONTRACT.md §3 login). */
+export function loginValues(config: Config, userId: string): LoginValues {
   return {
     user_id: userId,
     web_app_url: config.PUBLIC_URL,

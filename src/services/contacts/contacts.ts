@@ -13,6 +13,7 @@ import { AppError } from '../../errors';
 import { AddressBook, AddressBookEntry } from '../../models/addressBook';
 import { PhoneOwner } from '../../models/phoneOwner';
 import { User } from '../../models/user';
+import type { AddressBookItem, ContactItem } from '../../shapes';
 import { chargeDailyQuotas } from '../messages/quotas';
 import { statusNamer } from '../messages/status';
 
@@ -57,15 +58,6 @@ async function membersByPhone(config: Config, viewerId: Types.ObjectId, phones: 
   return found;
 }
 
-export interface ContactItem {
-  phoneNumber1: string;
-  email: string;
-  facebook_id: string;
-  facebook_name: string;
-  status: string;
-  user_id: string;
-}
-
 /**
  * One item per number sent that has an account, in the order given, each as it was sent
  * (the apps find their contact by that string; domain/phone SentNumber). Every number
@@ -80,16 +72,6 @@ export async function uploadContacts(deps: ContactDeps, viewerId: Types.ObjectId
     const m = members.get(n.phone);
     return m ? [{ phoneNumber1: n.sent, ...m, ...NO_IDENTITY }] : [];
   });
-}
-
-export interface AddressBookItem {
-  name: string;
-  phoneNumber1: string;
-  user_id: string;
-  status: string;
-  email: string;
-  facebook_id: string;
-  facebook_name: string;
 }
 
 /**

@@ -18,6 +18,7 @@ import {
 import { AppError } from '../../errors';
 import { Message } from '../../models/message';
 import { User } from '../../models/user';
+import type { ReceivedItem } from '../../shapes';
 import { ONE_BATCH, type MessageDeps } from './messages';
 
 interface StoredMessage {
@@ -42,26 +43,7 @@ interface Sender {
   device?: { phone?: string | null } | null;
 }
 
-export type ReceivedItem = Record<
-  | 'message_id'
-  | 'received_at'
-  | 'created_at'
-  | 'from_id'
-  | 'from_email'
-  | 'from_numero'
-  | 'from_facebook_id'
-  | 'from_facebook_name'
-  | 'message'
-  | 'photo_id'
-  | 'video_id'
-  | 'sound_id'
-  | 'receive_label'
-  | 'receive_color'
-  | 'version',
-  string
->;
-
-/** One message as the apps read it: every key present, every value a string. */
+/** One message as the apps read it: every key present, every value a string (src/shapes.ts). */
 export function receivedItem(m: StoredMessage, sender: Sender | undefined): ReceivedItem {
   const email = sender?.email ?? '';
   return {
