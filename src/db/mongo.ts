@@ -19,7 +19,7 @@ export async function connectDatabase(
   options: ConnectOptions = {},
 ): Promise<Connection> {
   mongoose.set('strictQuery', true);
-  mongoose.set('autoIndex', false); // indexes are synced explicitly at start (syncIndexes)
+  mongoose.set('autoIndex', false); // indexes are created explicitly at start (ensureIndexes)
   mongoose.set('bufferCommands', false); // no silent queueing while disconnected
   const connection = mongoose.connection;
   connection.on('disconnected', () => logger.warn('database disconnected'));
