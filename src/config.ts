@@ -214,7 +214,7 @@ export const schema = z.object({
 
   // -- messages settings --
   CATALOG_CACHE_SECONDS: int(30, 0).describe(
-    'how long a web process keeps the send choices, receive labels and status tiers before re-reading them (0: every request)',
+    'how long a web process keeps the send choices, receive labels and status tiers before re-reading them (0: every request); contact lists read the status tiers afresh at every request',
   ),
   CLOCK_SKEW_ALLOWANCE_MS: int(2_000, 0).describe(
     "/receive_all also returns messages due this far ahead of the web's clock, so that a worker whose clock runs ahead never pushes a message the web would not return yet; every process warns at start when its clock is off the database's by more than half of it",
@@ -250,7 +250,7 @@ export const schema = z.object({
     'longest sleep of the notification worker between two looks at the push queue (it wakes earlier for a known due time)',
   ),
   WORKER_CONCURRENCY: int(16, 1).describe(
-    'pushes one worker process sends at once; also the most jobs it claims in one batch',
+    'pushes one worker process sends at once; each job is claimed alone as a send slot frees, and one look at the queue reads up to four times this many due jobs',
   ),
   WORKER_LEASE_MS: int(30_000, 200).describe(
     'how long a claimed push belongs to a worker before another may take it over; must exceed twice WORKER_SEND_TIMEOUT_MS',

@@ -1,7 +1,8 @@
 /**
  * Reads the catalog (send choices, receive labels, status tiers) from the database. Each
  * web process keeps it for CATALOG_CACHE_SECONDS, so a send does not pay three reads, and
- * an operator's edit is seen within that time without a restart.
+ * an operator's edit is seen within that time without a restart. Contact lists are the
+ * exception: they read the status tiers alone at every request (loadStatusTiers).
  */
 import type { Catalog, ReceiveLabelRule, SendChoiceRule, StatusTierRule } from '../../domain/catalog';
 import type { Model } from 'mongoose';

@@ -2,7 +2,8 @@
  * Statuses (CONTRACT.md §3 get_my_status). A user's status is the tier of the number of
  * future messages they sent that are still pending; it never goes down, so the highest
  * rank reached is kept in user.status_rank, and other users' statuses (contact lists) are
- * named from that stored rank with one catalog read. Founder phones are always "Founder".
+ * named from that stored rank with one read of the status tiers, uncached (statusNamer).
+ * Founder phones are always "Founder".
  */
 import type { Types } from 'mongoose';
 import type { Config } from '../../config';
@@ -19,7 +20,11 @@ export interface StatusSubject {
   device?: { phone?: string | null } | null;
 }
 
-/** Returns a pure function naming each user's status in the viewer's language. */
+/**
+ * Returns a pure function naming each user's status in the viewer's language. The tiers are
+ * read from the database at each call, not from the cached catalog (contacts have no
+ * catalog source).
+ */
 export async function statusNamer(
   config: Config,
   countryCode: string,
