@@ -57,10 +57,6 @@ export class NotifierLoop {
     this.finisher = new JobFinisher(deps.logger);
   }
 
-  get currentState(): LoopState {
-    return this.state;
-  }
-
   start(): void {
     if (this.state !== 'idle') return;
     this.state = 'running';

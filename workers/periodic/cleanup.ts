@@ -1,7 +1,6 @@
 /**
  * Removal of expiring records, run by the worker's cleanup job (the embedded database has
  * no TTL indexes). Each task deletes by a date range over an index made for it.
- * Other features add their own expiring records to `extraCleanups`.
  */
 import type { Config } from '../../src/config';
 import mongoose from 'mongoose';
@@ -64,16 +63,13 @@ export function accountCleanups(config: Config): CleanupTask[] {
   ];
 }
 
-/** Hook: expiring records of features added later register here. */
-export const extraCleanups: CleanupTask[] = [
-  // Per-user daily quota hits: the days before yesterday count for nothing.
-  { name: 'quotas', run: cleanupQuotaHits },
-];
+/** Per-user daily quota hits: the days before yesterday count for nothing. */
+const quotaCleanup: CleanupTask = { name: 'quotas', run: cleanupQuotaHits };
 
 /** Runs every task; one failing does not stop the others. */
 export async function runCleanup(now: Date, logger: Logger, config: Config): Promise<Record<string, number>> {
   const removed: Record<string, number> = {};
-  for (const task of [...workerCleanups, ...accountCleanups(config), ...extraCleanups]) {
+  for (const task of [...workerCleanups, ...accountCleanups(config), quotaCleanup]) {
     try {
       removed[task.name] = await task.run(now);
     } catch (err) {
