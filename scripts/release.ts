@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   const connection = await connectDatabase(config.MONGODB_URI, logger);
   await ensureIndexes(connection);
   logger.info({ models: Object.keys(connection.models) }, 'indexes ensured');
-  await startupTasks({ config, logger, connection });
+  await startupTasks({ logger });
   await disconnectDatabase();
   logger.info('release done');
 }

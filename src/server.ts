@@ -39,7 +39,7 @@ async function main(): Promise<void> {
   });
   await ensureIndexes(connection);
   await checkClock(connection, logger, config.CLOCK_SKEW_ALLOWANCE_MS);
-  await startupTasks({ config, logger, connection });
+  await startupTasks({ logger });
   const mailer = createMailer(config, logger);
   const app = createApp({ config, logger, connection, mailer, now: () => new Date(), random: Math.random });
   const server: Server = app.listen(config.PORT, () => {

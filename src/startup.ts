@@ -2,15 +2,11 @@
  * Work done once when a process starts, after the indexes exist (catalog seeding and
  * the like). Every task here is idempotent: several processes may start together.
  */
-import type { Connection } from 'mongoose';
-import type { Config } from './config';
 import type { Logger } from './logger';
 import { seedCatalog } from './services/catalog/seed';
 
 export interface StartupDeps {
-  config: Config;
   logger: Logger;
-  connection: Connection;
 }
 
 export async function startupTasks(deps: StartupDeps): Promise<void> {

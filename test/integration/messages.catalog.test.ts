@@ -1,4 +1,3 @@
-import mongoose from 'mongoose';
 import { Message, ReceiveLabel, SendChoice, StatusTier } from '../../src/models';
 import {
   seedCatalog,
@@ -25,9 +24,9 @@ const seeded = [SEED_SEND_CHOICES.length, SEED_RECEIVE_LABELS.length, SEED_STATU
 
 describe('catalog seeding', () => {
   it('when the database is empty then start-up seeds the catalog, and a second start-up adds nothing', async () => {
-    await startupTasks({ config, logger, connection: mongoose.connection });
+    await startupTasks({ logger });
     expect(await sizes()).toEqual(seeded);
-    await startupTasks({ config, logger, connection: mongoose.connection });
+    await startupTasks({ logger });
     expect(await sizes()).toEqual(seeded);
   });
 
@@ -45,7 +44,7 @@ describe('catalog seeding', () => {
 
   it('when an operator removed an entry then start-up does not bring it back', async () => {
     await StatusTier.deleteOne({ rank: 5 });
-    await startupTasks({ config, logger, connection: mongoose.connection });
+    await startupTasks({ logger });
     expect(await StatusTier.countDocuments({})).toBe(SEED_STATUS_TIERS.length - 1);
     await seedCatalog({ onlyEmpty: false });
   });
