@@ -1,12 +1,12 @@
 /**
- * define_first_phone_number (CONTRACT.md §3): a user's current device and phone number.
+ * define_first_phone_number (../shared/CONTRACT.md §3): a user's current device and phone number.
  *
  * Who owns a number is the PhoneOwner document whose _id is the number: claiming is an
  * insert, so two accounts racing for one number end with exactly one owner (only unique
  * inserts are atomic on the embedded database; README "Databases"). The user's device is
  * written after the claim, and the user's previous number is released after that.
  *
- * Numbers are claimed without proof, so the damage is bounded (services/phoneChanges.ts):
+ * Numbers are claimed without proof, so the damage is bounded (phoneChanges.ts):
  * bottles go only to the account's first number, and changes are capped per 30 days.
  *
  * A claim can go stale: a process dies between the claim and the device write, or a
