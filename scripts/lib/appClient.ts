@@ -15,7 +15,7 @@ export interface Answer {
 
 export const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
 
-/** Encodes a form the way each app does (CONTRACT.md §1). */
+/** Encodes a form the way each app does (../shared/CONTRACT.md §1). */
 export function encodeForm(kind: AppKind, fields: Record<string, string | unknown[] | object>): string {
   return Object.entries(fields)
     .map(([k, v]) => {

@@ -1,5 +1,5 @@
 /**
- * Uploaded address books (CONTRACT.md §3 upload_address_book): a JSON list of
+ * Uploaded address books (../shared/CONTRACT.md §3 upload_address_book): a JSON list of
  * {"tel", "name"} objects that iOS often delivers truncated or corrupted, because its
  * unencoded body is cut at the first `&` of a name and `+`/`%` are rewritten on the way.
  *

@@ -1,4 +1,4 @@
-/** The colours a received message is drawn in (CONTRACT.md §3 send). */
+/** The colours a received message is drawn in (../shared/CONTRACT.md §3 send). */
 import { randomInt, type RandomSource } from './random';
 
 export const RECEIVE_COLORS = ['ffdc1a', '6bb690', 'f6591e', 'f36f4d'] as const;

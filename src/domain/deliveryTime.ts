@@ -1,12 +1,12 @@
 /**
- * When a message is delivered (CONTRACT.md §3 send, delivery_option): now, a calendar
+ * When a message is delivered (../shared/CONTRACT.md §3 send, delivery_option): now, a calendar
  * date, a send choice (relative delay, absolute date, random), or the legacy random resend.
  */
 import type { SendChoiceRule } from './catalog';
 import { randomInt, type RandomSource } from './random';
 import { fromEpochSeconds, isEpochSeconds, parseEpochSeconds } from './timestamps';
 
-/** The original's draw (CONTRACT.md §3 send): about 2 to 9.5 months, in seconds. */
+/** The original's draw (../shared/CONTRACT.md §3 send): about 2 to 9.5 months, in seconds. */
 export const RANDOM_DELAY = { min: 5_259_487, max: 25_000_000 } as const;
 
 export type DeliveryOption =

@@ -1,5 +1,5 @@
 /**
- * Emails are the account key (CONTRACT.md §2). iOS sends bodies without percent-encoding,
+ * Emails are the account key (../shared/CONTRACT.md §2). iOS sends bodies without percent-encoding,
  * so a `+` in an address reaches us as a space: normalising puts it back, and both apps
  * then find the same account.
  */

@@ -27,7 +27,7 @@ export function futureLabelText(
   return language === 'fr' ? rule.future_label_fr : rule.future_label;
 }
 
-/** The teaser pushed to a receiver who has the sender in their address book (CONTRACT.md §3). */
+/** The teaser pushed to a receiver who has the sender in their address book (../shared/CONTRACT.md §3). */
 export function teaserText(name: string, futureLabel: string, language: Language): string {
   return language === 'fr'
     ? `${name} vient de t'envoyer un message. Tu le recevras ${futureLabel} !`

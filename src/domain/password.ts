@@ -1,5 +1,5 @@
 /**
- * Passwords as the apps send them: the hex SHA-256 of what the user typed (CONTRACT.md §2).
+ * Passwords as the apps send them: the hex SHA-256 of what the user typed (../shared/CONTRACT.md §2).
  * The server treats that text as the password and stores only a bcrypt hash of it.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';

@@ -1,5 +1,5 @@
 /**
- * Phone numbers and push tokens as the apps send them (CONTRACT.md §3).
+ * Phone numbers and push tokens as the apps send them (../shared/CONTRACT.md §3).
  *
  * Numbers are meant to be `00` + country code + national number, but neither app cleans
  * them fully: Android strips only spaces, `-` and `/` (French dotted numbers arrive as
@@ -58,7 +58,7 @@ export function phoneHint(phone: string): string {
   return `…${phone.slice(-2)}`;
 }
 
-/** Push token: iOS sends "(null)" when it has none, Android may send "" (CONTRACT.md §4). */
+/** Push token: iOS sends "(null)" when it has none, Android may send "" (../shared/CONTRACT.md §4). */
 export function normaliseRegId(raw: string | undefined): string {
   const s = (raw ?? '').trim();
   return s === '(null)' ? '' : s;

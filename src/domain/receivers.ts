@@ -1,5 +1,5 @@
 /**
- * JSON lists carried by form fields (CONTRACT.md §1: pretty-printed by iOS, compact by
+ * JSON lists carried by form fields (../shared/CONTRACT.md §1: pretty-printed by iOS, compact by
  * Android): the receivers of /send and the users of /block_contacts.
  */
 import type { Parsed } from './deliveryTime';
@@ -40,7 +40,7 @@ export function parseReceiver(text: string): Receiver | Unusable | undefined {
  * The receivers of a send, each once, in the order given; at most `max` (MAX_RECEIVERS:
  * more than anyone picks in the apps; keeps a send's writes bounded). A malformed entry
  * refuses the whole list (nothing half-stored); a `num…` without a usable number is
- * skipped, because the apps send contacts' numbers as the phone wrote them (CONTRACT.md §3
+ * skipped, because the apps send contacts' numbers as the phone wrote them (../shared/CONTRACT.md §3
  * send). At least one receiver must remain.
  */
 export function parseReceiverIds(text: string | undefined, max: number): Parsed<Receiver[]> {

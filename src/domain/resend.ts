@@ -1,4 +1,4 @@
-/** The delay added when a receiver asks to get a message again (CONTRACT.md §3 resend). */
+/** The delay added when a receiver asks to get a message again (../shared/CONTRACT.md §3 resend). */
 import { randomInt, type RandomSource } from './random';
 
 /** Original delays under this, or users with few future messages, get a fresh delay. */

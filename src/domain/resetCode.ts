@@ -1,5 +1,5 @@
 /**
- * Password-reset codes (CONTRACT.md §3 send_reset_mail): short A–Z0–9 codes read from an
+ * Password-reset codes (../shared/CONTRACT.md §3 send_reset_mail): short A–Z0–9 codes read from an
  * email and typed back. Only an HMAC of the code is stored, keyed with a server secret
  * and bound to the code's own id, so a stolen database does not give usable codes.
  */

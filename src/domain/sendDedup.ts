@@ -1,5 +1,5 @@
 /**
- * Recognising a repeated send (CONTRACT.md §3 send: app retries). A send is fingerprinted;
+ * Recognising a repeated send (../shared/CONTRACT.md §3 send: app retries). A send is fingerprinted;
  * time is cut into buckets of the retry window W, and a send at time t claims the keys of
  * its bucket b = floor(t / W) and of b + 1, in that order, each by a unique insert, and
  * goes ahead only if it won both.

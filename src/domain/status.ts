@@ -1,5 +1,5 @@
 /**
- * Status tiers (CONTRACT.md §3 get_my_status): the tier grows with the number of future
+ * Status tiers (../shared/CONTRACT.md §3 get_my_status): the tier grows with the number of future
  * messages a user has sent and still pending, and never goes down, so what is shown is the
  * highest rank ever reached. Founders (by phone number) are always "Founder".
  */

@@ -1,5 +1,5 @@
 /**
- * Epoch seconds as the apps write and read them (CONTRACT.md §3 receive_all): any float
+ * Epoch seconds as the apps write and read them (../shared/CONTRACT.md §3 receive_all): any float
  * text in, Python-style float text out.
  */
 

@@ -1,6 +1,6 @@
 /**
  * POST bodies are read as bytes and parsed as a Werkzeug-style flat form, whatever their
- * Content-Type (CONTRACT.md §1). Query strings use the same rules.
+ * Content-Type (../shared/CONTRACT.md §1). Query strings use the same rules.
  *
  * A body is read only by the route that needs it, after its session check, with a limit
  * fitting what that route can take: an unknown path, a refused session or a GET never costs

@@ -6,7 +6,7 @@
  * kind 'message': push for a due message; the worker re-reads the message and drops
  *                 the job if the message is no longer pending at this due time
  *                 (blocked, resent to a later time, already delivered).
- * kind 'teaser' | 'joined': a text push to a user (CONTRACT.md §3, §4).
+ * kind 'teaser' | 'joined': a text push to a user (../shared/CONTRACT.md §3, §4).
  *
  * The web process inserts { kind, user_id, message_id | text, due_at }. The worker owns
  * the other fields; none of them decides a race (claims do, see pushClaim.ts):

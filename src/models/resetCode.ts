@@ -1,5 +1,5 @@
 /**
- * Password-reset codes and their attempts (CONTRACT.md §3 send_reset_mail).
+ * Password-reset codes and their attempts (../shared/CONTRACT.md §3 send_reset_mail).
  *
  * ResetCode: one per emailed code; only the HMAC of the code is stored. The newest code of
  * a user is the only one that counts.

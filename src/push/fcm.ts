@@ -13,7 +13,7 @@ import {
 } from './types';
 
 /**
- * Data-only messages with string values, as the Android app expects (CONTRACT.md §4): any
+ * Data-only messages with string values, as the Android app expects (../shared/CONTRACT.md §4): any
  * non-empty data makes it fetch. High priority so that a due message is not held in Doze.
  */
 export function fcmMessage(token: string, content: PushContent): object {

@@ -4,7 +4,7 @@
  * Written here with node:crypto instead of google-auth-library's JWT client because that
  * client (10.x, gtoken/getToken.js and jwsSign.js) hard-codes
  * https://oauth2.googleapis.com/token as both the URL it posts to and the JWT's `aud`,
- * ignoring the service account's `token_uri`, which CONTRACT.md §7 says must be honoured.
+ * ignoring the service account's `token_uri`, which ../shared/CONTRACT.md §7 says must be honoured.
  * The grant is one signed JWT and one form POST.
  */
 import { createPrivateKey, sign, type KeyObject } from 'node:crypto';

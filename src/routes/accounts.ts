@@ -1,5 +1,5 @@
 /**
- * Accounts (CONTRACT.md §3): signup, login, logout, phone number, password reset.
+ * Accounts (../shared/CONTRACT.md §3): signup, login, logout, phone number, password reset.
  * Every form is validated here with zod (400 with a short reason); services do the rest.
  */
 import { Router, type Request, type Response } from 'express';
@@ -35,7 +35,7 @@ const validEmail = email.refine(isValidEmail, 'not an email address');
 /**
  * iOS sends an upper-case ISO code, "(null)" when it has none, or a region code such as
  * `419` (Latin America); Android sends none. Only a two-letter code is kept; anything
- * else is ignored, never refused (CONTRACT.md §3 login).
+ * else is ignored, never refused (../shared/CONTRACT.md §3 login).
  */
 const countryCode = z
   .string()
@@ -106,7 +106,7 @@ function usesFacebook(deps: AppDeps, form: LoginForm): form is LoginForm & { fac
 
 /**
  * Every failed login is a 401, a malformed form included: the apps log in again on 401,
- * while a 400 does nothing on Android and logs the user out on iOS (CONTRACT.md §3).
+ * while a 400 does nothing on Android and logs the user out on iOS (../shared/CONTRACT.md §3).
  */
 function parseLoginForm(body: unknown): LoginForm {
   try {

@@ -1,5 +1,5 @@
 /**
- * Contacts (CONTRACT.md §3): which of my contacts are on Pictever, and my address book.
+ * Contacts (../shared/CONTRACT.md §3): which of my contacts are on Pictever, and my address book.
  */
 import { Router } from 'express';
 import { z } from 'zod';

@@ -1,4 +1,4 @@
-/** Sending, receiving and managing messages (CONTRACT.md §3). Handlers only translate HTTP. */
+/** Sending, receiving and managing messages (../shared/CONTRACT.md §3). Handlers only translate HTTP. */
 import { Router, type Request } from 'express';
 import type { AppDeps } from '../deps';
 import type { Form } from '../domain/form';

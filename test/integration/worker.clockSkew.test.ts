@@ -1,5 +1,5 @@
 /**
- * CONTRACT.md §4: a push never reaches a phone before /receive_all returns its message.
+ * ../shared/CONTRACT.md §4: a push never reaches a phone before /receive_all returns its message.
  * A worker whose clock runs ahead of the web's pushes early by that much; Android fetches
  * once per push, so the web looks CLOCK_SKEW_ALLOWANCE_MS ahead. Here the worker (real
  * delivery loop, real FCM client against the fake FCM) runs 5 s ahead of the web.

@@ -7,7 +7,7 @@ import { platformOf } from '../../src/push';
 import { isDone, usableToken } from '../../workers/delivery/outcome';
 import { DeliveryMetrics } from '../../workers/delivery/metrics';
 
-describe('FCM payloads (CONTRACT.md §4)', () => {
+describe('FCM payloads (../shared/CONTRACT.md §4)', () => {
   it('when a message is due then the data is {receiver_reg_id: token} only, with string values', () => {
     expect(fcmMessage('tok', { kind: 'message', label: 'ignored on Android' })).toEqual({
       message: { token: 'tok', data: { receiver_reg_id: 'tok' }, android: { priority: 'high' } },

@@ -50,7 +50,7 @@ export async function clearDeadToken(userId: Types.ObjectId, token: string): Pro
   await User.updateOne({ _id: userId, 'device.reg_id': token }, { $set: { 'device.reg_id': '' } });
 }
 
-/** "", "(null)" and missing are no token (CONTRACT.md §4). */
+/** "", "(null)" and missing are no token (../shared/CONTRACT.md §4). */
 export function usableToken(regId: string | null | undefined): string | undefined {
   const t = (regId ?? '').trim();
   return t === '' || t === '(null)' ? undefined : t;

@@ -1,5 +1,5 @@
 /**
- * The no-phone reminder (CONTRACT.md §5): about 24 to 64 h after signup, a user who has
+ * The no-phone reminder (../shared/CONTRACT.md §5): about 24 to 64 h after signup, a user who has
  * not defined a phone number gets one email, in French or English. "Once per user" is
  * the insert of `reminder:<user id>` into job_runs; if the mail fails the key is given
  * back so the next run tries again (the window is 40 h wide).

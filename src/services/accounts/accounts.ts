@@ -1,5 +1,5 @@
 /**
- * Accounts: signup, what login records and answers (CONTRACT.md §3); the password check
+ * Accounts: signup, what login records and answers (../shared/CONTRACT.md §3); the password check
  * and its limits are in login.ts. Passwords are the SHA-256 hex the apps send; only a
  * bcrypt hash of it is stored. An account imported from the original server may carry
  * that hex as legacy_password until its next successful login replaces it with a bcrypt
@@ -96,7 +96,10 @@ export async function recordLogin(
   if (user.upgradedPassword) deps.logger.info({ userId: user.id }, 'legacy password upgraded to bcrypt');
 }
 
-/** The login answer (src/shapes.ts): every value a string, or the apps crash (CONTRACT.md §3 login). */
+/**
+ * The login answer (src/shapes.ts): every value a string, or the apps crash
+ * (../shared/CONTRACT.md §3 login).
+ */
 export function loginValues(config: Config, userId: string): LoginValues {
   return {
     user_id: userId,

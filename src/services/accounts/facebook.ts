@@ -1,5 +1,5 @@
 /**
- * The original server's Facebook login (CONTRACT.md §3 login), only with
+ * The original server's Facebook login (../shared/CONTRACT.md §3 login), only with
  * FACEBOOK_LOGIN=legacy. It trusts the facebook_id the client sends, without any proof,
  * so anyone knowing an id can take the account over: it is off by default.
  */

@@ -1,5 +1,5 @@
 /**
- * Password login (CONTRACT.md §2, §3 login) and its limits, which slow guessing without
+ * Password login (../shared/CONTRACT.md §2, §3 login) and its limits, which slow guessing without
  * locking owners out (OWASP "device cookies"; README "Accounts"). Only failed attempts
  * count, on four keys (see rateLimit.beginAttempt):
  *   account + client address     LOGIN_FAILURES_PER_ACCOUNT_ADDRESS

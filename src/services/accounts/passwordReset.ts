@@ -1,5 +1,5 @@
 /**
- * Password reset by emailed code (CONTRACT.md §3 send_reset_mail, define_new_password).
+ * Password reset by emailed code (../shared/CONTRACT.md §3 send_reset_mail, define_new_password).
  *
  * Rules: a code of RESET_CODE_LENGTH characters A–Z0–9 from the system CSPRNG; stored as
  * an HMAC keyed with SESSION_SECRET; only the user's newest code counts; it expires after

@@ -1,10 +1,10 @@
 /**
- * Contacts on Pictever (CONTRACT.md §3 upload_contacts, get_address_book). Both answer
+ * Contacts on Pictever (../shared/CONTRACT.md §3 upload_contacts, get_address_book). Both answer
  * "which of these numbers have an account" with a constant number of queries whatever the
  * list size: the numbers' PhoneOwner documents ($in on _id), then their users ($in on
  * _id). Identities are never disclosed: `email`, `facebook_id` and `facebook_name` are
  * always "", as in the original, so that nobody can map phone numbers to people by
- * uploading numbers (CONTRACT.md §3 upload_contacts).
+ * uploading numbers (../shared/CONTRACT.md §3 upload_contacts).
  */
 import type { Types } from 'mongoose';
 import type { Config } from '../../config';

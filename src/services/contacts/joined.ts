@@ -1,5 +1,5 @@
 /**
- * "<name> joined Pictever!" (CONTRACT.md §3 upload_address_book, §5). When a user's address
+ * "<name> joined Pictever!" (../shared/CONTRACT.md §3 upload_address_book, §5). When a user's address
  * book is new, each of their contacts who is on Pictever and has this user in their own
  * address book gets a push, with the name under which THAT contact saved this user, in
  * the contact's language. This is the original server's rule: both books must hold the

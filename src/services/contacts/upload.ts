@@ -1,5 +1,5 @@
 /**
- * upload_address_book (CONTRACT.md §3): the uploaded book replaces the stored one. Only
+ * upload_address_book (../shared/CONTRACT.md §3): the uploaded book replaces the stored one. Only
  * the difference is written (a re-upload is usually almost the same book), as one delete
  * and one insert, so a reader never sees the book emptied half-way.
  *

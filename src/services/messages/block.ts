@@ -1,5 +1,5 @@
 /**
- * POST /block_contacts (CONTRACT.md §3): every pending message between the user and each
+ * POST /block_contacts (../shared/CONTRACT.md §3): every pending message between the user and each
  * listed user, both directions, becomes blocked (never pushed, returned or counted), and
  * its queued pushes are removed. Three queries whatever the number of messages.
  */

@@ -1,11 +1,11 @@
 /**
- * GET /receive_all (CONTRACT.md §3): the messages for the user delivered in [ts, now] and
+ * GET /receive_all (../shared/CONTRACT.md §3): the messages for the user delivered in [ts, now] and
  * not blocked, at most RECEIVE_MAX of them (src/domain/receivePage.ts), as items whose
  * every value is a string. Two queries whatever the number of messages: the window's first
  * RECEIVE_MAX + 1 messages by delivery time, then all their senders at once (a third only
  * when more than RECEIVE_MAX messages share one delivery time: that instant's messages, at
  * most INSTANT_PAGE_FACTOR x RECEIVE_MAX). "now" reaches CLOCK_SKEW_ALLOWANCE_MS ahead:
- * a worker whose clock runs ahead of this one may already have pushed those (CONTRACT.md §4).
+ * a worker whose clock runs ahead of this one may already have pushed those (../shared/CONTRACT.md §4).
  */
 import { Types } from 'mongoose';
 import { INSTANT_PAGE_FACTOR, cutPage } from '../../domain/receivePage';

@@ -1,5 +1,5 @@
 /**
- * POST /resend (CONTRACT.md §3): the receiver gets a message again later. Only the
+ * POST /resend (../shared/CONTRACT.md §3): the receiver gets a message again later. Only the
  * receiver may resend it. Any other caller, or an unknown or blocked id, gets the same
  * empty 200 and nothing changes: iOS repeats a failed resend on every timeline view until
  * it gets a 200, and both apps reset their base URL on a 404.

@@ -1,5 +1,5 @@
 /**
- * POST /send (CONTRACT.md §3). Every size, receiver and option is checked before anything
+ * POST /send (../shared/CONTRACT.md §3). Every size, receiver and option is checked before anything
  * is written; then the send is claimed against retries, charged against the sender's daily
  * quotas, its messages are stored in one bulk insert, and their pushes (and teasers) are
  * queued in another. Messages are written first: if the process dies before the push jobs,
@@ -28,7 +28,7 @@ import { User } from '../../models/user';
 import { isDuplicateKeyError, ONE_BATCH, type MessageDeps } from './messages';
 import { chargeDailyQuotas, type QuotaCharge } from './quotas';
 
-/** A teaser only announces a message that is more than this far away (CONTRACT.md §3). */
+/** A teaser only announces a message that is more than this far away (../shared/CONTRACT.md §3). */
 export const TEASER_MIN_DELAY_SECONDS = 200;
 
 interface SendRequest {

@@ -1,5 +1,5 @@
 /**
- * Statuses (CONTRACT.md §3 get_my_status). A user's status is the tier of the number of
+ * Statuses (../shared/CONTRACT.md §3 get_my_status). A user's status is the tier of the number of
  * future messages they sent that are still pending; it never goes down, so the highest
  * rank reached is kept in user.status_rank, and other users' statuses (contact lists) are
  * named from that stored rank with one read of the status tiers, uncached (statusNamer).
