@@ -2,7 +2,7 @@
  * When a message is delivered (../shared/CONTRACT.md §3 send, delivery_option): now, a calendar
  * date, a send choice (relative delay, absolute date, random), or the legacy random resend.
  */
-import type { SendChoiceRule } from './catalog';
+import type { SendChoiceRule } from './catalogRules';
 import { randomInt, type RandomSource } from './random';
 import { fromEpochSeconds, isEpochSeconds, parseEpochSeconds } from './timestamps';
 

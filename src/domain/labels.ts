@@ -2,7 +2,7 @@
  * Receive labels: how a delay reads to the receiver, in the past ("Sent a week ago", the
  * message's receive_label and iOS push alert) or the future ("in a week", in teasers).
  */
-import { pickRange, type ReceiveLabelRule } from './catalog';
+import { pickRange, type ReceiveLabelRule } from './catalogRules';
 import type { Language } from './language';
 
 /** The label of a message delivered `delaySeconds` after it was sent; "" without catalog. */

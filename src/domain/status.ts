@@ -3,7 +3,7 @@
  * messages a user has sent and still pending, and never goes down, so what is shown is the
  * highest rank ever reached. Founders (by phone number) are always "Founder".
  */
-import { pickRange, type StatusTierRule } from './catalog';
+import { pickRange, type StatusTierRule } from './catalogRules';
 import type { Language } from './language';
 
 export const FOUNDER_LABEL = 'Founder';

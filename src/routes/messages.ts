@@ -4,7 +4,7 @@ import type { AppDeps } from '../deps';
 import type { Form } from '../domain/form';
 import { formBody, sendLimitBytes } from '../http/form';
 import { requireLogin, userId } from '../http/session';
-import { catalogSource } from '../services/catalog/catalog';
+import { catalogSource } from '../services/catalog/source';
 import {
   futureMessageCount,
   sendChoicesFor,

@@ -5,7 +5,7 @@
  */
 import { AddressBookEntry } from '../../src/models';
 import { claimBottles } from '../../src/services/messages/bottles';
-import { loadCatalog } from '../../src/services/catalog/catalog';
+import { loadCatalog } from '../../src/services/catalog/source';
 import { statusNamer } from '../../src/services/messages/status';
 import { shapesOfCommand } from '../../src/db/queryShapes';
 import { servingIndex } from '../../scripts/lib/indexCoverage';

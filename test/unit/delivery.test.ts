@@ -1,4 +1,4 @@
-import type { SendChoiceRule } from '../../src/domain/catalog';
+import type { SendChoiceRule } from '../../src/domain/catalogRules';
 import {
   choiceDeliveryTime,
   deliveryTime,

@@ -1,4 +1,4 @@
-import { pickRange, type ReceiveLabelRule } from '../../src/domain/catalog';
+import { pickRange, type ReceiveLabelRule } from '../../src/domain/catalogRules';
 import { futureLabelText, receiveLabelText, teaserText } from '../../src/domain/labels';
 import { SEED_RECEIVE_LABELS } from '../../src/services/catalog/seed';
 

@@ -1,4 +1,4 @@
-import type { StatusTierRule } from '../../src/domain/catalog';
+import type { StatusTierRule } from '../../src/domain/catalogRules';
 import {
   FOUNDER_LABEL,
   isFounder,

@@ -9,7 +9,7 @@ import type { RandomSource } from '../../domain/random';
 import { AppError } from '../../errors';
 import { Message } from '../../models/message';
 import { User } from '../../models/user';
-import type { CatalogSource } from '../catalog/catalog';
+import type { CatalogSource } from '../catalog/source';
 
 export interface MessageDeps {
   config: Config;

@@ -9,7 +9,7 @@
  * expired-claim cleanup.
  */
 import { Types } from 'mongoose';
-import type { Catalog, SendChoiceRule } from '../../domain/catalog';
+import type { Catalog, SendChoiceRule } from '../../domain/catalogRules';
 import { pickColor } from '../../domain/colors';
 import { deliveryTime, parseDeliveryOption, type DeliveryOption } from '../../domain/deliveryTime';
 import type { Form } from '../../domain/form';

@@ -12,7 +12,7 @@ import { rankForCount, statusLabel } from '../../domain/status';
 import { AppError } from '../../errors';
 import { Message } from '../../models/message';
 import { User } from '../../models/user';
-import { loadStatusTiers } from '../catalog/catalog';
+import { loadStatusTiers } from '../catalog/source';
 import type { MessageDeps } from './messages';
 
 export interface StatusSubject {

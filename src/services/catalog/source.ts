@@ -4,7 +4,7 @@
  * an operator's edit is seen within that time without a restart. Contact lists are the
  * exception: they read the status tiers alone at every request (loadStatusTiers).
  */
-import type { Catalog, ReceiveLabelRule, SendChoiceRule, StatusTierRule } from '../../domain/catalog';
+import type { Catalog, ReceiveLabelRule, SendChoiceRule, StatusTierRule } from '../../domain/catalogRules';
 import type { Model } from 'mongoose';
 import { ReceiveLabel, SendChoice, StatusTier } from '../../models/catalog';
 
