@@ -187,7 +187,7 @@ function markSaved(sess: session.Session): void {
   });
 }
 
-/** Where a login happened: the app's time and the client address group (http/auth). */
+/** Where a login happened: the app's time and the client address group (http/edge). */
 export interface LoginPlace {
   at: Date;
   address: string;
