@@ -224,9 +224,3 @@ export async function logOut(req: Request): Promise<void> {
 export const requireLogin: RequestHandler = (req, _res, next) => {
   next(req.user ? undefined : AppError.unauthorized());
 };
-
-/** The logged-in user's id; only valid behind requireLogin. */
-export function userId(req: Express.Request): string {
-  if (!req.user) throw AppError.unauthorized();
-  return req.user.id;
-}

@@ -2,15 +2,11 @@
 import { Router, type Request } from 'express';
 import type { AppDeps } from '../deps';
 import type { Form } from '../domain/form';
+import { sessionUserId } from '../http/edge';
 import { formBody, sendLimitBytes } from '../http/form';
-import { requireLogin, userId } from '../http/session';
+import { requireLogin } from '../http/session';
 import { catalogSource } from '../services/catalog/catalog';
-import {
-  futureMessageCount,
-  sendChoicesFor,
-  sessionObjectId,
-  type MessageDeps,
-} from '../services/messages/messages';
+import { futureMessageCount, sendChoicesFor, type MessageDeps } from '../services/messages/messages';
 import { blockContacts } from '../services/messages/block';
 import { receiveAll } from '../services/messages/receive';
 import { resendMessage } from '../services/messages/resend';
@@ -18,7 +14,6 @@ import { sendMessages } from '../services/messages/send';
 import { myStatus } from '../services/messages/status';
 
 const form = (req: Request): Form => (req.body ?? {}) as Form;
-const me = (req: Request) => sessionObjectId(userId(req));
 
 export function messageRoutes(deps: AppDeps): Router {
   const m: MessageDeps = {
@@ -33,34 +28,34 @@ export function messageRoutes(deps: AppDeps): Router {
   const sendBody = formBody(sendLimitBytes(deps.config));
 
   router.post('/send', requireLogin, sendBody, async (req, res) => {
-    await sendMessages(m, me(req), form(req));
+    await sendMessages(m, sessionUserId(req), form(req));
     res.status(200).end();
   });
 
   router.get('/receive_all', requireLogin, async (req, res) => {
     const query = req.query as Record<string, string | undefined>;
-    res.type('application/json').send(await receiveAll(m, me(req), query.ts));
+    res.type('application/json').send(await receiveAll(m, sessionUserId(req), query.ts));
   });
 
   router.post('/resend', requireLogin, body, async (req, res) => {
-    await resendMessage(m, me(req), form(req));
+    await resendMessage(m, sessionUserId(req), form(req));
     res.status(200).end();
   });
 
   router.get('/get_send_choices', requireLogin, async (req, res) => {
-    res.json(await sendChoicesFor(m, me(req)));
+    res.json(await sendChoicesFor(m, sessionUserId(req)));
   });
 
   router.get('/get_number_of_future_messages', requireLogin, async (req, res) => {
-    res.type('text/plain').send(String(await futureMessageCount(me(req))));
+    res.type('text/plain').send(String(await futureMessageCount(sessionUserId(req))));
   });
 
   router.get('/get_my_status', requireLogin, async (req, res) => {
-    res.type('text/plain').send(await myStatus(m, me(req)));
+    res.type('text/plain').send(await myStatus(m, sessionUserId(req)));
   });
 
   router.post('/block_contacts', requireLogin, body, async (req, res) => {
-    await blockContacts(me(req), form(req), deps.config.BLOCK_MAX_CONTACTS);
+    await blockContacts(sessionUserId(req), form(req), deps.config.BLOCK_MAX_CONTACTS);
     res.status(200).end();
   });
 
