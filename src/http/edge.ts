@@ -21,6 +21,17 @@ export function parseFields<S extends z.ZodType>(schema: S, input: unknown): z.i
   );
 }
 
+/**
+ * Parses with a schema whose issue messages are whole reasons (the messages routes': their
+ * texts, older than parseFields' "invalid field …", are what clients and tests know): 400
+ * with the first issue's message as it is.
+ */
+export function parseWithReasons<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+  const parsed = schema.safeParse(input ?? {});
+  if (parsed.success) return parsed.data;
+  throw AppError.badRequest(parsed.error.issues[0]?.message ?? 'invalid form');
+}
+
 /** The logged-in user's id (behind requireLogin); a session holding anything else is no session. */
 export function sessionUserId(req: Request): Types.ObjectId {
   const id = req.user?.id;
