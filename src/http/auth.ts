@@ -1,6 +1,5 @@
 /**
- * Password login with passport-local (usernameField `email`), and the edge helpers of the
- * account routes: field validation with zod and the client address for rate limits.
+ * Password login with passport-local (usernameField `email`).
  *
  * The strategy is built per app (its verify function needs the app's config) and never
  * registered on the global passport: each request authenticates with a fresh object
@@ -8,15 +7,13 @@
  * object it is given, and a shared object would mix concurrent requests up.
  */
 import type { Request, Response } from 'express';
-import { Types } from 'mongoose';
 import passport from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
-import type { z } from 'zod';
 import type { AppDeps } from '../deps';
-import { addressGroup } from '../domain/clientAddress';
 import { normaliseEmail } from '../domain/email';
 import type { LoginUser } from '../services/accounts/accounts';
 import { passwordLogin } from '../services/accounts/login';
+import { clientAddress } from './edge';
 import { AppError } from './errors';
 
 /** Passport hands back whatever a callback gave; an Error passes as it is, keeping its status. */
@@ -73,32 +70,4 @@ export function authenticate(
     ) as (req: Request, res: Response, next: (err?: unknown) => void) => void;
     middleware(req, res, (err?: unknown) => reject(asError(err)));
   });
-}
-
-/** Parses the form (or query) with a zod schema; 400 with a short reason when it does not fit. */
-export function parseFields<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
-  const parsed = schema.safeParse(input ?? {});
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const field = issue?.path.join('.') || 'form';
-  const given = (input ?? {}) as Record<string, unknown>;
-  const missing = issue?.path.length === 1 && given[String(issue.path[0])] === undefined;
-  throw AppError.badRequest(
-    missing ? `missing field ${field}` : `invalid field ${field}: ${issue?.message ?? ''}`,
-  );
-}
-
-/** The logged-in user's id (behind requireLogin); a session holding anything else is no session. */
-export function sessionUserId(req: Request): Types.ObjectId {
-  const id = req.user?.id;
-  if (typeof id !== 'string' || !/^[0-9a-f]{24}$/i.test(id)) throw AppError.unauthorized();
-  return new Types.ObjectId(id);
-}
-
-/**
- * The client address as the rate limits count it: as Express sees it (TRUST_PROXY_HOPS
- * decides whether proxies count), an IPv6 client as its /64 (domain/clientAddress).
- */
-export function clientAddress(req: Request): string {
-  return addressGroup(req.ip ?? req.socket.remoteAddress ?? 'unknown');
 }

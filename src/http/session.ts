@@ -187,7 +187,7 @@ function markSaved(sess: session.Session): void {
   });
 }
 
-/** Where a login happened: the app's time and the client address group (http/auth). */
+/** Where a login happened: the app's time and the client address group (http/edge). */
 export interface LoginPlace {
   at: Date;
   address: string;
@@ -224,9 +224,3 @@ export async function logOut(req: Request): Promise<void> {
 export const requireLogin: RequestHandler = (req, _res, next) => {
   next(req.user ? undefined : AppError.unauthorized());
 };
-
-/** The logged-in user's id; only valid behind requireLogin. */
-export function userId(req: Express.Request): string {
-  if (!req.user) throw AppError.unauthorized();
-  return req.user.id;
-}

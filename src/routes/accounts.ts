@@ -15,7 +15,8 @@ import {
   normalisePhone,
   normaliseRegId,
 } from '../domain/phone';
-import { authenticate, clientAddress, localStrategy, parseFields, sessionUserId } from '../http/auth';
+import { authenticate, localStrategy } from '../http/auth';
+import { clientAddress, parseFields, sessionUserId } from '../http/edge';
 import { AppError } from '../http/errors';
 import { formBody } from '../http/form';
 import { logIn, logOut, requireLogin } from '../http/session';

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { AppDeps } from '../deps';
 import { parseAddressBook } from '../domain/addressBook';
 import { sentNumbers, type SentNumber } from '../domain/phone';
-import { parseFields, sessionUserId } from '../http/auth';
+import { parseFields, sessionUserId } from '../http/edge';
 import { AppError } from '../http/errors';
 import { formBody, UPLOAD_LIMIT_BYTES } from '../http/form';
 import { requireLogin } from '../http/session';

@@ -33,7 +33,7 @@ export interface PasswordLoginInput {
   /** Normalised (domain/email). */
   email: string;
   password: string;
-  /** The client address group (http/auth clientAddress). */
+  /** The client address group (http/edge clientAddress). */
   address: string;
   /** The logged-in session the request carried, if any. */
   session?: { userId: string; id: string };

@@ -3,23 +3,17 @@
  * listed user, both directions, becomes blocked (never pushed, returned or counted), and
  * its queued pushes are removed. Three queries whatever the number of messages.
  */
-import { Types } from 'mongoose';
-import type { Form } from '../../domain/form';
-import { parseUserIdList } from '../../domain/receivers';
-import { AppError } from '../../errors';
+import type { Types } from 'mongoose';
 import { Message } from '../../models/message';
 import { PushJob } from '../../models/pushJob';
 import { ONE_BATCH } from './messages';
 
-/** Returns how many messages were blocked; at most `maxContacts` ids (BLOCK_MAX_CONTACTS). */
-export async function blockContacts(
-  userId: Types.ObjectId,
-  form: Form,
-  maxContacts: number,
-): Promise<number> {
-  const ids = parseUserIdList(form.contacts_to_block, 'contacts_to_block', maxContacts);
-  if (!ids.ok) throw AppError.badRequest(ids.reason);
-  const others = ids.value.map((id) => new Types.ObjectId(id)).filter((id) => !id.equals(userId));
+/**
+ * Returns how many messages were blocked. `contacts`: the form's list as the route checked
+ * it (each once, at most BLOCK_MAX_CONTACTS); the user's own id among them is ignored.
+ */
+export async function blockContacts(userId: Types.ObjectId, contacts: Types.ObjectId[]): Promise<number> {
+  const others = contacts.filter((id) => !id.equals(userId));
   if (others.length === 0) return 0;
   const pending = await Message.find(
     {

@@ -32,13 +32,6 @@ export function parseObjectId(hex: string | undefined): Types.ObjectId | undefin
   return hex !== undefined && OBJECT_ID_HEX.test(hex) ? new Types.ObjectId(hex) : undefined;
 }
 
-/** The logged-in user's id; a session holding anything else is no session. */
-export function sessionObjectId(id: string): Types.ObjectId {
-  const oid = parseObjectId(id);
-  if (!oid) throw AppError.unauthorized();
-  return oid;
-}
-
 /** The logged-in user's country code (labels' language); 401 when the account is gone. */
 export async function countryCodeOf(userId: Types.ObjectId): Promise<string> {
   const user = await User.findById(userId, { country_code: 1 }).lean();

@@ -9,13 +9,7 @@
  */
 import { Types } from 'mongoose';
 import { INSTANT_PAGE_FACTOR, cutPage } from '../../domain/receivePage';
-import {
-  floatSecondsText,
-  fromEpochSeconds,
-  jsonFloatSeconds,
-  parseEpochSeconds,
-} from '../../domain/timestamps';
-import { AppError } from '../../errors';
+import { floatSecondsText, jsonFloatSeconds } from '../../domain/timestamps';
 import { Message } from '../../models/message';
 import { User } from '../../models/user';
 import type { ReceivedItem } from '../../shapes';
@@ -101,15 +95,12 @@ async function readPage(deps: MessageDeps, userId: Types.ObjectId, from: Date, n
   return { messages: at, next: new Date(cut.at + 1) };
 }
 
-/** The JSON body: `ts` is written by hand so that it is always a float literal. */
-export async function receiveAll(
-  deps: MessageDeps,
-  userId: Types.ObjectId,
-  tsText: string | undefined,
-): Promise<string> {
-  const ts = parseEpochSeconds(tsText);
-  if (ts === undefined) throw AppError.badRequest('ts must be epoch seconds');
-  const page = await readPage(deps, userId, fromEpochSeconds(ts), deps.now());
+/**
+ * The JSON body for the window from `since` (the request's ts): the answer's `ts` is
+ * written by hand so that it is always a float literal.
+ */
+export async function receiveAll(deps: MessageDeps, userId: Types.ObjectId, since: Date): Promise<string> {
+  const page = await readPage(deps, userId, since, deps.now());
   const senderIds = [...new Set(page.messages.map((m) => m.sender_id.toHexString()))];
   const senders = senderIds.length
     ? await User.find(

@@ -6,20 +6,19 @@
  */
 import type { Types } from 'mongoose';
 import { pickColor } from '../../domain/colors';
-import type { Form } from '../../domain/form';
 import { receiveLabelText } from '../../domain/labels';
 import { labelLanguage } from '../../domain/language';
 import { resendDelaySeconds } from '../../domain/resend';
-import { AppError } from '../../errors';
 import { Message } from '../../models/message';
 import { PushJob } from '../../models/pushJob';
-import { countryCodeOf, futureMessageCount, parseObjectId, type MessageDeps } from './messages';
+import { countryCodeOf, futureMessageCount, type MessageDeps } from './messages';
 
-export async function resendMessage(deps: MessageDeps, userId: Types.ObjectId, form: Form): Promise<void> {
-  const raw = form.message_id?.trim();
-  if (!raw) throw AppError.badRequest('message_id is required');
-  const id = parseObjectId(raw);
-  if (!id) throw AppError.badRequest('malformed message_id');
+/** `id`: the message_id of the form, checked by the route. */
+export async function resendMessage(
+  deps: MessageDeps,
+  userId: Types.ObjectId,
+  id: Types.ObjectId,
+): Promise<void> {
   const now = deps.now();
   const [message, futureCount, countryCode, catalog] = await Promise.all([
     Message.findOne(

@@ -1,9 +1,10 @@
 /**
- * POST /send (../shared/CONTRACT.md §3). Every size, receiver and option is checked before anything
- * is written; then the send is claimed against retries, charged against the sender's daily
- * quotas, its messages are stored in one bulk insert, and their pushes (and teasers) are
- * queued in another. Messages are written first: if the process dies before the push jobs,
- * the worker's sweep of pending due messages without a job still delivers them.
+ * POST /send (../shared/CONTRACT.md §3). The route hands over a checked form (sizes, receivers and
+ * option: routes/messages.ts); the send choice and every receiver are resolved before
+ * anything is written; then the send is claimed against retries, charged against the
+ * sender's daily quotas, its messages are stored in one bulk insert, and their pushes (and
+ * teasers) are queued in another. Messages are written first: if the process dies before
+ * the push jobs, the worker's sweep of pending due messages without a job still delivers them.
  * Round trips whatever the number of receivers: catalog (cached), phone owners, users,
  * address book (teasers), claim, quota hit and sum, messages, then push jobs and
  * expired-claim cleanup.
@@ -11,13 +12,11 @@
 import { Types } from 'mongoose';
 import type { Catalog, SendChoiceRule } from '../../domain/catalogRules';
 import { pickColor } from '../../domain/colors';
-import { deliveryTime, parseDeliveryOption, type DeliveryOption } from '../../domain/deliveryTime';
-import type { Form } from '../../domain/form';
+import { deliveryTime, type DeliveryOption } from '../../domain/deliveryTime';
 import { futureLabelText, receiveLabelText, teaserText } from '../../domain/labels';
 import { labelLanguage, type Language } from '../../domain/language';
-import { parseReceiverIds, type Receiver } from '../../domain/receivers';
+import type { Receiver } from '../../domain/receivers';
 import { dedupExpiry, dedupKeys, sendFingerprint } from '../../domain/sendDedup';
-import { sendSizeProblem } from '../../domain/sendLimits';
 import { AppError } from '../../errors';
 import { AddressBookEntry } from '../../models/addressBook';
 import { Message } from '../../models/message';
@@ -31,7 +30,8 @@ import { chargeDailyQuotas, type QuotaCharge } from './quotas';
 /** A teaser only announces a message that is more than this far away (../shared/CONTRACT.md §3). */
 export const TEASER_MIN_DELAY_SECONDS = 200;
 
-interface SendRequest {
+/** A send as the route checked it: within the size limits, at least one receiver, not empty. */
+export interface SendInput {
   receivers: Receiver[];
   option: DeliveryOption;
   message: string;
@@ -55,27 +55,6 @@ interface Target {
 export interface SendOutcome {
   stored: number;
   duplicate: boolean;
-}
-
-function parseSendForm(form: Form, config: MessageDeps['config']): SendRequest {
-  if (form.message === undefined) throw AppError.badRequest('message is required');
-  const content = {
-    message: form.message,
-    photoId: form.photo_id ?? '',
-    videoId: form.video_id ?? '',
-    soundId: form.sound_id ?? '',
-  };
-  // Sizes first: every later step (JSON, hashing, storing) is then bounded.
-  const tooLarge = sendSizeProblem(content, config.MESSAGE_MAX_CHARS);
-  if (tooLarge) throw AppError.badRequest(tooLarge);
-  const receivers = parseReceiverIds(form.receiver_ids, config.MAX_RECEIVERS);
-  if (!receivers.ok) throw AppError.badRequest(receivers.reason);
-  const option = parseDeliveryOption(form.delivery_option);
-  if (!option.ok) throw AppError.badRequest(option.reason);
-  if (!content.message && !content.photoId && !content.videoId && !content.soundId) {
-    throw AppError.badRequest('empty message');
-  }
-  return { receivers: receivers.value, option: option.value, ...content };
 }
 
 function choiceFor(option: DeliveryOption, catalog: Catalog): SendChoiceRule | undefined {
@@ -149,7 +128,7 @@ function targetLanguage(t: Target): Language {
 
 interface Outbox {
   senderId: Types.ObjectId;
-  req: SendRequest;
+  req: SendInput;
   targets: Target[];
   names: Map<string, string>;
   delivery: Date;
@@ -200,7 +179,7 @@ function pushJobs(o: Outbox, messages: MessageDoc[]) {
 }
 
 /** True when this request won the send (see domain/sendDedup.ts); false for a retry. */
-async function claimSend(senderId: Types.ObjectId, req: SendRequest, now: Date, windowSeconds: number) {
+async function claimSend(senderId: Types.ObjectId, req: SendInput, now: Date, windowSeconds: number) {
   const fingerprint = sendFingerprint({ senderId: senderId.toHexString(), ...req });
   const keys = dedupKeys(fingerprint, now, windowSeconds);
   const expires_at = dedupExpiry(now, windowSeconds);
@@ -258,9 +237,8 @@ async function storeMessages(messages: MessageDoc[], charge: QuotaCharge, keys: 
 export async function sendMessages(
   deps: MessageDeps,
   senderId: Types.ObjectId,
-  form: Form,
+  req: SendInput,
 ): Promise<SendOutcome> {
-  const req = parseSendForm(form, deps.config);
   const now = deps.now();
   const [catalog, { sender, targets }] = await Promise.all([
     deps.catalog.get(),
