@@ -8,6 +8,7 @@
 import { Types } from 'mongoose';
 import type { AppDeps } from '../../deps';
 import type { Config } from '../../config';
+import { isDuplicateKey } from '../../db/writeErrors';
 import { emailLanguage } from '../../domain/language';
 import { AppError } from '../../errors';
 import { User } from '../../models/user';
@@ -16,10 +17,6 @@ import { hashPassword } from './passwords';
 import { hitRateLimits, rateRules } from './rateLimit';
 
 export type AccountDeps = Pick<AppDeps, 'config' | 'logger' | 'mailer' | 'now'>;
-
-export function isDuplicateKey(err: unknown): boolean {
-  return (err as { code?: unknown } | null)?.code === 11000;
-}
 
 export interface SignupInput {
   /** Normalised (domain/email). */

@@ -19,13 +19,14 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { Types } from 'mongoose';
 import type { Config } from '../../config';
+import { isDuplicateKey } from '../../db/writeErrors';
 import { emailLanguage } from '../../domain/language';
 import { generateResetCode, hashResetCode, resetCodeMatches } from '../../domain/resetCode';
 import { AppError } from '../../errors';
 import { ResetAttempt, ResetCode } from '../../models/resetCode';
 import { SessionRecord } from '../../models/session';
 import { User } from '../../models/user';
-import { type AccountDeps, isDuplicateKey } from './accounts';
+import type { AccountDeps } from './accounts';
 import { sendAccountMail } from './mail';
 import { hashPassword } from './passwords';
 import { beginAttempt, hitRateLimits, rateRules } from './rateLimit';

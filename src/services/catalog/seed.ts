@@ -6,8 +6,8 @@
  */
 import { Types, type Collection } from 'mongoose';
 import { MongoBulkWriteError } from 'mongodb';
+import { isOnlyDuplicateKeys } from '../../db/writeErrors';
 import { ReceiveLabel, SendChoice, StatusTier } from '../../models/catalog';
-import { isDuplicateKeyError } from '../messages/messages';
 
 const HOUR = 3600;
 const DAY = 24 * HOUR;
@@ -173,7 +173,7 @@ async function insertMissing(collection: Collection, docs: readonly object[]): P
     );
     return res.insertedCount;
   } catch (err) {
-    if (!isDuplicateKeyError(err)) throw err;
+    if (!isOnlyDuplicateKeys(err)) throw err;
     return err instanceof MongoBulkWriteError ? err.result.insertedCount : 0;
   }
 }

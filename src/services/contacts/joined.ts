@@ -11,12 +11,12 @@
  * The pushes are PushJob documents; the worker delivers them.
  */
 import type { Types } from 'mongoose';
+import { isDuplicateKey } from '../../db/writeErrors';
 import { labelLanguage } from '../../domain/language';
 import type { Logger } from '../../logger';
 import { AddressBook, AddressBookEntry, JoinAnnouncement } from '../../models/addressBook';
 import { PushJob } from '../../models/pushJob';
 import { User } from '../../models/user';
-import { isDuplicateKey } from '../accounts/accounts';
 
 export interface JoinedDeps {
   logger: Logger;

@@ -12,9 +12,9 @@
  */
 import type { Types } from 'mongoose';
 import type { Config } from '../../config';
+import { isDuplicateKey, isOnlyDuplicateKeys } from '../../db/writeErrors';
 import { type AddressBookContact, diffAddressBook } from '../../domain/addressBook';
 import { AddressBook, AddressBookEntry } from '../../models/addressBook';
-import { isDuplicateKey } from '../accounts/accounts';
 import { announceJoinedIfDue, type JoinedDeps } from './joined';
 
 export interface UploadDeps extends JoinedDeps {
@@ -22,17 +22,6 @@ export interface UploadDeps extends JoinedDeps {
 }
 
 const BIG_BATCH = 1_000_000; // one reply for results that grow with the data
-
-/** A concurrent upload of the same book may insert the same entries first: that is fine. */
-function onlyDuplicates(err: unknown): boolean {
-  const writeErrors = (err as { writeErrors?: unknown } | null)?.writeErrors;
-  if (Array.isArray(writeErrors) && writeErrors.length > 0) {
-    return writeErrors.every(
-      (w: { code?: unknown; err?: { code?: unknown } }) => (w.code ?? w.err?.code) === 11000,
-    );
-  }
-  return isDuplicateKey(err);
-}
 
 /** The first upload creates the book's record, which marks it new for "joined" pushes. */
 async function recordUpload(userId: Types.ObjectId, entries: number, now: Date): Promise<void> {
@@ -94,7 +83,8 @@ export async function uploadAddressBook(
     try {
       await AddressBookEntry.insertMany(docs, { ordered: false, lean: true });
     } catch (err) {
-      if (!onlyDuplicates(err)) throw err;
+      // A concurrent upload of the same book may insert the same entries first: that is fine.
+      if (!isOnlyDuplicateKeys(err)) throw err;
     }
   }
   await recordUpload(userId, kept.length, now);

@@ -70,13 +70,3 @@ export async function sendChoicesFor(deps: MessageDeps, userId: Types.ObjectId):
 export function futureMessageCount(userId: Types.ObjectId): Promise<number> {
   return Message.countDocuments({ receiver_id: userId, state: 'pending', blocked: false, send_now: false });
 }
-
-/** A duplicate-key refusal (code 11000), alone or as every error of a bulk insert. */
-export function isDuplicateKeyError(err: unknown): boolean {
-  const e = err as { code?: unknown; writeErrors?: unknown } | null;
-  if (!e || typeof e !== 'object') return false;
-  if (Array.isArray(e.writeErrors) && e.writeErrors.length > 0) {
-    return e.writeErrors.every((w: { code?: unknown }) => w.code === 11000);
-  }
-  return e.code === 11000;
-}

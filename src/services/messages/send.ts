@@ -9,6 +9,7 @@
  * expired-claim cleanup.
  */
 import { Types } from 'mongoose';
+import { isOnlyDuplicateKeys } from '../../db/writeErrors';
 import type { Catalog, SendChoiceRule } from '../../domain/catalog';
 import { pickColor } from '../../domain/colors';
 import { deliveryTime, parseDeliveryOption, type DeliveryOption } from '../../domain/deliveryTime';
@@ -25,7 +26,7 @@ import { PhoneOwner } from '../../models/phoneOwner';
 import { PushJob } from '../../models/pushJob';
 import { SendDedup } from '../../models/sendDedup';
 import { User } from '../../models/user';
-import { isDuplicateKeyError, ONE_BATCH, type MessageDeps } from './messages';
+import { ONE_BATCH, type MessageDeps } from './messages';
 import { chargeDailyQuotas, type QuotaCharge } from './quotas';
 
 /** A teaser only announces a message that is more than this far away (CONTRACT.md §3). */
@@ -212,7 +213,7 @@ async function claimSend(senderId: Types.ObjectId, req: SendRequest, now: Date, 
     );
     return { won: true, keys };
   } catch (err) {
-    if (isDuplicateKeyError(err)) return { won: false, keys };
+    if (isOnlyDuplicateKeys(err)) return { won: false, keys };
     throw err;
   }
 }
