@@ -12,6 +12,7 @@
  */
 import type { Types } from 'mongoose';
 import type { Config } from '../../config';
+import { ONE_BATCH } from '../../db/queries';
 import { isDuplicateKey, isOnlyDuplicateKeys } from '../../db/writeErrors';
 import { type AddressBookContact, diffAddressBook } from '../../domain/addressBook';
 import { AddressBook, AddressBookEntry } from '../../models/addressBook';
@@ -20,8 +21,6 @@ import { announceJoinedIfDue, type JoinedDeps } from './joined';
 export interface UploadDeps extends JoinedDeps {
   config: Config;
 }
-
-const BIG_BATCH = 1_000_000; // one reply for results that grow with the data
 
 /** The first upload creates the book's record, which marks it new for "joined" pushes. */
 async function recordUpload(userId: Types.ObjectId, entries: number, now: Date): Promise<void> {
@@ -66,7 +65,7 @@ export async function uploadAddressBook(
   const now = deps.now();
   const kept = contacts.slice(0, deps.config.ADDRESS_BOOK_MAX_ENTRIES);
   const stored = await AddressBookEntry.find({ owner_id: userId }, { tel: 1, name: 1, sent: 1 })
-    .batchSize(BIG_BATCH)
+    .batchSize(ONE_BATCH)
     .lean<AddressBookContact[]>(); // `sent` is never stored null
   const { remove, add } = diffAddressBook(stored, kept);
   await removeEntries(userId, stored, remove);

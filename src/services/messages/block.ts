@@ -4,12 +4,12 @@
  * its queued pushes are removed. Three queries whatever the number of messages.
  */
 import { Types } from 'mongoose';
+import { ONE_BATCH } from '../../db/queries';
 import type { Form } from '../../domain/form';
 import { parseUserIdList } from '../../domain/receivers';
 import { AppError } from '../../errors';
 import { Message } from '../../models/message';
 import { PushJob } from '../../models/pushJob';
-import { ONE_BATCH } from './messages';
 
 /** Returns how many messages were blocked; at most `maxContacts` ids (BLOCK_MAX_CONTACTS). */
 export async function blockContacts(

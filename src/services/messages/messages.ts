@@ -20,13 +20,6 @@ export interface MessageDeps {
 
 const OBJECT_ID_HEX = /^[0-9a-fA-F]{24}$/;
 
-/**
- * Batch size of finds whose result grows with the data (messages of a window, receivers,
- * senders): the whole result comes back in the first reply, up to the server's 16 MB per
- * reply, instead of 101 documents and then getMore round trips.
- */
-export const ONE_BATCH = 1_000_000;
-
 /** An ObjectId from 24 hex digits; undefined otherwise (never the driver's 12-byte form). */
 export function parseObjectId(hex: string | undefined): Types.ObjectId | undefined {
   return hex !== undefined && OBJECT_ID_HEX.test(hex) ? new Types.ObjectId(hex) : undefined;

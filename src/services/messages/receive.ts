@@ -8,6 +8,7 @@
  * a worker whose clock runs ahead of this one may already have pushed those (CONTRACT.md §4).
  */
 import { Types } from 'mongoose';
+import { ONE_BATCH } from '../../db/queries';
 import { INSTANT_PAGE_FACTOR, cutPage } from '../../domain/receivePage';
 import {
   floatSecondsText,
@@ -18,7 +19,7 @@ import {
 import { AppError } from '../../errors';
 import { Message } from '../../models/message';
 import { User } from '../../models/user';
-import { ONE_BATCH, type MessageDeps } from './messages';
+import type { MessageDeps } from './messages';
 
 interface StoredMessage {
   _id: Types.ObjectId;

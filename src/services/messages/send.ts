@@ -9,6 +9,7 @@
  * expired-claim cleanup.
  */
 import { Types } from 'mongoose';
+import { ONE_BATCH } from '../../db/queries';
 import { isOnlyDuplicateKeys } from '../../db/writeErrors';
 import type { Catalog, SendChoiceRule } from '../../domain/catalog';
 import { pickColor } from '../../domain/colors';
@@ -26,7 +27,7 @@ import { PhoneOwner } from '../../models/phoneOwner';
 import { PushJob } from '../../models/pushJob';
 import { SendDedup } from '../../models/sendDedup';
 import { User } from '../../models/user';
-import { ONE_BATCH, type MessageDeps } from './messages';
+import type { MessageDeps } from './messages';
 import { chargeDailyQuotas, type QuotaCharge } from './quotas';
 
 /** A teaser only announces a message that is more than this far away (CONTRACT.md §3). */
