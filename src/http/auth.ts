@@ -15,6 +15,7 @@ import type { z } from 'zod';
 import type { AppDeps } from '../deps';
 import { addressGroup } from '../domain/clientAddress';
 import { normaliseEmail } from '../domain/email';
+import { isObjectIdHex } from '../domain/objectId';
 import type { LoginUser } from '../services/accounts/accounts';
 import { passwordLogin } from '../services/accounts/login';
 import { AppError } from './errors';
@@ -91,7 +92,7 @@ export function parseFields<S extends z.ZodType>(schema: S, input: unknown): z.i
 /** The logged-in user's id (behind requireLogin); a session holding anything else is no session. */
 export function sessionUserId(req: Request): Types.ObjectId {
   const id = req.user?.id;
-  if (typeof id !== 'string' || !/^[0-9a-f]{24}$/i.test(id)) throw AppError.unauthorized();
+  if (!isObjectIdHex(id)) throw AppError.unauthorized();
   return new Types.ObjectId(id);
 }
 

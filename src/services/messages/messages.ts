@@ -5,6 +5,7 @@
 import { Types } from 'mongoose';
 import type { Config } from '../../config';
 import { labelLanguage } from '../../domain/language';
+import { isObjectIdHex } from '../../domain/objectId';
 import type { RandomSource } from '../../domain/random';
 import { AppError } from '../../errors';
 import { Message } from '../../models/message';
@@ -18,11 +19,9 @@ export interface MessageDeps {
   catalog: CatalogSource;
 }
 
-const OBJECT_ID_HEX = /^[0-9a-fA-F]{24}$/;
-
 /** An ObjectId from 24 hex digits; undefined otherwise (never the driver's 12-byte form). */
 export function parseObjectId(hex: string | undefined): Types.ObjectId | undefined {
-  return hex !== undefined && OBJECT_ID_HEX.test(hex) ? new Types.ObjectId(hex) : undefined;
+  return isObjectIdHex(hex) ? new Types.ObjectId(hex) : undefined;
 }
 
 /** The logged-in user's id; a session holding anything else is no session. */
