@@ -14,7 +14,7 @@ import { AppError } from '../../errors';
 import { User } from '../../models/user';
 import { sendAccountMail } from './mail';
 import { hashPassword } from './passwords';
-import { hitRateLimits, rateRules } from './rateLimit';
+import { hitRateLimits } from './rateLimit';
 
 export type AccountDeps = Pick<AppDeps, 'config' | 'logger' | 'mailer' | 'now'>;
 
@@ -30,12 +30,12 @@ export interface SignupInput {
 
 /** Creates the account (406 when the email is taken) and sends the welcome email. */
 export async function signup(deps: AccountDeps, input: SignupInput): Promise<void> {
-  const rules = rateRules(deps.config);
   const now = deps.now();
   await hitRateLimits(
+    deps.config,
     [
-      [rules.signupAddress, input.address],
-      [rules.signupAccount, input.email],
+      ['signupAddress', input.address],
+      ['signupAccount', input.email],
     ],
     now,
   );
