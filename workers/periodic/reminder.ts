@@ -11,9 +11,9 @@ import { renderTemplate } from '../../src/mail/templates';
 import { User } from '../../src/models/user';
 import { forgetOnce, takeOnce } from './runs';
 
-const HOUR = 3600_000;
-export const REMINDER_AFTER_MS = 24 * HOUR;
-export const REMINDER_UNTIL_MS = 64 * HOUR;
+const HOUR_MS = 3600_000;
+export const REMINDER_AFTER_MS = 24 * HOUR_MS;
+export const REMINDER_UNTIL_MS = 64 * HOUR_MS;
 
 export interface ReminderDeps {
   mailer: Mailer;
