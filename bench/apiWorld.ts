@@ -8,7 +8,7 @@ import type { Db } from 'mongodb';
 import { seedCatalog } from '../src/services/catalog/seed';
 import { insertAll, insertUsers, messageDoc, userDocs, type UserDoc } from './seed';
 
-const DAY = 86_400_000;
+const DAY_MS = 86_400_000;
 
 export interface ApiWorld {
   receiver: UserDoc;
@@ -25,11 +25,11 @@ export async function seedApiWorld(db: Db, dueMessages = 50, senderCount = 20): 
   await insertUsers(db, [...senders, receiver!, alice!, bob!, ...logins], 'api world');
   const now = Date.now();
   const messages = Array.from({ length: dueMessages }, (_, i) => {
-    const delivery = new Date(now - (i + 1) * (DAY / 4));
+    const delivery = new Date(now - (i + 1) * (DAY_MS / 4));
     return messageDoc({
       sender: senders[i % senderCount]!._id,
       receiver: receiver!._id,
-      createdAt: new Date(delivery.getTime() - 30 * DAY),
+      createdAt: new Date(delivery.getTime() - 30 * DAY_MS),
       delivery,
       state: 'delivered',
     });

@@ -3,7 +3,7 @@
  * idempotent start-up tasks (catalog seed) once per deploy, before new processes start.
  */
 import { loadConfig } from '../src/config';
-import { connectDatabase, disconnectDatabase, ensureIndexes } from '../src/db/mongo';
+import { disconnectDatabase, openDatabase } from '../src/db/mongo';
 import { createLogger } from '../src/logger';
 import '../src/models';
 import { startupTasks } from '../src/startup';
@@ -11,9 +11,7 @@ import { startupTasks } from '../src/startup';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL, undefined, 'release');
-  if (!config.MONGODB_URI) throw new Error('MONGODB_URI is not set');
-  const connection = await connectDatabase(config.MONGODB_URI, logger);
-  await ensureIndexes(connection);
+  const connection = await openDatabase(config, logger, 'release');
   logger.info({ models: Object.keys(connection.models) }, 'indexes ensured');
   await startupTasks({ logger });
   await disconnectDatabase();

@@ -4,19 +4,15 @@
  * from the database at MONGODB_URI. Existing entries, edited or not, are left unchanged.
  */
 import { loadConfig } from '../src/config';
-import { connectDatabase, disconnectDatabase, ensureIndexes } from '../src/db/mongo';
+import { disconnectDatabase, openDatabase } from '../src/db/mongo';
 import { createLogger } from '../src/logger';
 import { seedCatalog } from '../src/services/catalog/seed';
 import '../src/models';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  if (!config.MONGODB_URI) {
-    throw new Error('MONGODB_URI is not set (npm start seeds its embedded database by itself)');
-  }
   const logger = createLogger('error', undefined, 'seed'); // its own disconnect is not news
-  const connection = await connectDatabase(config.MONGODB_URI, logger);
-  await ensureIndexes(connection);
+  await openDatabase(config, logger, 'seed');
   const inserted = await seedCatalog({ onlyEmpty: false });
   process.stdout.write(
     `catalog seeded: ${inserted.sendChoices} send choices, ${inserted.receiveLabels} receive labels, ` +

@@ -5,7 +5,7 @@
 import type { Server } from 'node:http';
 import { createApp } from './app';
 import { loadConfig, type Config } from './config';
-import { checkClock, connectDatabase, disconnectDatabase, ensureIndexes } from './db/mongo';
+import { checkClock, disconnectDatabase, openDatabase } from './db/mongo';
 import { answerClientError } from './http/errors';
 import { createLogger, type Logger } from './logger';
 import { createMailer } from './mail';
@@ -29,15 +29,8 @@ function warnAboutSettings(config: Config, logger: Logger): void {
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL, undefined, 'web');
-  if (!config.MONGODB_URI) {
-    throw new Error('MONGODB_URI is not set: run `npm start`, which starts the embedded database, or set it');
-  }
   warnAboutSettings(config, logger);
-  const connection = await connectDatabase(config.MONGODB_URI, logger, {
-    queryLogDir: config.DB_QUERY_LOG_DIR,
-    processName: 'web',
-  });
-  await ensureIndexes(connection);
+  const connection = await openDatabase(config, logger, 'web');
   await checkClock(connection, logger, config.CLOCK_SKEW_ALLOWANCE_MS);
   await startupTasks({ logger });
   const mailer = createMailer(config, logger);

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import type { Connection } from 'mongoose';
 import type { Config } from '../src/config';
-import { checkClock, connectDatabase, disconnectDatabase, ensureIndexes } from '../src/db/mongo';
+import { checkClock, disconnectDatabase, openDatabase } from '../src/db/mongo';
 import type { Logger } from '../src/logger';
 import { createMailer } from '../src/mail';
 import { createPushSender } from '../src/push';
@@ -66,14 +66,7 @@ function loopSettings(config: Config): LoopDeps['settings'] {
 }
 
 async function openConnection(config: Config, logger: Logger): Promise<Connection> {
-  if (!config.MONGODB_URI) {
-    throw new Error('MONGODB_URI is not set: run `npm start`, which starts the embedded database, or set it');
-  }
-  const connection = await connectDatabase(config.MONGODB_URI, logger, {
-    queryLogDir: config.DB_QUERY_LOG_DIR,
-    processName: 'worker',
-  });
-  await ensureIndexes(connection);
+  const connection = await openDatabase(config, logger, 'worker');
   await checkClock(connection, logger, config.CLOCK_SKEW_ALLOWANCE_MS);
   return connection;
 }

@@ -2,12 +2,11 @@
  * The worker's counters (workers/delivery/metrics.ts) in Prometheus form. Counters and
  * gauges are read from the DeliveryMetrics fields at scrape time; the lag histogram is fed
  * one observation at a time (a histogram cannot be rebuilt from totals), in seconds. The
- * due backlog is counted at scrape time with the query the index on push_jobs {due_at: 1}
- * serves, as the web's /waiting does.
+ * due backlog is counted at scrape time, by the web's /waiting count (countDueJobs).
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Logger } from '../src/logger';
-import { PushJob } from '../src/models/pushJob';
+import { countDueJobs } from '../src/models/pushJob';
 import { DeliveryMetrics, LAG_BUCKETS_MS, OUTCOMES } from './delivery/metrics';
 
 const COUNT_TIMEOUT_MS = 2_000;
@@ -100,7 +99,7 @@ export function createWorkerMetrics(logger: Logger, now: () => number): Exported
     help: 'Push jobs due now and not yet sent (all workers); NaN when the database did not answer',
     registers: [registry],
     async collect() {
-      const due = await PushJob.countDocuments({ due_at: { $lte: new Date(now()) } })
+      const due = await countDueJobs(new Date(now()))
         .maxTimeMS(COUNT_TIMEOUT_MS)
         .catch((err: unknown) => {
           logger.warn({ err }, 'due backlog not counted');

@@ -4,6 +4,7 @@
  * server's reason; anything else (connection lost) is thrown and the run stops.
  */
 import { MongoBulkWriteError, type Collection, type Document, type WriteError } from 'mongodb';
+import { isDuplicateKey } from '../../src/db/writeErrors';
 
 export interface InsertOutcome {
   /** Indexes (in the given array) refused as duplicates. */
@@ -29,7 +30,7 @@ export async function insertIgnoringDuplicates(
     const errors: readonly WriteError[] = isList(raw) ? raw : raw ? [raw] : [];
     if (errors.length === 0) throw err;
     for (const w of errors) {
-      if (w.code === 11000) outcome.duplicates.add(w.index);
+      if (isDuplicateKey(w)) outcome.duplicates.add(w.index);
       else outcome.failed.set(w.index, `insert refused: ${w.errmsg ?? `code ${w.code}`}`);
     }
   }

@@ -4,11 +4,13 @@
  * every mapper reads through these instead of trusting a field's type.
  */
 import { ObjectId } from 'mongodb';
+import { isObjectIdHex } from '../../src/domain/objectId';
+import type { Parsed } from '../../src/domain/parsed';
 
 export type LegacyDoc = Record<string, unknown> & { _id?: unknown };
 
 /** A mapper's answer: the document(s) to insert, or why the record cannot be converted. */
-export type Mapped<T> = { ok: true; value: T } | { ok: false; reason: string };
+export type Mapped<T> = Parsed<T>;
 
 export const ok = <T>(value: T): Mapped<T> => ({ ok: true, value });
 export const fail = <T = never>(reason: string): Mapped<T> => ({ ok: false, reason });
@@ -50,7 +52,7 @@ export function date(v: unknown): Date | undefined {
 /** An ObjectId, or its 24-hex text (some legacy references were stored as strings). */
 export function oid(v: unknown): ObjectId | undefined {
   if (v instanceof ObjectId) return v;
-  if (typeof v === 'string' && /^[0-9a-fA-F]{24}$/.test(v)) return new ObjectId(v);
+  if (isObjectIdHex(v)) return new ObjectId(v);
   return undefined;
 }
 

@@ -85,7 +85,7 @@ export function legacyBottle(sender: ObjectId, phone: string, fields: Document =
   return { message, bottle };
 }
 
-const DAY = 86400;
+const DAY_S = 86400;
 
 export function legacyCatalog(): Record<'send_choice' | 'receive_label' | 'status', Document[]> {
   const choice = (hex: string, order: number, en: string, fr: string, delay: number, random = false) => ({
@@ -121,11 +121,14 @@ export function legacyCatalog(): Record<'send_choice' | 'receive_label' | 'statu
   });
   return {
     send_choice: [
-      choice('53b95c02edb08c3d6885041d', 1, 'In a week', 'Dans une semaine', 7 * DAY),
-      choice('53b95c02edb08c3d6885041f', 2, 'In a year', 'Dans un an', 365 * DAY),
+      choice('53b95c02edb08c3d6885041d', 1, 'In a week', 'Dans une semaine', 7 * DAY_S),
+      choice('53b95c02edb08c3d6885041f', 2, 'In a year', 'Dans un an', 365 * DAY_S),
       choice('53b95c02edb08c3d68850420', 3, 'Surprise', 'Surprise', 0, true),
     ],
-    receive_label: [label(0, 30 * DAY, 'soon', 'bientôt'), label(30 * DAY + 1, 1e10, 'later', 'plus tard')],
+    receive_label: [
+      label(0, 30 * DAY_S, 'soon', 'bientôt'),
+      label(30 * DAY_S + 1, 1e10, 'later', 'plus tard'),
+    ],
     status: [status('Newbie', 0, 4), status('Time Traveler', 5, 19), status('Time Lord', 20, 1e6)],
   };
 }

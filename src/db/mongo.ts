@@ -3,6 +3,7 @@
  * connected, the driver reconnects by itself and requests fail fast (503) meanwhile.
  */
 import mongoose, { type Connection } from 'mongoose';
+import type { Config } from '../config';
 import type { Logger } from '../logger';
 import { recordQueryShapes } from './queryShapes';
 
@@ -35,6 +36,23 @@ export async function connectDatabase(
     recordQueryShapes(connection.getClient(), options.queryLogDir, options.processName ?? 'process');
   }
   logger.info({ db: connection.db?.databaseName }, 'database connected');
+  return connection;
+}
+
+/**
+ * Connect-or-fail start-up of a process that owns its connection (web, worker, release,
+ * seed): MONGODB_URI set, connected, every model's indexes created before any work.
+ * `processName` names it to the driver and in the recorded query shapes.
+ */
+export async function openDatabase(config: Config, logger: Logger, processName: string): Promise<Connection> {
+  if (!config.MONGODB_URI) {
+    throw new Error('MONGODB_URI is not set: run `npm start`, which starts the embedded database, or set it');
+  }
+  const connection = await connectDatabase(config.MONGODB_URI, logger, {
+    queryLogDir: config.DB_QUERY_LOG_DIR,
+    processName,
+  });
+  await ensureIndexes(connection);
   return connection;
 }
 

@@ -3,6 +3,8 @@
  * date, a send choice (relative delay, absolute date, random), or the legacy random resend.
  */
 import type { SendChoiceRule } from './catalogRules';
+import { isObjectIdHex } from './objectId';
+import type { Parsed } from './parsed';
 import { randomInt, type RandomSource } from './random';
 import { fromEpochSeconds, isEpochSeconds, parseEpochSeconds } from './timestamps';
 
@@ -14,10 +16,6 @@ export type DeliveryOption =
   | { kind: 'calendar'; at: number } // epoch seconds
   | { kind: 'resend' }
   | { kind: 'choice'; key: string }; // a send choice's _id hex, lower-case
-
-export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
-
-const OBJECT_ID_HEX = /^[0-9a-fA-F]{24}$/;
 
 /** A JSON number or a float text; 8.64e12 at most either way (a Date must hold it). */
 function calendarSeconds(parameters: unknown): number | undefined {
@@ -50,7 +48,7 @@ export function parseDeliveryOption(text: string | undefined): Parsed<DeliveryOp
   if (typeof type !== 'string') return { ok: false, reason: 'delivery_option has no type' };
   if (type === 'calendar') return calendarOption(parameters);
   if (type === 'resend') return { ok: true, value: { kind: 'resend' } };
-  if (OBJECT_ID_HEX.test(type)) return { ok: true, value: { kind: 'choice', key: type.toLowerCase() } };
+  if (isObjectIdHex(type)) return { ok: true, value: { kind: 'choice', key: type.toLowerCase() } };
   return { ok: false, reason: 'unknown delivery type' };
 }
 

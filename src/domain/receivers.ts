@@ -2,14 +2,13 @@
  * JSON lists carried by form fields (../shared/CONTRACT.md §1: pretty-printed by iOS, compact by
  * Android): the receivers of /send and the users of /block_contacts.
  */
-import type { Parsed } from './deliveryTime';
+import { isObjectIdHex } from './objectId';
+import type { Parsed } from './parsed';
 import { normalisePhone } from './phone';
 
 export type Receiver = { kind: 'id'; id: string } | { kind: 'num'; phone: string };
 /** A `num…` entry whose number has no usable digits: skipped, not refused. */
 export type Unusable = { kind: 'unusable' };
-
-const OBJECT_ID_HEX = /^[0-9a-fA-F]{24}$/;
 
 /** A JSON list of strings; `field` names it in the reason. */
 export function parseStringList(text: string | undefined, field: string): Parsed<string[]> {
@@ -29,8 +28,7 @@ export function parseStringList(text: string | undefined, field: string): Parsed
 /** `id<user id>` or `num<phone>` (normalised, domain/phone); undefined when it is neither. */
 export function parseReceiver(text: string): Receiver | Unusable | undefined {
   const s = text.trim();
-  if (s.startsWith('id') && OBJECT_ID_HEX.test(s.slice(2)))
-    return { kind: 'id', id: s.slice(2).toLowerCase() };
+  if (s.startsWith('id') && isObjectIdHex(s.slice(2))) return { kind: 'id', id: s.slice(2).toLowerCase() };
   if (!s.startsWith('num')) return undefined;
   const phone = normalisePhone(s.slice(3));
   return phone ? { kind: 'num', phone } : { kind: 'unusable' };
@@ -71,7 +69,7 @@ export function parseUserIdList(text: string | undefined, field: string, max: nu
   for (const raw of list.value) {
     const s = raw.trim();
     const hex = s.startsWith('id') && s.length === 26 ? s.slice(2) : s;
-    if (!OBJECT_ID_HEX.test(hex)) return { ok: false, reason: `malformed user id in ${field}` };
+    if (!isObjectIdHex(hex)) return { ok: false, reason: `malformed user id in ${field}` };
     ids.add(hex.toLowerCase());
   }
   return { ok: true, value: [...ids] };

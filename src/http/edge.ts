@@ -6,6 +6,7 @@ import type { Request } from 'express';
 import { Types } from 'mongoose';
 import type { z } from 'zod';
 import { addressGroup } from '../domain/clientAddress';
+import { isObjectIdHex } from '../domain/objectId';
 import { AppError } from './errors';
 
 /** Parses the form (or query) with a zod schema; 400 with a short reason when it does not fit. */
@@ -35,7 +36,7 @@ export function parseWithReasons<S extends z.ZodType>(schema: S, input: unknown)
 /** The logged-in user's id (behind requireLogin); a session holding anything else is no session. */
 export function sessionUserId(req: Request): Types.ObjectId {
   const id = req.user?.id;
-  if (typeof id !== 'string' || !/^[0-9a-f]{24}$/i.test(id)) throw AppError.unauthorized();
+  if (!isObjectIdHex(id)) throw AppError.unauthorized();
   return new Types.ObjectId(id);
 }
 

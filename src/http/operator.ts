@@ -3,18 +3,11 @@
  * when no OPERATOR_TOKEN is configured (as if absent) and 401 without the right bearer
  * token, compared in constant time.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { Connection } from 'mongoose';
 import { pingDatabase } from '../db/mongo';
+import { constantTimeEqual } from '../domain/password';
 import { AppError } from './errors';
-
-const digest = (s: string) => createHash('sha256').update(s).digest();
-
-/** Constant-time equality of two strings of any length (compares their digests). */
-export function safeEqual(a: string, b: string): boolean {
-  return timingSafeEqual(digest(a), digest(b));
-}
 
 export function requireOperator(token: string | undefined): RequestHandler {
   return (req, _res, next) => {
@@ -22,7 +15,9 @@ export function requireOperator(token: string | undefined): RequestHandler {
     const header = req.headers.authorization ?? '';
     const given = header.startsWith('Bearer ') ? header.slice(7) : '';
     next(
-      given !== '' && safeEqual(given, token) ? undefined : AppError.unauthorized('operator token required'),
+      given !== '' && constantTimeEqual(given, token)
+        ? undefined
+        : AppError.unauthorized('operator token required'),
     );
   };
 }

@@ -40,3 +40,11 @@ pushJobSchema.index({ message_id: 1 }); // the sweep's "does this message have a
 export type PushJobFields = InferSchemaType<typeof pushJobSchema>;
 export type PushJobDoc = HydratedDocument<PushJobFields>;
 export const PushJob = model('PushJob', pushJobSchema);
+
+/**
+ * The due backlog: jobs due at `at` and not sent yet, over all workers (the web's /waiting
+ * and the worker's gauge). Served by the {due_at: 1} index; a query, so a caller may bound it.
+ */
+export function countDueJobs(at: Date) {
+  return PushJob.countDocuments({ due_at: { $lte: at } });
+}

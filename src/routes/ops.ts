@@ -6,7 +6,7 @@ import { Router } from 'express';
 import type { AppDeps } from '../deps';
 import { readinessHandler, requireOperator } from '../http/operator';
 import type { WebMetrics } from '../http/metrics';
-import { PushJob } from '../models/pushJob';
+import { countDueJobs } from '../models/pushJob';
 import { openapi } from '../openapi';
 
 export function opsRoutes(deps: AppDeps, metrics: WebMetrics): Router {
@@ -28,7 +28,7 @@ export function opsRoutes(deps: AppDeps, metrics: WebMetrics): Router {
   });
 
   router.get('/waiting', operator, async (_req, res) => {
-    const due = await PushJob.countDocuments({ due_at: { $lte: deps.now() } });
+    const due = await countDueJobs(deps.now());
     res.type('text/plain').send(String(due));
   });
 

@@ -21,6 +21,7 @@ import { isValidEmail, normaliseEmail } from '../../src/domain/email';
 import { parseForm, unquotePlus } from '../../src/domain/form';
 import { teaserText } from '../../src/domain/labels';
 import { emailLanguage, labelLanguage } from '../../src/domain/language';
+import { isObjectIdHex } from '../../src/domain/objectId';
 import { constantTimeEqual } from '../../src/domain/password';
 import { normalisePhone, normaliseRegId, sentNumbers } from '../../src/domain/phone';
 import { addressGroup, addressTag } from '../../src/domain/clientAddress';
@@ -94,6 +95,7 @@ const PARSERS: Record<string, (s: string) => unknown> = {
   parseEpochSeconds: (s) => parseEpochSeconds(s),
   parseDeliveryOption: (s) => inJson(s).map(parseDeliveryOption),
   parseStringList: (s) => inJson(s).map((j) => parseStringList(j, 'f')),
+  isObjectIdHex: (s) => isObjectIdHex(s),
   parseReceiver: (s) => [s, `id${s}`, `num${s}`].map(parseReceiver),
   parseReceiverIds: (s) => inJson(s).map((j) => parseReceiverIds(j, RECEIVER_LIMIT)),
   parseUserIdList: (s) => inJson(s).map((j) => parseUserIdList(j, 'contacts_to_block', 1_000)),

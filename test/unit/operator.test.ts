@@ -1,10 +1,10 @@
-import { safeEqual } from '../../src/http/operator';
+import { constantTimeEqual } from '../../src/domain/password';
 
-describe('safeEqual', () => {
+describe('constantTimeEqual (the operator token check)', () => {
   it('when strings are equal then true; when they differ in content or length then false', () => {
-    expect(safeEqual('abc', 'abc')).toBe(true);
-    expect(safeEqual('abc', 'abd')).toBe(false);
-    expect(safeEqual('abc', 'abcd')).toBe(false);
-    expect(safeEqual('', 'a')).toBe(false);
+    expect(constantTimeEqual('abc', 'abc')).toBe(true);
+    expect(constantTimeEqual('abc', 'abd')).toBe(false);
+    expect(constantTimeEqual('abc', 'abcd')).toBe(false);
+    expect(constantTimeEqual('', 'a')).toBe(false);
   });
 });

@@ -16,6 +16,7 @@
  * is slow and serialised.
  */
 import type { Types } from 'mongoose';
+import { insertIfAbsent } from '../../src/db/writeErrors';
 import { PushClaim, claimId, receiptId, type PushClaimFields } from '../../src/models/pushClaim';
 import { PushJob, type PushJobFields } from '../../src/models/pushJob';
 import type { MessageState } from '../../src/models/message';
@@ -34,23 +35,13 @@ export function readyAt(job: Pick<PushJobFields, 'due_at' | 'run_at'>): number {
   return Math.max(job.due_at.getTime(), job.run_at?.getTime() ?? 0);
 }
 
-function isDuplicateKey(err: unknown): boolean {
-  return (err as { code?: unknown } | null)?.code === 11000;
-}
-
 /** Inserts a push_claims document; false when its _id exists (the race was lost). */
-async function insertOnce(doc: Omit<PushClaimFields, '_id'> & { _id: string }): Promise<boolean> {
-  try {
-    await PushClaim.collection.insertOne(doc as never);
-    return true;
-  } catch (err) {
-    if (isDuplicateKey(err)) return false;
-    throw err;
-  }
+function insertClaimDoc(doc: Omit<PushClaimFields, '_id'> & { _id: string }): Promise<boolean> {
+  return insertIfAbsent(PushClaim.collection, doc as never);
 }
 
 function insertClaim(jobId: Types.ObjectId, n: number, s: ClaimSettings, leaseUntil: number) {
-  return insertOnce({
+  return insertClaimDoc({
     _id: claimId(jobId, n),
     job_id: jobId,
     worker: s.workerId,
@@ -112,7 +103,7 @@ export async function insertReceipt(
   now: number,
 ): Promise<void> {
   // A duplicate is a retried insert that had landed.
-  await insertOnce({
+  await insertClaimDoc({
     _id: receiptId(claim.job._id, claim.claimNo),
     job_id: claim.job._id,
     worker: workerId,

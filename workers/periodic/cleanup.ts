@@ -17,7 +17,7 @@ export interface CleanupTask {
   run(now: Date): Promise<number>;
 }
 
-const HOUR = 3600_000;
+const HOUR_MS = 3600_000;
 
 export const workerCleanups: CleanupTask[] = [
   {
@@ -31,19 +31,19 @@ export const workerCleanups: CleanupTask[] = [
     // Claims outlive their job only when a worker died holding them.
     name: 'push_claims',
     run: async (now) =>
-      (await PushClaim.deleteMany({ lease_until: { $lt: new Date(now.getTime() - HOUR) } })).deletedCount,
+      (await PushClaim.deleteMany({ lease_until: { $lt: new Date(now.getTime() - HOUR_MS) } })).deletedCount,
   },
   {
     name: 'job_runs',
     run: async (now) => {
       const runs = await JobRun.deleteMany({
         kind: 'run',
-        created_at: { $lt: new Date(now.getTime() - 2 * 24 * HOUR) },
+        created_at: { $lt: new Date(now.getTime() - 2 * 24 * HOUR_MS) },
       });
       // Reminder keys must outlive the 64 h reminder window.
       const reminders = await JobRun.deleteMany({
         kind: 'reminder',
-        created_at: { $lt: new Date(now.getTime() - 7 * 24 * HOUR) },
+        created_at: { $lt: new Date(now.getTime() - 7 * 24 * HOUR_MS) },
       });
       return runs.deletedCount + reminders.deletedCount;
     },

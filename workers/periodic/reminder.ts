@@ -9,11 +9,11 @@ import type { Logger } from '../../src/logger';
 import type { Mailer } from '../../src/mail/mailer';
 import { renderTemplate } from '../../src/mail/templates';
 import { User } from '../../src/models/user';
-import { forgetOnce, insertOnce } from './runs';
+import { forgetOnce, takeOnce } from './runs';
 
-const HOUR = 3600_000;
-export const REMINDER_AFTER_MS = 24 * HOUR;
-export const REMINDER_UNTIL_MS = 64 * HOUR;
+const HOUR_MS = 3600_000;
+export const REMINDER_AFTER_MS = 24 * HOUR_MS;
+export const REMINDER_UNTIL_MS = 64 * HOUR_MS;
 
 export interface ReminderDeps {
   mailer: Mailer;
@@ -38,7 +38,7 @@ export async function sendSignupReminders(deps: ReminderDeps): Promise<number> {
     // Accounts made from a Facebook id alone carry a placeholder address: nobody reads it.
     if (user.device?.phone || user.email.endsWith('@pictever.com')) continue;
     const key = `reminder:${user._id.toString()}`;
-    if (!(await insertOnce(key, 'reminder', deps.workerId, now))) continue;
+    if (!(await takeOnce(key, 'reminder', deps.workerId, now))) continue;
     const { subject, text } = renderTemplate('reminder', emailLanguage(user.country_code), {
       email: user.email,
     });

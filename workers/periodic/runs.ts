@@ -4,16 +4,12 @@
  * run coordinator (key `${job}:${scheduled slot ISO}`) and for per-user actions.
  */
 import type { RunCoordinator } from 'node-cron';
+import { insertIfAbsent } from '../../src/db/writeErrors';
 import { JobRun } from '../../src/models/jobRun';
 
-export async function insertOnce(key: string, kind: 'run' | 'reminder', worker: string, now: Date) {
-  try {
-    await JobRun.collection.insertOne({ _id: key as never, kind, worker, created_at: now });
-    return true;
-  } catch (err) {
-    if ((err as { code?: unknown }).code === 11000) return false;
-    throw err;
-  }
+/** Takes a once-only key; false when another worker (or an earlier run) holds it. */
+export function takeOnce(key: string, kind: 'run' | 'reminder', worker: string, now: Date): Promise<boolean> {
+  return insertIfAbsent(JobRun.collection, { _id: key as never, kind, worker, created_at: now });
 }
 
 /** Gives a once-only key back (the action failed and should be tried again later). */
@@ -23,5 +19,5 @@ export async function forgetOnce(key: string): Promise<void> {
 
 /** Lets exactly one worker run each scheduled slot of a cron task. */
 export function runCoordinator(worker: string, now: () => Date): RunCoordinator {
-  return { shouldRun: (key: string) => insertOnce(key, 'run', worker, now()) };
+  return { shouldRun: (key: string) => takeOnce(key, 'run', worker, now()) };
 }

@@ -15,7 +15,7 @@ import type { Types } from 'mongoose';
 import type { Logger } from '../../src/logger';
 import { Message } from '../../src/models/message';
 import { PushJob } from '../../src/models/pushJob';
-import { forgetOnce, insertOnce } from './runs';
+import { forgetOnce, takeOnce } from './runs';
 
 export const SWEEP_GRACE_MS = 2 * 60_000;
 export const SWEEP_WINDOW_MS = 24 * 3600_000;
@@ -37,7 +37,7 @@ async function stillOrphan(m: Candidate): Promise<boolean> {
 
 async function requeue(m: Candidate, workerId: string, now: Date): Promise<boolean> {
   const key = `requeue:${m._id.toString()}:${m.delivery_time.getTime()}`;
-  if (!(await insertOnce(key, 'run', workerId, now))) return false;
+  if (!(await takeOnce(key, 'run', workerId, now))) return false;
   const job = {
     kind: 'message' as const,
     user_id: m.receiver_id,

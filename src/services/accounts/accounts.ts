@@ -8,19 +8,16 @@
 import { Types } from 'mongoose';
 import type { AppDeps } from '../../deps';
 import type { Config } from '../../config';
+import { isDuplicateKey } from '../../db/writeErrors';
 import { emailLanguage } from '../../domain/language';
 import { AppError } from '../../errors';
 import { User } from '../../models/user';
 import type { LoginValues } from '../../shapes';
 import { sendAccountMail } from './mail';
 import { hashPassword } from './passwords';
-import { hitRateLimits, rateRules } from './rateLimit';
+import { hitRateLimits } from './rateLimit';
 
 export type AccountDeps = Pick<AppDeps, 'config' | 'logger' | 'mailer' | 'now'>;
-
-export function isDuplicateKey(err: unknown): boolean {
-  return (err as { code?: unknown } | null)?.code === 11000;
-}
 
 export interface SignupInput {
   /** Normalised (domain/email). */
@@ -34,12 +31,12 @@ export interface SignupInput {
 
 /** Creates the account (406 when the email is taken) and sends the welcome email. */
 export async function signup(deps: AccountDeps, input: SignupInput): Promise<void> {
-  const rules = rateRules(deps.config);
   const now = deps.now();
   await hitRateLimits(
+    deps.config,
     [
-      [rules.signupAddress, input.address],
-      [rules.signupAccount, input.email],
+      ['signupAddress', input.address],
+      ['signupAccount', input.email],
     ],
     now,
   );

@@ -4,8 +4,8 @@
  * so anyone knowing an id can take the account over: it is off by default.
  */
 import type { AccountDeps, LoginUser } from './accounts';
-import { isDuplicateKey } from './accounts';
 import type { Types } from 'mongoose';
+import { isDuplicateKey } from '../../db/writeErrors';
 import { User } from '../../models/user';
 
 export interface FacebookLoginInput {

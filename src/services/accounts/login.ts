@@ -128,5 +128,5 @@ async function checkPassword(
 
 /** A legacy Facebook login proves nothing: each counts against its address like a failure. */
 export function hitFacebookLoginLimit(deps: Pick<AppDeps, 'config' | 'now'>, address: string): Promise<void> {
-  return hitRateLimits([[rateRules(deps.config).facebookLoginAddress, address]], deps.now());
+  return hitRateLimits(deps.config, [['facebookLoginAddress', address]], deps.now());
 }

@@ -19,13 +19,14 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { Types } from 'mongoose';
 import type { Config } from '../../config';
+import { isDuplicateKey } from '../../db/writeErrors';
 import { emailLanguage } from '../../domain/language';
 import { generateResetCode, hashResetCode, resetCodeMatches } from '../../domain/resetCode';
 import { AppError } from '../../errors';
 import { ResetAttempt, ResetCode } from '../../models/resetCode';
 import { SessionRecord } from '../../models/session';
 import { User } from '../../models/user';
-import { type AccountDeps, isDuplicateKey } from './accounts';
+import type { AccountDeps } from './accounts';
 import { sendAccountMail } from './mail';
 import { hashPassword } from './passwords';
 import { beginAttempt, hitRateLimits, rateRules } from './rateLimit';
@@ -38,12 +39,12 @@ const wrongCode = () => AppError.notAcceptable('wrong, used or expired verificat
 
 /** Emails a new code to the account (406 when the email has none). */
 export async function sendResetMail(deps: AccountDeps, email: string, address: string): Promise<void> {
-  const rules = rateRules(deps.config);
   const now = deps.now();
   await hitRateLimits(
+    deps.config,
     [
-      [rules.resetMailAddress, address],
-      [rules.resetMailEmail, email],
+      ['resetMailAddress', address],
+      ['resetMailEmail', email],
     ],
     now,
   );
@@ -100,19 +101,20 @@ async function useCode(codeId: Types.ObjectId, now: Date): Promise<void> {
  * exhausted code; else sets the password, ends every session of the user and tells them.
  */
 export async function defineNewPassword(deps: AccountDeps, input: NewPasswordInput): Promise<void> {
-  const rules = rateRules(deps.config);
   const now = deps.now();
   await hitRateLimits(
+    deps.config,
     [
-      [rules.newPasswordAddress, input.address],
-      [rules.newPasswordEmail, input.email],
+      ['newPasswordAddress', input.address],
+      ['newPasswordEmail', input.email],
     ],
     now,
   );
   const user = await User.findOne({ email: { $eq: input.email } }, { email: 1, country_code: 1 }).lean();
   if (!user) throw AppError.unauthorized('no account with this email');
   const userId = user._id.toHexString();
-  const attempt = await beginAttempt([{ rule: rules.wrongResetCodes, value: userId, enforced: true }], now);
+  const wrongCodes = rateRules(deps.config).wrongResetCodes;
+  const attempt = await beginAttempt([{ rule: wrongCodes, value: userId, enforced: true }], now);
   let password: string;
   try {
     password = await checkedNewPassword(deps, user._id, input, now);

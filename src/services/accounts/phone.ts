@@ -15,11 +15,12 @@
  * claim still in progress and is respected.
  */
 import { Types } from 'mongoose';
+import { isDuplicateKey } from '../../db/writeErrors';
 import { phoneHint } from '../../domain/phone';
 import { AppError } from '../../errors';
 import { PhoneOwner } from '../../models/phoneOwner';
 import { User } from '../../models/user';
-import { type AccountDeps, isDuplicateKey } from './accounts';
+import type { AccountDeps } from './accounts';
 import { claimBottles } from '../messages/bottles';
 import { announceJoinedIfDue } from '../contacts/joined';
 import {

@@ -5,9 +5,9 @@
  * `phone_history` (see models/phoneHistory.ts), never by reading a count and writing it back.
  */
 import type { Types } from 'mongoose';
+import { isDuplicateKey } from '../../db/writeErrors';
 import { AppError } from '../../errors';
 import { PhoneHistory, changeSlotKey, firstPhoneKey } from '../../models/phoneHistory';
-import { isDuplicateKey } from './accounts';
 
 export const PHONE_CHANGE_WINDOW_MS = 30 * 86_400_000;
 

@@ -92,8 +92,15 @@ function keyOf(rule: RateRule, value: string): string {
  * Counts one request against each (rule, value) and throws 429 when any is over its
  * limit. Refused requests count too, so hammering keeps the client refused.
  */
-export async function hitRateLimits(checks: [RateRule, string][], now: Date): Promise<void> {
-  const active = checks.filter(([rule]) => rule.limit > 0);
+export async function hitRateLimits(
+  config: Config,
+  checks: [RateRuleName, string][],
+  now: Date,
+): Promise<void> {
+  const rules = rateRules(config);
+  const active = checks
+    .map(([name, value]) => [rules[name], value] as const)
+    .filter(([rule]) => rule.limit > 0);
   if (active.length === 0) return;
   const keys = active.map(([rule, value]) => keyOf(rule, value));
   await RateHit.insertMany(keys.map((key, i) => ({ key, at: now, until: untilOf(active[i]![0], now) })));

@@ -6,11 +6,11 @@
  */
 import { Types, type Collection } from 'mongoose';
 import { MongoBulkWriteError } from 'mongodb';
+import { isOnlyDuplicateKeys } from '../../db/writeErrors';
 import { ReceiveLabel, SendChoice, StatusTier } from '../../models/catalog';
-import { isDuplicateKeyError } from '../messages/messages';
 
-const HOUR = 3600;
-const DAY = 24 * HOUR;
+const HOUR_S = 3600;
+const DAY_S = 24 * HOUR_S;
 
 const id = (hex: string) => new Types.ObjectId(hex);
 const relative = { time_absolute: false, time_random: false, active: true };
@@ -21,7 +21,7 @@ export const SEED_SEND_CHOICES = [
     order_id: 1,
     send_label: 'In one hour',
     send_label_fr: 'Dans une heure',
-    time_delay: HOUR,
+    time_delay: HOUR_S,
     ...relative,
   },
   {
@@ -29,7 +29,7 @@ export const SEED_SEND_CHOICES = [
     order_id: 2,
     send_label: 'Tomorrow',
     send_label_fr: 'Demain',
-    time_delay: DAY,
+    time_delay: DAY_S,
     ...relative,
   },
   {
@@ -37,7 +37,7 @@ export const SEED_SEND_CHOICES = [
     order_id: 3,
     send_label: 'In one week',
     send_label_fr: 'Dans une semaine',
-    time_delay: 7 * DAY,
+    time_delay: 7 * DAY_S,
     ...relative,
   },
   {
@@ -45,7 +45,7 @@ export const SEED_SEND_CHOICES = [
     order_id: 4,
     send_label: 'In one month',
     send_label_fr: 'Dans un mois',
-    time_delay: 30 * DAY,
+    time_delay: 30 * DAY_S,
     ...relative,
   },
   {
@@ -53,7 +53,7 @@ export const SEED_SEND_CHOICES = [
     order_id: 5,
     send_label: 'In six months',
     send_label_fr: 'Dans six mois',
-    time_delay: 182 * DAY,
+    time_delay: 182 * DAY_S,
     ...relative,
   },
   {
@@ -61,7 +61,7 @@ export const SEED_SEND_CHOICES = [
     order_id: 6,
     send_label: 'In one year',
     send_label_fr: 'Dans un an',
-    time_delay: 365 * DAY,
+    time_delay: 365 * DAY_S,
     ...relative,
   },
   {
@@ -173,7 +173,7 @@ async function insertMissing(collection: Collection, docs: readonly object[]): P
     );
     return res.insertedCount;
   } catch (err) {
-    if (!isDuplicateKeyError(err)) throw err;
+    if (!isOnlyDuplicateKeys(err)) throw err;
     return err instanceof MongoBulkWriteError ? err.result.insertedCount : 0;
   }
 }

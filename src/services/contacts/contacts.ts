@@ -8,6 +8,7 @@
  */
 import type { Types } from 'mongoose';
 import type { Config } from '../../config';
+import { ONE_BATCH } from '../../db/queries';
 import type { SentNumber } from '../../domain/phone';
 import { AppError } from '../../errors';
 import { AddressBook, AddressBookEntry } from '../../models/addressBook';
@@ -21,8 +22,6 @@ export interface ContactDeps {
   config: Config;
   now: () => Date;
 }
-
-const BIG_BATCH = 1_000_000; // one reply for results that grow with the data
 
 interface Member {
   user_id: string;
@@ -39,12 +38,12 @@ async function membersByPhone(config: Config, viewerId: Types.ObjectId, phones: 
   const found = new Map<string, Member>();
   if (phones.length === 0) return found;
   const owners = await PhoneOwner.find({ _id: { $in: phones } }, { user_id: 1 })
-    .batchSize(BIG_BATCH)
+    .batchSize(ONE_BATCH)
     .lean();
   if (owners.length === 0) return found;
   const [users, nameStatus] = await Promise.all([
     User.find({ _id: { $in: owners.map((o) => o.user_id) } }, { device: 1, status_rank: 1 })
-      .batchSize(BIG_BATCH)
+      .batchSize(ONE_BATCH)
       .lean(),
     statusNamer(config, viewer.country_code),
   ]);
@@ -80,7 +79,7 @@ export async function uploadContacts(deps: ContactDeps, viewerId: Types.ObjectId
  */
 export async function getAddressBook(deps: ContactDeps, viewerId: Types.ObjectId) {
   const entries = await AddressBookEntry.find({ owner_id: viewerId }, { tel: 1, name: 1, sent: 1 })
-    .batchSize(BIG_BATCH)
+    .batchSize(ONE_BATCH)
     .lean();
   if (entries.length === 0 && !(await AddressBook.exists({ _id: viewerId }))) return null;
   const members = await membersByPhone(

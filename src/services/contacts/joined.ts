@@ -11,19 +11,18 @@
  * The pushes are PushJob documents; the worker delivers them.
  */
 import type { Types } from 'mongoose';
+import { ONE_BATCH } from '../../db/queries';
+import { isDuplicateKey } from '../../db/writeErrors';
 import { labelLanguage } from '../../domain/language';
 import type { Logger } from '../../logger';
 import { AddressBook, AddressBookEntry, JoinAnnouncement } from '../../models/addressBook';
 import { PushJob } from '../../models/pushJob';
 import { User } from '../../models/user';
-import { isDuplicateKey } from '../accounts/accounts';
 
 export interface JoinedDeps {
   logger: Logger;
   now: () => Date;
 }
-
-const BIG_BATCH = 1_000_000; // one reply for results that grow with the data
 
 export function joinedText(name: string, countryCode: string | null | undefined): string {
   return labelLanguage(countryCode) === 'fr' ? `${name} a rejoint Pictever!` : `${name} joined Pictever!`;
@@ -32,7 +31,7 @@ export function joinedText(name: string, countryCode: string | null | undefined)
 /** Contacts on Pictever who saved `phone` and whom the user saved too: push texts by user. */
 async function mutualContacts(userId: Types.ObjectId, phone: string) {
   const holders = await AddressBookEntry.find({ tel: phone }, { owner_id: 1, name: 1 })
-    .batchSize(BIG_BATCH)
+    .batchSize(ONE_BATCH)
     .lean();
   const named = new Map(
     holders
@@ -44,13 +43,13 @@ async function mutualContacts(userId: Types.ObjectId, phone: string) {
     { _id: { $in: [...named.keys()] }, 'device.phone': { $exists: true } },
     { device: 1, country_code: 1 },
   )
-    .batchSize(BIG_BATCH)
+    .batchSize(ONE_BATCH)
     .lean();
   const mine = await AddressBookEntry.find(
     { _id: { $in: users.map((u) => `${userId.toHexString()}:${u.device!.phone}`) } },
     { tel: 1 },
   )
-    .batchSize(BIG_BATCH)
+    .batchSize(ONE_BATCH)
     .lean();
   const saved = new Set(mine.map((e) => e.tel));
   return users

@@ -12,26 +12,14 @@
  */
 import type { Types } from 'mongoose';
 import type { Config } from '../../config';
+import { ONE_BATCH } from '../../db/queries';
+import { isDuplicateKey, isOnlyDuplicateKeys } from '../../db/writeErrors';
 import { type AddressBookContact, diffAddressBook } from '../../domain/addressBook';
 import { AddressBook, AddressBookEntry } from '../../models/addressBook';
-import { isDuplicateKey } from '../accounts/accounts';
 import { announceJoinedIfDue, type JoinedDeps } from './joined';
 
 export interface UploadDeps extends JoinedDeps {
   config: Config;
-}
-
-const BIG_BATCH = 1_000_000; // one reply for results that grow with the data
-
-/** A concurrent upload of the same book may insert the same entries first: that is fine. */
-function onlyDuplicates(err: unknown): boolean {
-  const writeErrors = (err as { writeErrors?: unknown } | null)?.writeErrors;
-  if (Array.isArray(writeErrors) && writeErrors.length > 0) {
-    return writeErrors.every(
-      (w: { code?: unknown; err?: { code?: unknown } }) => (w.code ?? w.err?.code) === 11000,
-    );
-  }
-  return isDuplicateKey(err);
 }
 
 /** The first upload creates the book's record, which marks it new for "joined" pushes. */
@@ -77,7 +65,7 @@ export async function uploadAddressBook(
   const now = deps.now();
   const kept = contacts.slice(0, deps.config.ADDRESS_BOOK_MAX_ENTRIES);
   const stored = await AddressBookEntry.find({ owner_id: userId }, { tel: 1, name: 1, sent: 1 })
-    .batchSize(BIG_BATCH)
+    .batchSize(ONE_BATCH)
     .lean<AddressBookContact[]>(); // `sent` is never stored null
   const { remove, add } = diffAddressBook(stored, kept);
   await removeEntries(userId, stored, remove);
@@ -94,7 +82,8 @@ export async function uploadAddressBook(
     try {
       await AddressBookEntry.insertMany(docs, { ordered: false, lean: true });
     } catch (err) {
-      if (!onlyDuplicates(err)) throw err;
+      // A concurrent upload of the same book may insert the same entries first: that is fine.
+      if (!isOnlyDuplicateKeys(err)) throw err;
     }
   }
   await recordUpload(userId, kept.length, now);

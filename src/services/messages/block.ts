@@ -4,9 +4,9 @@
  * its queued pushes are removed. Three queries whatever the number of messages.
  */
 import type { Types } from 'mongoose';
+import { ONE_BATCH } from '../../db/queries';
 import { Message } from '../../models/message';
 import { PushJob } from '../../models/pushJob';
-import { ONE_BATCH } from './messages';
 
 /**
  * Returns how many messages were blocked. `contacts`: the form's list as the route checked

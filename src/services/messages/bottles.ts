@@ -5,9 +5,9 @@
  * window), and its push is queued. Four queries whatever the number of bottles.
  */
 import type { Types } from 'mongoose';
+import { ONE_BATCH } from '../../db/queries';
 import { Message } from '../../models/message';
 import { PushJob } from '../../models/pushJob';
-import { ONE_BATCH } from './messages';
 
 /** Returns how many bottles were claimed. */
 export async function claimBottles(userId: Types.ObjectId, phone: string, now: Date): Promise<number> {

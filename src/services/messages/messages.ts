@@ -5,6 +5,7 @@
 import { Types } from 'mongoose';
 import type { Config } from '../../config';
 import { labelLanguage } from '../../domain/language';
+import { isObjectIdHex } from '../../domain/objectId';
 import type { RandomSource } from '../../domain/random';
 import { AppError } from '../../errors';
 import { Message } from '../../models/message';
@@ -18,18 +19,9 @@ export interface MessageDeps {
   catalog: CatalogSource;
 }
 
-const OBJECT_ID_HEX = /^[0-9a-fA-F]{24}$/;
-
-/**
- * Batch size of finds whose result grows with the data (messages of a window, receivers,
- * senders): the whole result comes back in the first reply, up to the server's 16 MB per
- * reply, instead of 101 documents and then getMore round trips.
- */
-export const ONE_BATCH = 1_000_000;
-
 /** An ObjectId from 24 hex digits; undefined otherwise (never the driver's 12-byte form). */
 export function parseObjectId(hex: string | undefined): Types.ObjectId | undefined {
-  return hex !== undefined && OBJECT_ID_HEX.test(hex) ? new Types.ObjectId(hex) : undefined;
+  return isObjectIdHex(hex) ? new Types.ObjectId(hex) : undefined;
 }
 
 /** The logged-in user's country code (labels' language); 401 when the account is gone. */
@@ -62,14 +54,4 @@ export async function sendChoicesFor(deps: MessageDeps, userId: Types.ObjectId):
 /** Messages to this user still to come: pending, not blocked, not delivered at sending. */
 export function futureMessageCount(userId: Types.ObjectId): Promise<number> {
   return Message.countDocuments({ receiver_id: userId, state: 'pending', blocked: false, send_now: false });
-}
-
-/** A duplicate-key refusal (code 11000), alone or as every error of a bulk insert. */
-export function isDuplicateKeyError(err: unknown): boolean {
-  const e = err as { code?: unknown; writeErrors?: unknown } | null;
-  if (!e || typeof e !== 'object') return false;
-  if (Array.isArray(e.writeErrors) && e.writeErrors.length > 0) {
-    return e.writeErrors.every((w: { code?: unknown }) => w.code === 11000);
-  }
-  return e.code === 11000;
 }

@@ -8,12 +8,13 @@
  * a worker whose clock runs ahead of this one may already have pushed those (../shared/CONTRACT.md §4).
  */
 import { Types } from 'mongoose';
+import { ONE_BATCH } from '../../db/queries';
 import { INSTANT_PAGE_FACTOR, cutPage } from '../../domain/receivePage';
 import { floatSecondsText, jsonFloatSeconds } from '../../domain/timestamps';
 import { Message } from '../../models/message';
 import { User } from '../../models/user';
 import type { ReceivedItem } from '../../shapes';
-import { ONE_BATCH, type MessageDeps } from './messages';
+import type { MessageDeps } from './messages';
 
 interface StoredMessage {
   _id: Types.ObjectId;

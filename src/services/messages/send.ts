@@ -10,6 +10,8 @@
  * expired-claim cleanup.
  */
 import { Types } from 'mongoose';
+import { ONE_BATCH } from '../../db/queries';
+import { isOnlyDuplicateKeys } from '../../db/writeErrors';
 import type { Catalog, SendChoiceRule } from '../../domain/catalogRules';
 import { pickColor } from '../../domain/colors';
 import { deliveryTime, type DeliveryOption } from '../../domain/deliveryTime';
@@ -24,7 +26,7 @@ import { PhoneOwner } from '../../models/phoneOwner';
 import { PushJob } from '../../models/pushJob';
 import { SendDedup } from '../../models/sendDedup';
 import { User } from '../../models/user';
-import { isDuplicateKeyError, ONE_BATCH, type MessageDeps } from './messages';
+import type { MessageDeps } from './messages';
 import { chargeDailyQuotas, type QuotaCharge } from './quotas';
 
 /** A teaser only announces a message that is more than this far away (../shared/CONTRACT.md §3). */
@@ -191,7 +193,7 @@ async function claimSend(senderId: Types.ObjectId, req: SendInput, now: Date, wi
     );
     return { won: true, keys };
   } catch (err) {
-    if (isDuplicateKeyError(err)) return { won: false, keys };
+    if (isOnlyDuplicateKeys(err)) return { won: false, keys };
     throw err;
   }
 }
