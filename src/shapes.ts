@@ -40,16 +40,8 @@ export const contactItemShape = z.strictObject({
 });
 export type ContactItem = z.infer<typeof contactItemShape>;
 
-/** One contact of GET /get_address_book. */
-export const addressBookItemShape = z.strictObject({
-  name: s,
-  phoneNumber1: s,
-  user_id: s,
-  status: s,
-  email: s,
-  facebook_id: s,
-  facebook_name: s,
-});
+/** One contact of GET /get_address_book: the contact item after the name from the book. */
+export const addressBookItemShape = z.strictObject({ name: s, ...contactItemShape.shape });
 export type AddressBookItem = z.infer<typeof addressBookItemShape>;
 
 /** The answer of POST /login. */

@@ -5,15 +5,23 @@
 import { pickRange, type ReceiveLabelRule } from './catalogRules';
 import type { Language } from './language';
 
+/** The text of the label whose range holds `delaySeconds`; "" without catalog. */
+function labelText(
+  labels: readonly ReceiveLabelRule[],
+  delaySeconds: number,
+  text: (rule: ReceiveLabelRule) => string,
+): string {
+  const rule = pickRange(labels, delaySeconds);
+  return rule ? text(rule) : '';
+}
+
 /** The label of a message delivered `delaySeconds` after it was sent; "" without catalog. */
 export function receiveLabelText(
   labels: readonly ReceiveLabelRule[],
   delaySeconds: number,
   language: Language,
 ): string {
-  const rule = pickRange(labels, delaySeconds);
-  if (!rule) return '';
-  return language === 'fr' ? rule.label_fr : rule.label;
+  return labelText(labels, delaySeconds, (r) => (language === 'fr' ? r.label_fr : r.label));
 }
 
 /** "in a week" for a delivery `delaySeconds` from now; "" without catalog. */
@@ -22,9 +30,7 @@ export function futureLabelText(
   delaySeconds: number,
   language: Language,
 ): string {
-  const rule = pickRange(labels, delaySeconds);
-  if (!rule) return '';
-  return language === 'fr' ? rule.future_label_fr : rule.future_label;
+  return labelText(labels, delaySeconds, (r) => (language === 'fr' ? r.future_label_fr : r.future_label));
 }
 
 /** The teaser pushed to a receiver who has the sender in their address book (../shared/CONTRACT.md §3). */
