@@ -7,8 +7,7 @@
 import type { Db } from 'mongodb';
 import { seedCatalog } from '../src/services/catalog/seed';
 import { insertAll, insertUsers, messageDoc, userDocs, type UserDoc } from './seed';
-
-const DAY_MS = 86_400_000;
+import { DAY_MS } from '../src/domain/time';
 
 export interface ApiWorld {
   receiver: UserDoc;

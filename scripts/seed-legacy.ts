@@ -22,9 +22,9 @@ import {
   legacyMessage,
   legacyUser,
 } from './lib/legacyData';
+import { DAY_MS } from '../src/domain/time';
 
 const INSERT_CHUNK = 5_000;
-const DAY_MS = 86_400_000;
 
 interface Options {
   uri?: string;

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ObjectId, type Db, type Document } from 'mongodb';
+import { DAY_S } from '../../src/domain/time';
 
 export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -84,8 +85,6 @@ export function legacyBottle(sender: ObjectId, phone: string, fields: Document =
   const bottle = { _id: new ObjectId(), message_id: message._id, phone_num: phone, active: true };
   return { message, bottle };
 }
-
-const DAY_S = 86400;
 
 export function legacyCatalog(): Record<'send_choice' | 'receive_label' | 'status', Document[]> {
   const choice = (hex: string, order: number, en: string, fr: string, delay: number, random = false) => ({

@@ -2,11 +2,10 @@
  * Per-user daily quotas (README "Limits"): what a request uses, the UTC day it counts in,
  * and which quota, if any, the day's total goes over.
  */
+import { DAY_MS } from './time';
 export const QUOTA_KINDS = ['messages', 'pushes', 'lookups'] as const;
 export type QuotaKind = (typeof QUOTA_KINDS)[number];
 export type QuotaAmounts = Record<QuotaKind, number>;
-
-const DAY_MS = 86_400_000;
 
 /** Whole UTC days since the epoch: a quota's window. */
 export function quotaDay(now: Date): number {

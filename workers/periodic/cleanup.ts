@@ -10,14 +10,13 @@ import { JobRun } from '../../src/models/jobRun';
 import { PushClaim } from '../../src/models/pushClaim';
 import { cleanupAccountRecords } from '../../src/services/accounts/cleanup';
 import { cleanupQuotaHits } from '../../src/services/messages/quotas';
+import { HOUR_MS } from '../../src/domain/time';
 
 export interface CleanupTask {
   name: string;
   /** Deletes what expired at `now`; returns how many records went. */
   run(now: Date): Promise<number>;
 }
-
-const HOUR_MS = 3600_000;
 
 export const workerCleanups: CleanupTask[] = [
   {

@@ -10,8 +10,8 @@ import type { Mailer } from '../../src/mail/mailer';
 import { renderTemplate } from '../../src/mail/templates';
 import { User } from '../../src/models/user';
 import { forgetOnce, takeOnce } from './runs';
+import { HOUR_MS } from '../../src/domain/time';
 
-const HOUR_MS = 3600_000;
 export const REMINDER_AFTER_MS = 24 * HOUR_MS;
 export const REMINDER_UNTIL_MS = 64 * HOUR_MS;
 

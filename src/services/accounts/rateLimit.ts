@@ -20,6 +20,7 @@ import { Types } from 'mongoose';
 import type { Config } from '../../config';
 import { AppError } from '../../errors';
 import { RateHit } from '../../models/rateHit';
+import { DAY_MS, MINUTE_MS } from '../../domain/time';
 
 export interface RateRule {
   scope: string;
@@ -42,8 +43,7 @@ export type RateRuleName =
   | 'newPasswordEmail'
   | 'wrongResetCodes';
 
-const minutes = (m: number) => m * 60_000;
-const DAY_MS = 24 * 3600_000;
+const minutes = (m: number) => m * MINUTE_MS;
 
 export function rateRules(config: Config): Record<RateRuleName, RateRule> {
   const login = minutes(config.LOGIN_LIMIT_WINDOW_MINUTES);

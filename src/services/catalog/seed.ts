@@ -8,9 +8,7 @@ import { Types, type Collection } from 'mongoose';
 import { MongoBulkWriteError } from 'mongodb';
 import { isOnlyDuplicateKeys } from '../../db/writeErrors';
 import { ReceiveLabel, SendChoice, StatusTier } from '../../models/catalog';
-
-const HOUR_S = 3600;
-const DAY_S = 24 * HOUR_S;
+import { HOUR_S, DAY_S } from '../../domain/time';
 
 const id = (hex: string) => new Types.ObjectId(hex);
 const relative = { time_absolute: false, time_random: false, active: true };
