@@ -10,7 +10,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Message } from '../src/models';
+import { countDueJobs } from '../src/models';
 import { timedOut } from './lib/hardeningFaults';
 import { checkDelivery, makeUsers, runUsers, type LoadOutcome } from './lib/hardeningLoad';
 import { flag, percentiles, sleep, startStack, type Stack } from './lib/hardeningStack';
@@ -107,8 +107,8 @@ async function workerKills(users: number, kills: number): Promise<boolean> {
     const outcome: LoadOutcome = { records: [], sent: new Map(), attempted: 0 };
     const until = Date.now() + 15_000;
     await runUsers(vus, () => Date.now() >= until, 'fk', outcome);
-    const backlog = await Message.countDocuments({ message: /^fk-/, state: 'pending' });
-    out(`  backlog with no worker running: ${backlog} due messages (${outcome.sent.size} accepted sends)`);
+    const backlog = await countDueJobs(new Date());
+    out(`  backlog with no worker running: ${backlog} due pushes (${outcome.sent.size} accepted sends)`);
     for (let i = 0; i < kills; i++) {
       const w = stack.startWorker();
       // Kill it while it works: shortly after its first push (or after 30 s).
@@ -118,7 +118,7 @@ async function workerKills(users: number, kills: number): Promise<boolean> {
         await sleep(50);
       await sleep(Math.floor(Math.random() * 300));
       await w.stop('SIGKILL');
-      const pending = await Message.countDocuments({ message: /^fk-/, state: 'pending' });
+      const pending = await countDueJobs(new Date());
       out(
         `  kill ${i + 1}: pending ${pending}, pushes so far ${stack.fcm.requests.length + stack.apns.requests.length}`,
       );

@@ -15,7 +15,8 @@ const bool = (def: boolean) =>
     .default(def ? 'true' : 'false')
     .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
-const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number().int().min(min).max(max).default(def);
 
 /** Optional text: unset and "" both mean "not configured". */
 const optional = () =>
@@ -249,8 +250,11 @@ export const schema = z.object({
   WORKER_POLL_MS: int(500, 10).describe(
     'longest sleep of the notification worker between two looks at the push queue (it wakes earlier for a known due time)',
   ),
-  WORKER_CONCURRENCY: int(16, 1).describe(
-    'pushes one worker process sends at once; each job is claimed alone as a send slot frees, and one look at the queue reads up to four times this many due jobs',
+  WORKER_CONCURRENCY: int(1_000, 1, 5_000).describe(
+    'most pushes one worker process has in flight at once (the ceiling of its send slots); slots follow the providers\' latency, WORKER_TARGET_RATE times the mean send time, at least 16',
+  ),
+  WORKER_TARGET_RATE: int(1_000, 1, 100_000).describe(
+    'pushes per second one worker sizes its send slots for: with providers answering in 40 ms, 1,000/s needs 40 pushes in flight; one look at the queue reads four times the slots',
   ),
   WORKER_LEASE_MS: int(30_000, 200).describe(
     'how long a claimed push belongs to a worker before another may take it over; must exceed twice WORKER_SEND_TIMEOUT_MS',
@@ -270,6 +274,9 @@ export const schema = z.object({
     .describe(
       'port where the worker serves /metrics (Prometheus) and /readyz behind OPERATOR_TOKEN; unset: no listener (0 picks a free one)',
     ),
+  PUSH_OUTCOME_RETENTION_DAYS: int(90, 1).describe(
+    'days a push outcome (sent, dead token, failed with its reason) is kept in push_outcomes for operators',
+  ),
   WORKER_SWEEP_CRON: z
     .string()
     .regex(/^\s*\S+(\s+\S+){4,5}\s*$/, 'must be a cron pattern of 5 or 6 fields')

@@ -56,6 +56,7 @@ export function leaseMargin(config: Config): number {
 function loopSettings(config: Config): LoopDeps['settings'] {
   return {
     concurrency: config.WORKER_CONCURRENCY,
+    targetRate: config.WORKER_TARGET_RATE,
     pollMs: config.WORKER_POLL_MS,
     leaseMs: config.WORKER_LEASE_MS,
     sendTimeoutMs: config.WORKER_SEND_TIMEOUT_MS,

@@ -22,6 +22,8 @@ export interface PushJobDoc {
   kind: 'message';
   user_id: ObjectId;
   message_id: ObjectId;
+  /** The message's receive_label: the worker pushes it without reading the message. */
+  label: string;
   due_at: Date;
   created_at: Date;
 }
@@ -36,6 +38,7 @@ interface Delivery {
   receiver_id: ObjectId | null;
   receiver_phone: string;
   blocked: boolean;
+  /** Still to be pushed (not stored: pending is the time, README "Worker"). */
   state: 'pending' | 'delivered';
   delivery_time: Date;
   note?: string;
@@ -94,7 +97,7 @@ export function mapMessage(d: LegacyDoc, ctx: MessageMapContext): Mapped<MappedM
   const createdAt = date(d.created_at) ?? id.getTimestamp();
   const to = delivery(d, ctx, deliveryTime);
   if (!to.ok) return to;
-  const { note, ...where } = to.value;
+  const { note, state, ...where } = to.value;
   const doc = {
     _id: id,
     sender_id: sender,
@@ -110,12 +113,13 @@ export function mapMessage(d: LegacyDoc, ctx: MessageMapContext): Mapped<MappedM
     send_now: deliveryTime.getTime() <= createdAt.getTime(),
   };
   const job: PushJobDoc | undefined =
-    where.state === 'pending' && !where.blocked && where.receiver_id
+    state === 'pending' && !where.blocked && where.receiver_id
       ? {
           _id: id,
           kind: 'message',
           user_id: where.receiver_id,
           message_id: id,
+          label: str(d.receive_label),
           due_at: where.delivery_time,
           created_at: ctx.now,
         }

@@ -5,7 +5,7 @@
  * every message stored, delivered, and pushed exactly once to its receiver's token.
  */
 import { randomBytes } from 'node:crypto';
-import { Message } from '../../src/models';
+import { Message, PushOutcome } from '../../src/models';
 import { AppClient, type Answer } from './appClient';
 import { timedOut } from './hardeningFaults';
 import type { Stack } from './hardeningStack';
@@ -141,14 +141,23 @@ export async function checkDelivery(
 ): Promise<DeliveryCheck> {
   const started = Date.now();
   const re = new RegExp(`^${tag}-`);
+  // A message is pending until its push outcome is recorded (push_outcomes).
+  const outcomesOf = async () => {
+    const msgs = await Message.find({ message: re }, { message: 1, receiver_id: 1 }).lean();
+    const outcomes = await PushOutcome.find({ message_id: { $in: msgs.map((m) => m._id) } }).lean();
+    return { msgs, outcome: new Map(outcomes.map((o) => [String(o.message_id), o.outcome])) };
+  };
   for (let i = 0; ; i++) {
-    const pending = await Message.countDocuments({ message: re, state: 'pending' }).catch(() => -1);
+    const pending = await outcomesOf().then(
+      ({ msgs, outcome }) => msgs.filter((m) => m.receiver_id && !outcome.has(String(m._id))).length,
+      () => -1,
+    );
     if (pending === 0 || Date.now() - started > timeoutMs) break;
     if (i % 15 === 0) onPending(pending, Date.now() - started);
     await new Promise((r) => setTimeout(r, 1000));
   }
   const waitedMs = Date.now() - started;
-  const msgs = await Message.find({ message: re }, { message: 1, receiver_id: 1, state: 1, push: 1 }).lean();
+  const { msgs, outcome } = await outcomesOf();
   const problems: string[] = [];
   const byText = new Map<string, number>();
   for (const m of msgs) byText.set(m.message, (byText.get(m.message) ?? 0) + 1);
@@ -172,13 +181,14 @@ export async function checkDelivery(
       if (tokensWrong <= 10) problems.push(`user ${u.userId}: ${want} messages, ${got} pushes`);
     }
   }
-  const delivered = msgs.filter((m) => m.state === 'delivered').length;
-  const notSent = msgs.filter((m) => m.push?.outcome !== 'sent').length;
+  const outcomeOf = (m: { _id: unknown }) => outcome.get(String(m._id));
+  const delivered = msgs.filter((m) => ['sent', 'no_token', 'dead_token'].includes(outcomeOf(m) ?? '')).length;
+  const notSent = msgs.filter((m) => outcomeOf(m) !== 'sent').length;
   return {
     stored: msgs.length,
     accepted: sent.size,
     delivered,
-    pending: msgs.filter((m) => m.state === 'pending').length,
+    pending: msgs.filter((m) => outcomeOf(m) === undefined).length,
     notSent,
     pushes,
     tokensWrong,

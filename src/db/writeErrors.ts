@@ -41,3 +41,31 @@ export async function insertIfAbsent<T extends Document>(
     throw err;
   }
 }
+
+/**
+ * Inserts `docs` unordered in one command; returns, per document, whether this call
+ * inserted it (false: its unique key existed). Each key is decided on its own, so a batch
+ * of claims is one round trip and still one owner per key (README "Databases").
+ */
+export async function insertEachIfAbsent<T extends Document>(
+  collection: Pick<Collection<T>, 'insertMany'>,
+  docs: OptionalUnlessRequiredId<T>[],
+): Promise<boolean[]> {
+  const inserted = docs.map(() => true);
+  if (docs.length === 0) return inserted;
+  try {
+    await collection.insertMany(docs, { ordered: false });
+  } catch (err) {
+    if (!isOnlyDuplicateKeys(err)) throw err;
+    const writeErrors = (err as { writeErrors?: { index?: number; err?: { index?: number } }[] }).writeErrors;
+    if (!Array.isArray(writeErrors)) {
+      if (docs.length === 1) return [false]; // a single refused insert
+      throw err; // which one was refused is unknown: let the caller retry the batch
+    }
+    for (const w of writeErrors) {
+      const i = w.index ?? w.err?.index;
+      if (typeof i === 'number') inserted[i] = false;
+    }
+  }
+  return inserted;
+}

@@ -10,6 +10,7 @@ export * from './resetCode';
 export * from './rateHit';
 export * from './quotaHit';
 export * from './pushClaim';
+export * from './pushOutcome';
 export * from './jobRun';
 export * from './phoneHistory';
 export * from './session';

@@ -1,15 +1,17 @@
 /**
  * The push outbox: one document per push still to be sent, and nothing else, so the
  * worker's scan stays as small as the pending work (the embedded database scans every
- * query). Jobs are deleted once their outcome is recorded.
+ * query). Jobs are deleted once their outcome is recorded in push_outcomes.
  *
- * kind 'message': push for a due message; the worker re-reads the message and drops
- *                 the job if the message is no longer pending at this due time
- *                 (blocked, resent to a later time, already delivered).
+ * kind 'message': push for a due message. `label` is the message's receive_label, copied
+ *                 when the job is queued, so that the worker needs no read of the message
+ *                 (the iOS alert is all it shows). Blocking a message deletes its jobs.
+ *                 A job without a label (queued by an older version) makes the worker
+ *                 read the message and drop the job if it is gone, blocked or resent.
  * kind 'teaser' | 'joined': a text push to a user (../shared/CONTRACT.md §3, §4).
  *
- * The web process inserts { kind, user_id, message_id | text, due_at }. The worker owns
- * the other fields; none of them decides a race (claims do, see pushClaim.ts):
+ * The web process inserts { kind, user_id, message_id + label | text, due_at }. The
+ * worker owns the other fields; none of them decides a race (claims do, see pushClaim.ts):
  *   claim_no  number of the claim to insert next (push_claims _id `${_id}:${claim_no}`)
  *   attempt   send attempts used so far (temporary errors and lease takeovers)
  *   run_at    not before this time (a retry's back-off); unset = due_at
@@ -24,6 +26,7 @@ const pushJobSchema = new Schema(
     kind: { type: String, enum: PUSH_KINDS, required: true },
     user_id: { type: Schema.Types.ObjectId, required: true }, // who gets the push
     message_id: { type: Schema.Types.ObjectId }, // kind 'message'
+    label: { type: String }, // kind 'message': the message's receive_label
     text: { type: String }, // kind 'teaser' | 'joined'
     due_at: { type: Date, required: true },
     created_at: { type: Date, required: true, default: () => new Date() },
@@ -35,7 +38,7 @@ const pushJobSchema = new Schema(
 );
 
 pushJobSchema.index({ due_at: 1 }); // the worker's "what is due" scan, oldest first
-pushJobSchema.index({ message_id: 1 }); // the sweep's "does this message have a job"
+pushJobSchema.index({ message_id: 1 }); // block_contacts and the sweep: a message's jobs
 
 export type PushJobFields = InferSchemaType<typeof pushJobSchema>;
 export type PushJobDoc = HydratedDocument<PushJobFields>;

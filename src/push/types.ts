@@ -12,7 +12,8 @@ export interface PushTarget {
 
 /** What to show: a due message (the app then fetches it) or a text push. */
 export type PushContent =
-  | { kind: 'message'; label: string } // label = the message's receive_label (iOS alert)
+  /** label = the message's receive_label (iOS alert); messageId makes repeated pushes collapse. */
+  | { kind: 'message'; label: string; messageId: string }
   | { kind: 'teaser' | 'joined'; text: string };
 
 export type PushResult =

@@ -141,7 +141,7 @@ export function messageRoutes(deps: AppDeps): Router {
   });
 
   router.get('/get_number_of_future_messages', requireLogin, async (req, res) => {
-    res.type('text/plain').send(String(await futureMessageCount(sessionUserId(req))));
+    res.type('text/plain').send(String(await futureMessageCount(sessionUserId(req), m.now())));
   });
 
   router.get('/get_my_status', requireLogin, async (req, res) => {
@@ -150,7 +150,7 @@ export function messageRoutes(deps: AppDeps): Router {
 
   router.post('/block_contacts', requireLogin, body, async (req, res) => {
     const userId = sessionUserId(req);
-    await blockContacts(userId, parseWithReasons(block, req.body).contacts_to_block);
+    await blockContacts(userId, parseWithReasons(block, req.body).contacts_to_block, m.now());
     res.status(200).end();
   });
 

@@ -1,24 +1,25 @@
 /**
  * Claims and leases on the real database, in-process with a settable clock: who owns a
- * push job, how an expired lease is taken over, and how a released or finished job
- * behaves for a late claimant.
+ * push job, how a batch is claimed in one insert, how an expired lease is taken over,
+ * and how a released or finished job behaves for a late claimant.
  */
 import { Types } from 'mongoose';
-import { PushClaim, PushJob, claimId } from '../../src/models';
+import { PushClaim, PushJob, PushOutcome, claimId } from '../../src/models';
 import {
-  claimJob,
-  finishJob,
+  claimBatch,
   releaseClaim,
   rescheduleJob,
-  stillOurs,
-  type JobRecord,
+  takeOver,
+  type ClaimSettings,
 } from '../../workers/delivery/claims';
+import { readyAt } from '../../workers/delivery/find';
+import type { Claim, JobRecord } from '../../workers/delivery/types';
 import { useTestDatabase } from '../helpers/db';
 
 useTestDatabase();
 
 let clock = Date.now();
-const worker = (workerId: string) => ({ workerId, leaseMs: 10_000, now: () => clock });
+const worker = (workerId: string): ClaimSettings => ({ workerId, leaseMs: 10_000, now: () => clock });
 
 async function newJob(): Promise<JobRecord> {
   const job = await PushJob.create({
@@ -30,41 +31,83 @@ async function newJob(): Promise<JobRecord> {
   return job.toObject<JobRecord>();
 }
 
+/** As the loop does it: the batch insert, then, for a claim found taken, a look at it. */
+async function claim(job: JobRecord, s: ClaimSettings): Promise<Claim | undefined> {
+  const { claims } = await claimBatch([job], s);
+  if (claims[0]) return claims[0];
+  const r = await takeOver(job, s);
+  return r.kind === 'claimed' ? r.claim : undefined;
+}
+
+/** What the recorder does for a finished job: outcome in, then the job out. */
+async function finish(c: Claim): Promise<void> {
+  await PushOutcome.create({
+    _id: c.job._id.toHexString(),
+    kind: c.job.kind,
+    user_id: c.job.user_id,
+    outcome: 'sent',
+    attempts: 1,
+    due_at: c.job.due_at,
+    at: new Date(clock),
+    worker: 'test',
+  });
+  await PushJob.deleteOne({ _id: c.job._id });
+}
+
 beforeEach(() => {
   clock = Date.now();
 });
 
 describe('push claims', () => {
-  it('when a job is claimed then a second worker is refused while the lease lives', async () => {
-    const job = await newJob();
-    const a = await claimJob(job, worker('a'));
-    expect(a).toMatchObject({ claimNo: 0, takeover: false });
-    expect(await claimJob(job, worker('b'))).toBeUndefined();
-    expect(await stillOurs(a!, 1000, 100, clock)).toBe('ours');
+  it('when a batch is claimed then one insert decides each job, and a second worker gets none of them', async () => {
+    const jobs = await Promise.all([newJob(), newJob(), newJob()]);
+    const a = await claimBatch(jobs, worker('a'));
+    expect(a.claims.map((c) => c.claimNo)).toEqual([0, 0, 0]);
+    const b = await claimBatch([...jobs, await newJob()], worker('b'));
+    expect(b.claims).toHaveLength(1);
+    expect(b.lost.map((j) => String(j._id))).toEqual(jobs.map((j) => String(j._id)));
+    expect(await takeOver(jobs[0]!, worker('b'))).toEqual({ kind: 'held', until: a.claims[0]!.leaseUntil });
   });
 
   it('when many claimants race for one job then exactly one wins', async () => {
     const job = await newJob();
-    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => claimJob(job, worker(`w${i}`))));
+    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => claim(job, worker(`w${i}`))));
     expect(results.filter(Boolean)).toHaveLength(1);
     expect(await PushClaim.countDocuments({ job_id: job._id })).toBe(1);
   });
 
-  it('when the lease expires then one other worker takes it over and the first may not send', async () => {
+  it('when the lease expires then one other worker takes it over, counting an attempt', async () => {
     const job = await newJob();
-    const a = (await claimJob(job, worker('a')))!;
+    await claim(job, worker('a'));
     clock += 10_001;
-    const [b, c] = await Promise.all([claimJob(job, worker('b')), claimJob(job, worker('c'))]);
-    const winner = b ?? c;
+    const [b, c] = await Promise.all([claim(job, worker('b')), claim(job, worker('c'))]);
     expect([b, c].filter(Boolean)).toHaveLength(1);
-    expect(winner).toMatchObject({ claimNo: 1, takeover: true, job: { attempt: 1 } });
-    expect(await stillOurs(a, 1000, 100, clock)).toBe('taken');
+    expect(b ?? c).toMatchObject({ claimNo: 1, takeover: true, job: { attempt: 1 } });
+    expect((b ?? c)!.settled).toBeUndefined();
     expect(await PushJob.findById(job._id).lean()).toMatchObject({ claim_no: 1, attempt: 1 });
+  });
+
+  it('when the dead owner had recorded the outcome then the takeover only settles the job', async () => {
+    const job = await newJob();
+    const a = (await claim(job, worker('a')))!;
+    await PushOutcome.create({
+      _id: job._id.toHexString(),
+      kind: 'teaser',
+      user_id: job.user_id,
+      outcome: 'sent',
+      attempts: 1,
+      due_at: job.due_at,
+      at: new Date(clock),
+      worker: 'a',
+    });
+    expect(a.claimNo).toBe(0); // a died before removing the job
+    clock += 10_001;
+    expect(await claim(job, worker('b'))).toMatchObject({ claimNo: 1, takeover: true, settled: true });
   });
 
   it('when a worker died between its takeover claim and moving claim_no on then the next takeover walks past it', async () => {
     const job = await newJob();
-    await claimJob(job, worker('a'));
+    await claim(job, worker('a'));
     clock += 10_001;
     // b inserted claim 1 and died before updating the job: claim_no is still 0.
     await PushClaim.collection.insertOne({
@@ -74,50 +117,36 @@ describe('push claims', () => {
       lease_until: new Date(clock + 10_000),
       created_at: new Date(clock),
     });
-    expect(await claimJob(job, worker('c'))).toBeUndefined(); // b's lease still lives
+    expect(await claim(job, worker('c'))).toBeUndefined(); // b's lease still lives
     clock += 10_001;
-    const c = await claimJob(job, worker('c'));
-    expect(c).toMatchObject({ claimNo: 2, takeover: true });
+    expect(await claim(job, worker('c'))).toMatchObject({ claimNo: 2, takeover: true });
     expect(await PushJob.findById(job._id).lean()).toMatchObject({ claim_no: 2 });
-  });
-
-  it('when too little lease is left for a send then the owner does not send', async () => {
-    const job = await newJob();
-    const a = (await claimJob(job, worker('a')))!;
-    clock += 9_000;
-    expect(await stillOurs(a, 1000, 100, clock)).toBe('expiring');
   });
 
   it('when a claim is released then the next worker claims the same number at once', async () => {
     const job = await newJob();
-    const a = (await claimJob(job, worker('a')))!;
+    const a = (await claim(job, worker('a')))!;
     await releaseClaim(a);
-    const b = await claimJob(job, worker('b'));
-    expect(b).toMatchObject({ claimNo: 0, takeover: false });
+    expect(await claim(job, worker('b'))).toMatchObject({ claimNo: 0, takeover: false });
   });
 
-  it('when a job finished then a late claimant is refused, even after the old lease ended', async () => {
+  it('when a job finished then a late claimant with a stale copy is refused, even after the old lease ended', async () => {
     const job = await newJob();
-    const a = (await claimJob(job, worker('a')))!;
-    await finishJob(a);
-    expect(await claimJob(job, worker('b'))).toBeUndefined();
+    await finish((await claim(job, worker('a')))!);
+    expect(await claim(job, worker('b'))).toBeUndefined();
     clock += 20_000;
-    expect(await claimJob(job, worker('c'))).toBeUndefined();
-    expect(await PushClaim.findById(claimId(job._id, 1))).toBeNull(); // the takeover insert was undone
+    expect(await claim(job, worker('c'))).toBeUndefined(); // the job is gone: nothing to own
+    expect(await PushJob.findById(job._id)).toBeNull();
   });
 
-  it('when a job was rescheduled then a stale claimant waits for its retry time', async () => {
+  it('when a job was rescheduled then a stale copy is refused and the fresh one is claimed under the next number', async () => {
     const job = await newJob();
-    const a = (await claimJob(job, worker('a')))!;
+    const a = (await claim(job, worker('a')))!;
     await rescheduleJob(a, 1, clock + 5000);
-    expect(await claimJob(job, worker('b'))).toBeUndefined(); // stale candidate (claim_no 0)
+    expect(await claim(job, worker('b'))).toBeUndefined(); // stale copy (claim_no 0): a's claim
     const fresh = (await PushJob.findById(job._id).lean()) as JobRecord;
-    expect(await claimJob(fresh, worker('b'))).toBeUndefined(); // not due yet
+    expect(readyAt(fresh)).toBe(clock + 5000); // the loop picks it from then on
     clock += 5000;
-    expect(await claimJob(fresh, worker('b'))).toMatchObject({
-      claimNo: 1,
-      takeover: false,
-      job: { attempt: 1 },
-    });
+    expect(await claim(fresh, worker('b'))).toMatchObject({ claimNo: 1, takeover: false, job: { attempt: 1 } });
   });
 });

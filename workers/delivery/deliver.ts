@@ -1,10 +1,12 @@
 /**
- * Delivers one claimed push job: decide what to send (or drop), check the lease is still
- * ours right before sending, send through the PushSender, and record the outcome before
- * the job is removed. One log line per delivery; counters in DeliveryMetrics.
+ * Stage 4, send, and the path of one claimed push through it: decide what to send from
+ * the job and the receiver's device (loaded for its batch), check the lease still covers
+ * the send, call the provider, and hand the final answer to the recorder (a temporary
+ * error reschedules the job instead). One log line per delivery; counters in
+ * DeliveryMetrics. Database writes here are the rare paths: a retry, a dead token.
  */
-import { Message } from '../../src/models/message';
 import { User } from '../../src/models/user';
+import type { Types } from 'mongoose';
 import type { Logger } from '../../src/logger';
 import { retryDelayMs, type BackoffSettings } from '../../src/push/backoff';
 import {
@@ -14,17 +16,11 @@ import {
   type PushSender,
   type PushTarget,
 } from '../../src/push';
-import {
-  insertReceipt,
-  releaseClaim,
-  rescheduleJob,
-  stillOurs,
-  type Claim,
-  type JobRecord,
-  type Receipt,
-} from './claims';
+import { releaseClaim, rescheduleJob } from './claims';
+import { legacyLabel, type Device } from './load';
 import type { DeliveryMetrics, Outcome } from './metrics';
-import { clearDeadToken, isDone, persist, recordMessage, usableToken } from './outcome';
+import type { OutcomeRecorder } from './recorder';
+import type { Claim, OutcomeRecord } from './types';
 
 export interface DeliverySettings {
   sendTimeoutMs: number;
@@ -38,16 +34,15 @@ export interface DeliveryDeps {
   sender: PushSender;
   logger: Logger;
   metrics: DeliveryMetrics;
+  recorder: OutcomeRecorder;
   workerId: string;
   settings: DeliverySettings;
   now: () => number;
   random: () => number;
   /** True once the worker stops claiming: unsent claims are released, not sent. */
   stopping: () => boolean;
-  /** Aborted when the process must exit now: database writes stop being retried. */
-  hardStop: AbortSignal;
-  /** Removes a job whose outcome is recorded (message jobs may be removed in batches). */
-  finish: (claim: Claim) => Promise<void>;
+  /** Called with each provider call's duration (sizes the send slots). */
+  observeSend: (ms: number) => void;
 }
 
 type Plan =
@@ -55,39 +50,35 @@ type Plan =
   | { action: 'no_token' }
   | { action: 'send'; target: PushTarget; content: PushContent };
 
-/** What this job should do now, from the message and the receiver's current device. */
-async function planFor(job: JobRecord): Promise<Plan> {
-  // Both reads at once: on the embedded database each scans its collection.
-  const [m, user] = await Promise.all([
-    job.kind === 'message'
-      ? Message.findById(job.message_id)
-          .select({ state: 1, blocked: 1, delivery_time: 1, receive_label: 1, push: 1 })
-          .lean()
-      : undefined,
-    User.findById(job.user_id).select({ device: 1 }).lean(),
-  ]);
+/** "", "(null)" and missing are no token (../shared/CONTRACT.md §4). */
+export function usableToken(regId: string | null | undefined): string | undefined {
+  const t = (regId ?? '').trim();
+  return t === '' || t === '(null)' ? undefined : t;
+}
+
+/** What this job should do now, from the job and the receiver's current device. */
+async function planFor(claim: Claim, device: Device | null | undefined): Promise<Plan> {
+  const { job } = claim;
   let content: PushContent;
   if (job.kind === 'message') {
-    if (!m) return { action: 'drop', reason: 'message deleted' };
-    if (m.blocked) return { action: 'drop', reason: 'message blocked' };
-    if (isDone(m)) return { action: 'drop', reason: `message already ${m.state}` };
-    if (m.delivery_time.getTime() !== job.due_at.getTime())
-      return { action: 'drop', reason: 'message resent' };
-    content = { kind: 'message', label: m.receive_label };
+    let label = job.label;
+    if (label === undefined || label === null) {
+      const legacy = await legacyLabel(job.message_id, job.due_at);
+      if ('drop' in legacy) return { action: 'drop', reason: legacy.drop };
+      label = legacy.label;
+    }
+    content = { kind: 'message', label, messageId: job.message_id!.toHexString() };
   } else {
     content = { kind: job.kind, text: job.text ?? '' };
   }
-  const token = usableToken(user?.device?.reg_id);
-  if (!user?.device || !token) return { action: 'no_token' };
-  return { action: 'send', target: { platform: platformOf(user.device.os), token }, content };
+  const token = usableToken(device?.reg_id);
+  if (!device || !token) return { action: 'no_token' };
+  return { action: 'send', target: { platform: platformOf(device.os), token }, content };
 }
 
-function logDelivery(
-  deps: DeliveryDeps,
-  claim: Claim,
-  outcome: Outcome,
-  extra: { reason?: string; providerId?: string } = {},
-): void {
+const providerOf = (target: PushTarget) => (target.platform === 'ios' ? 'apns' : 'fcm');
+
+function logDelivery(deps: DeliveryDeps, claim: Claim, outcome: Outcome, extra: Partial<OutcomeRecord> = {}) {
   const { job } = claim;
   deps.metrics.count(outcome);
   deps.logger.info(
@@ -99,16 +90,29 @@ function logDelivery(
       outcome,
       lag_ms: deps.now() - job.due_at.getTime(),
       attempt: (job.attempt ?? 0) + 1,
-      provider_id: extra.providerId,
+      provider: extra.provider,
+      provider_id: extra.provider_id,
       reason: extra.reason,
     },
     'push delivery',
   );
+  return outcome;
 }
 
-function logAndReturn(deps: DeliveryDeps, claim: Claim, outcome: Outcome, reason?: string): Outcome {
-  logDelivery(deps, claim, outcome, { reason });
-  return outcome;
+/** Hands the outcome to the recorder and logs it. */
+function finish(claim: Claim, record: OutcomeRecord, deps: DeliveryDeps): Outcome {
+  const { job } = claim;
+  deps.recorder.record(job._id, {
+    _id: job._id.toHexString(),
+    kind: job.kind,
+    message_id: job.message_id ?? undefined,
+    user_id: job.user_id,
+    ...record,
+    due_at: job.due_at,
+    at: new Date(deps.now()),
+    worker: deps.workerId,
+  });
+  return logDelivery(deps, claim, record.outcome, record);
 }
 
 /**
@@ -117,10 +121,9 @@ function logAndReturn(deps: DeliveryDeps, claim: Claim, outcome: Outcome, reason
  */
 function noteConfigError(
   deps: DeliveryDeps,
-  target: PushTarget,
+  provider: 'fcm' | 'apns',
   result: Extract<PushResult, { outcome: 'config_error' }>,
 ): void {
-  const provider = target.platform === 'ios' ? 'apns' : 'fcm';
   if (!deps.metrics.configError(provider, result.code)) return;
   deps.logger.error(
     { provider, code: result.code, reason: result.reason },
@@ -130,156 +133,91 @@ function noteConfigError(
   );
 }
 
-/** How a provider's answer ends the job, unless it is retried. */
-function finalRecord(result: PushResult, attempts: number, at: Date): Receipt {
+/** How a provider's final answer is recorded. */
+export function finalRecord(result: PushResult, attempts: number, provider: 'fcm' | 'apns'): OutcomeRecord {
   switch (result.outcome) {
     case 'sent':
-      return { state: 'delivered', push: { outcome: 'sent', at, provider_id: result.providerId, attempts } };
+      return { outcome: 'sent', provider, provider_id: result.providerId, attempts };
     case 'dead_token':
-      return { state: 'delivered', push: { outcome: 'dead_token', at, reason: result.reason, attempts } };
+      return { outcome: 'dead_token', provider, reason: result.reason, attempts };
     case 'temporary':
       return {
-        state: 'failed',
-        push: {
-          outcome: 'failed',
-          at,
-          reason: `gave up after ${attempts} attempts: ${result.reason}`,
-          attempts,
-        },
+        outcome: 'failed',
+        provider,
+        reason: `gave up after ${attempts} attempts: ${result.reason}`,
+        attempts,
       };
     case 'config_error':
-      return {
-        state: 'failed',
-        push: { outcome: 'failed', at, reason: `configuration error: ${result.reason}`, attempts },
-      };
+      return { outcome: 'failed', provider, reason: `configuration error: ${result.reason}`, attempts };
     default:
-      return { state: 'failed', push: { outcome: 'failed', at, reason: result.reason, attempts } };
+      return { outcome: 'failed', provider, reason: result.reason, attempts };
   }
 }
 
-/**
- * Records the provider's answer: a retry reschedules the job; a final answer is first
- * written as a receipt (one insert, so a takeover does not push again however slow the
- * rest is), then on the message, then the job is removed.
- */
-async function applyResult(
-  claim: Claim,
-  target: PushTarget,
-  result: PushResult,
-  deps: DeliveryDeps,
-): Promise<Outcome> {
-  const { job } = claim;
-  const at = new Date(deps.now());
-  const attempts = (job.attempt ?? 0) + 1;
-  const { maxAttempts, backoff } = deps.settings;
-  if (result.outcome === 'temporary' && attempts < maxAttempts) {
-    const delay = retryDelayMs(attempts, backoff, deps.random, result.retryAfterMs);
-    await persist('push retry', () => rescheduleJob(claim, attempts, at.getTime() + delay), deps);
-    return logAndReturn(deps, claim, 'retry', result.reason);
-  }
-  if (result.outcome === 'config_error') noteConfigError(deps, target, result);
-  const receipt = finalRecord(result, attempts, at);
-  await persist('push receipt', () => insertReceipt(claim, receipt, deps.workerId, at.getTime()), deps);
-  await persist(
-    'push outcome',
-    async () => {
-      if (result.outcome === 'dead_token') await clearDeadToken(job.user_id, target.token);
-      await recordMessage(job, receipt.state, receipt.push);
-      await deps.finish(claim);
-    },
-    deps,
-  );
-  const { outcome, reason, provider_id: providerId } = receipt.push;
-  logDelivery(deps, claim, outcome, { reason, providerId });
-  return outcome;
+async function clearDeadToken(userId: Types.ObjectId, token: string): Promise<void> {
+  await User.updateOne({ _id: userId, 'device.reg_id': token }, { $set: { 'device.reg_id': '' } });
 }
 
-/**
- * A takeover found the receipt of an earlier owner: record what it says (unless the
- * message moved on, e.g. was resent) and remove the job, without pushing again.
- */
-async function settleFromReceipt(claim: Claim, receipt: Receipt, deps: DeliveryDeps): Promise<Outcome> {
-  await recordMessage(claim.job, receipt.state, receipt.push, { onlyIfPending: true });
-  await deps.finish(claim);
-  return logAndReturn(
-    deps,
-    claim,
-    'dropped',
-    `settled by an earlier owner's receipt (${receipt.push.outcome})`,
-  );
-}
-
-/** Drops the job, or delivers its message without a push. */
-async function settleUnsent(
-  claim: Claim,
-  plan: Exclude<Plan, { action: 'send' }>,
-  deps: DeliveryDeps,
-): Promise<Outcome> {
-  if (plan.action === 'no_token') {
-    await recordMessage(claim.job, 'delivered', { outcome: 'no_token', at: new Date(deps.now()) });
-  }
-  await deps.finish(claim);
-  return logAndReturn(
-    deps,
-    claim,
-    plan.action === 'drop' ? 'dropped' : 'no_token',
-    plan.action === 'drop' ? plan.reason : undefined,
-  );
-}
-
-/** Only lease takeovers exhaust attempts before a send (a worker died holding it each time). */
-async function giveUp(claim: Claim, deps: DeliveryDeps): Promise<Outcome> {
-  const attempts = claim.job.attempt ?? 0;
-  const reason = `gave up after ${attempts} attempts: lease taken over`;
-  await recordMessage(claim.job, 'failed', { outcome: 'failed', at: new Date(deps.now()), reason, attempts });
-  await deps.finish(claim);
-  return logAndReturn(deps, claim, 'failed', reason);
-}
-
-/** Sends, then records the answer (retrying the write until it lands). */
+/** Sends, then records the answer or reschedules the job. */
 async function sendAndRecord(
   claim: Claim,
   plan: Extract<Plan, { action: 'send' }>,
   deps: DeliveryDeps,
 ): Promise<Outcome> {
   const { job } = claim;
+  const provider = providerOf(plan.target);
   const sentAt = deps.now();
   claim.sending = true;
   const result = await deps.sender.send(plan.target, plan.content);
   const answeredAt = deps.now();
+  deps.observeSend(answeredAt - sentAt);
   if (result.outcome === 'sent') deps.metrics.observeLag(answeredAt - job.due_at.getTime());
-  const outcome = await applyResult(claim, plan.target, result, deps);
-  if (deps.now() > claim.leaseUntil) {
-    // Another worker may have taken the job over and pushed again: the lease is too short
-    // for this database's write latency (WORKER_LEASE_MS).
-    deps.logger.warn(
-      {
-        job_id: job._id.toString(),
-        worker: deps.workerId,
-        send_ms: answeredAt - sentAt,
-        record_ms: deps.now() - answeredAt,
-        lease_left_at_send_ms: claim.leaseUntil - sentAt,
-      },
-      'outcome recorded after the lease ended',
-    );
+  const attempts = (job.attempt ?? 0) + 1;
+  const { maxAttempts, backoff } = deps.settings;
+  if (result.outcome === 'temporary' && attempts < maxAttempts) {
+    const delay = retryDelayMs(attempts, backoff, deps.random, result.retryAfterMs);
+    await rescheduleJob(claim, attempts, answeredAt + delay);
+    return logDelivery(deps, claim, 'retry', { reason: result.reason, provider });
   }
-  return outcome;
+  if (result.outcome === 'config_error') noteConfigError(deps, provider, result);
+  // Before the record: the next job of this receiver in the queue is then not sent to it.
+  if (result.outcome === 'dead_token') {
+    await clearDeadToken(job.user_id, plan.target.token).catch((err: unknown) => {
+      deps.logger.warn({ err, job_id: job._id.toString() }, 'clearing a dead token failed');
+    });
+  }
+  return finish(claim, finalRecord(result, attempts, provider), deps);
 }
 
-/** Takes a claimed job to its outcome. Throws only on database errors before sending. */
-export async function deliver(claim: Claim, deps: DeliveryDeps): Promise<Outcome> {
-  if (claim.receipt) return settleFromReceipt(claim, claim.receipt, deps);
-  const plan = await planFor(claim.job);
-  if (plan.action !== 'send') return settleUnsent(claim, plan, deps);
-  if ((claim.job.attempt ?? 0) >= deps.settings.maxAttempts) return giveUp(claim, deps);
+/**
+ * Takes a claimed job to its outcome. Throws only on database errors before sending
+ * (the loop gives the claim back) or while rescheduling (the lease then expires).
+ */
+export async function deliver(claim: Claim, device: Device | null | undefined, deps: DeliveryDeps): Promise<Outcome> {
+  if (claim.settled) {
+    deps.recorder.remove(claim.job._id);
+    return logDelivery(deps, claim, 'dropped', { reason: "settled by an earlier owner's outcome" });
+  }
+  const plan = await planFor(claim, device);
+  const attempts = claim.job.attempt ?? 0;
+  if (plan.action === 'drop') return finish(claim, { outcome: 'dropped', reason: plan.reason, attempts }, deps);
+  if (plan.action === 'no_token') return finish(claim, { outcome: 'no_token', attempts }, deps);
+  // Only lease takeovers exhaust attempts before a send (a worker died holding it each time).
+  if (attempts >= deps.settings.maxAttempts) {
+    const reason = `gave up after ${attempts} attempts: lease taken over`;
+    return finish(claim, { outcome: 'failed', reason, attempts }, deps);
+  }
   const { sendTimeoutMs, leaseMarginMs } = deps.settings;
-  const lease = deps.stopping()
+  // The lease must outlast the send (timeout plus a clock margin): then no other worker
+  // can have taken the job over before the provider answers.
+  const reason = deps.stopping()
     ? 'stopping'
-    : await stillOurs(claim, sendTimeoutMs, leaseMarginMs, deps.now());
-  if (lease === 'taken') return logAndReturn(deps, claim, 'lost_lease', 'another worker took the lease over');
-  if (lease !== 'ours') {
+    : deps.now() + sendTimeoutMs + leaseMarginMs >= claim.leaseUntil
+      ? 'expiring'
+      : undefined;
+  if (reason) {
     await releaseClaim(claim);
-    return logAndReturn(deps, claim, 'released', lease);
+    return logDelivery(deps, claim, 'released', { reason });
   }
   return sendAndRecord(claim, plan, deps);
 }

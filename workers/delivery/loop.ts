@@ -1,60 +1,79 @@
 /**
- * The notification loop: look at the push queue, claim what is due (at most as many jobs
- * as free send slots, picked at random among the oldest so that workers do not all fight
- * over the same ones), deliver them concurrently, and sleep until the next due time, half
- * the send slots freed, or the poll interval, whichever comes first. Errors are caught per
- * iteration and answered with a growing pause, so it never spins and outlives a database
- * restart.
+ * The notification loop only schedules; each push passes through the stages in order:
+ * find due (find.ts), claim (claims.ts, one insert per batch), load (load.ts, the
+ * receivers' devices), send (deliver.ts), record and finish (recorder.ts, in batches).
+ *
+ * One step: read the oldest due jobs (kept for one poll interval, so a backlog is not
+ * re-read for every batch), claim as many as there are free send slots, picked at random
+ * so that workers do not all fight over the same ones, launch them, and sleep until the
+ * next due time, half the slots freed, or the poll interval. Send slots follow the
+ * providers' latency (Little's law: WORKER_TARGET_RATE pushes/s times the mean send
+ * time), between 16 and WORKER_CONCURRENCY. Errors are answered with a growing pause, so
+ * it never spins and outlives a database restart.
+ *
+ * A job found claimed by another worker is skipped for a poll interval; found claimed
+ * again, its claim is read, and taken over once its lease has ended (a dead owner).
  *
  * States: idle -> running -> stopping -> stopped. stop() is safe to call twice: it stops
  * claiming, lets deliveries in flight finish (unsent claims are released) within the
- * drain timeout, and resolves when the loop is done.
+ * drain timeout, writes the outcomes waiting, and resolves when the loop is done.
  */
 import type { Logger } from '../../src/logger';
 import { loopBackoffMs } from '../../src/push/backoff';
 import type { PushSender } from '../../src/push';
+import { claimBatch, releaseClaim, takeOver, type ClaimSettings } from './claims';
 import { deliver, type DeliverySettings } from './deliver';
-import {
-  claimJob,
-  findCandidates,
-  finishJob,
-  readyAt,
-  releaseClaim,
-  type Claim,
-  type JobRecord,
-} from './claims';
-import { JobFinisher } from './finisher';
+import { findDue, readyAt } from './find';
+import { loadDevices, type Devices } from './load';
 import type { DeliveryMetrics } from './metrics';
+import { OutcomeRecorder, type RecorderSettings } from './recorder';
+import type { Claim, JobRecord } from './types';
 
 export type LoopState = 'idle' | 'running' | 'stopping' | 'stopped';
+
+export interface LoopSettings extends DeliverySettings {
+  /** Ceiling of send slots (WORKER_CONCURRENCY). */
+  concurrency: number;
+  /** Pushes per second the slots are sized for (WORKER_TARGET_RATE). */
+  targetRate: number;
+  pollMs: number;
+  leaseMs: number;
+  recorder?: RecorderSettings;
+}
 
 export interface LoopDeps {
   sender: PushSender;
   logger: Logger;
   metrics: DeliveryMetrics;
   workerId: string;
-  settings: DeliverySettings & { concurrency: number; pollMs: number; leaseMs: number };
+  settings: LoopSettings;
   now: () => number;
   random: () => number;
 }
 
+/** Fewest send slots, whatever the latency: a fast provider still gets batches. */
+const MIN_SLOTS = 16;
+/** Send time assumed before the first answer. */
+const INITIAL_SEND_MS = 100;
+
 export class NotifierLoop {
   private state: LoopState = 'idle';
   private readonly inFlight = new Map<string, Promise<void>>();
-  /** Jobs whose claim another worker holds: not tried again before the given time. */
-  private readonly skipUntil = new Map<string, number>();
-  private readonly hardStop = new AbortController();
-  private readonly finisher: JobFinisher;
-  /** Due jobs read by the last scan and not launched yet (see scan). */
+  /** Jobs another worker holds -> when to look at its claim again (takeOver). */
+  private readonly held = new Map<string, number>();
+  private readonly recorder: OutcomeRecorder;
+  /** Due jobs read by the last scan and not launched yet. */
   private readAhead: JobRecord[] = [];
   private readAheadAt = 0;
   private nextDueAt = 0;
+  /** Moving mean of the provider calls' duration, in ms. */
+  private sendMs = INITIAL_SEND_MS;
   private wakeUp?: () => void;
   private loopDone?: Promise<void>;
   private stopped?: Promise<void>;
 
   constructor(private readonly deps: LoopDeps) {
-    this.finisher = new JobFinisher(deps.logger);
+    this.recorder = new OutcomeRecorder(deps.logger, deps.random, deps.settings.recorder);
   }
 
   start(): void {
@@ -68,6 +87,13 @@ export class NotifierLoop {
     return this.stopped;
   }
 
+  /** Send slots now: enough for the target rate at the providers' current latency. */
+  slots(): number {
+    const { concurrency, targetRate } = this.deps.settings;
+    const wanted = Math.ceil((targetRate * this.sendMs) / 1000);
+    return Math.min(concurrency, Math.max(MIN_SLOTS, wanted));
+  }
+
   private async shutdown(drainMs: number): Promise<void> {
     if (this.state === 'idle') {
       this.state = 'stopped';
@@ -75,7 +101,6 @@ export class NotifierLoop {
     }
     this.state = 'stopping';
     this.wake();
-    // The loop ends at its next step; deliveries in flight get until the drain timeout.
     let timer: NodeJS.Timeout | undefined;
     const drained = await Promise.race([
       (async () => {
@@ -89,9 +114,8 @@ export class NotifierLoop {
     if (!drained) {
       // Sends still running may have reached the provider: their leases expire instead.
       this.deps.logger.warn({ left: this.inFlight.size }, 'drain timeout: leaving deliveries to expire');
-      this.hardStop.abort();
     }
-    await this.finisher.close();
+    await this.recorder.close();
     this.state = 'stopped';
   }
 
@@ -112,97 +136,135 @@ export class NotifierLoop {
     }
   }
 
-  /** One step: launch what is due into free slots; returns how long to sleep unless woken. */
+  /** One step: claim what is due into free slots; returns how long to sleep unless woken. */
   private async tick(): Promise<number> {
-    const { concurrency, pollMs } = this.deps.settings;
-    const free = concurrency - this.inFlight.size;
+    const { pollMs } = this.deps.settings;
+    const free = this.slots() - this.inFlight.size;
     if (free <= 0) return pollMs; // a finishing delivery wakes us
     const now = this.deps.now();
     if (this.readAhead.length === 0 || now - this.readAheadAt >= pollMs) {
       await this.scan(now);
       if (this.state !== 'running') return 0;
     }
-    let launched = 0;
-    while (launched < free && this.readAhead.length > 0) {
+    const picked: JobRecord[] = [];
+    while (picked.length < free && this.readAhead.length > 0) {
       const job = this.readAhead.pop()!;
-      if (this.isOpen(job._id.toString())) {
-        this.launch(job);
-        launched += 1;
-      }
+      const id = job._id.toHexString();
+      const lookAt = this.held.get(id);
+      if (lookAt !== undefined) {
+        if (lookAt <= now && !this.inFlight.has(id)) this.launchTakeover(job);
+      } else if (this.isOpen(id)) picked.push(job);
     }
+    if (picked.length > 0) await this.claimAndLaunch(picked, now);
     if (this.readAhead.length > 0) return pollMs; // more is due: wait for free slots
     return Math.max(0, this.nextDueAt - now);
   }
 
   /**
-   * Reads the oldest due jobs. Those not launched at once are kept (shuffled) for the
-   * next free slots during one poll interval, so that a backlog is not re-read for every
-   * few slots (each read scans the queue on the embedded database). Nothing is claimed
-   * ahead: a kept job another worker took meanwhile is refused by its claim.
+   * Reads the oldest due jobs and keeps them, shuffled, for the next free slots during
+   * one poll interval. Nothing is claimed ahead: a kept job another worker took
+   * meanwhile is refused by its claim.
    */
   private async scan(now: number): Promise<void> {
-    const { concurrency, pollMs } = this.deps.settings;
-    for (const [id, until] of this.skipUntil) if (until <= now) this.skipUntil.delete(id);
-    // Our own jobs (in flight, awaiting removal) head the list: read past them.
-    const limit = concurrency * 4 + this.inFlight.size + this.finisher.size;
-    const open = (await findCandidates(now, pollMs, limit)).filter((j) => this.isOpen(j._id.toString()));
+    const { pollMs } = this.deps.settings;
+    // Our own jobs (in flight, waiting to be recorded) head the list: read past them.
+    const limit = this.slots() * 4 + this.inFlight.size + this.recorder.size + this.held.size;
+    const found = await findDue(now, pollMs, limit);
+    const foundIds = new Set(found.map((j) => j._id.toHexString()));
+    // A held job no longer queued was finished by its owner.
+    for (const [id, lookAt] of this.held) if (lookAt <= now && !foundIds.has(id)) this.held.delete(id);
+    const open = found.filter((j) => {
+      const id = j._id.toHexString();
+      return this.isOpen(id) || ((this.held.get(id) ?? Infinity) <= now && !this.inFlight.has(id));
+    });
     this.readAhead = shuffle(
       open.filter((j) => readyAt(j) <= now),
       this.deps.random,
     );
     this.readAheadAt = now;
-    this.nextDueAt = Math.min(
-      ...open.map(readyAt).filter((t) => t > now),
-      ...this.skipUntil.values(),
-      now + pollMs,
-    );
+    this.nextDueAt = Math.min(...open.map(readyAt).filter((t) => t > now), ...this.held.values(), now + pollMs);
   }
 
   private isOpen(id: string): boolean {
-    return !this.inFlight.has(id) && !this.skipUntil.has(id) && !this.finisher.has(id);
+    return !this.inFlight.has(id) && !this.held.has(id) && !this.recorder.has(id);
   }
 
-  private launch(job: JobRecord): void {
-    const id = job._id.toString();
+  private claimSettings(): ClaimSettings {
+    return { workerId: this.deps.workerId, leaseMs: this.deps.settings.leaseMs, now: this.deps.now };
+  }
+
+  /** One insert claims the batch; the devices of what was won are loaded while it launches. */
+  private async claimAndLaunch(jobs: JobRecord[], now: number): Promise<void> {
+    const { claims, lost } = await claimBatch(jobs, this.claimSettings());
+    for (const job of lost) {
+      // Usually a worker that is sending it now: look at its claim only if it lasts.
+      this.deps.metrics.claimConflicts += 1;
+      this.held.set(job._id.toHexString(), now + this.deps.settings.pollMs);
+    }
+    if (claims.length === 0) return;
+    const devices = loadDevices(claims.map((c) => c.job));
+    for (const claim of claims) this.launch(claim, devices);
+  }
+
+  /** Reads the claim another worker held; takes the job over if its lease has ended. */
+  private launchTakeover(job: JobRecord): void {
+    const id = job._id.toHexString();
+    this.track(id, async () => {
+      const result = await takeOver(job, this.claimSettings());
+      if (result.kind === 'held') {
+        this.held.set(id, Math.max(result.until, this.deps.now() + this.deps.settings.pollMs));
+        return;
+      }
+      this.held.delete(id);
+      const { claim } = result;
+      if (claim.takeover) {
+        this.deps.metrics.takeovers += 1;
+        this.deps.logger.info(
+          { job_id: id, worker: this.deps.workerId, claim_no: claim.claimNo },
+          'lease taken over',
+        );
+      }
+      await this.deliverClaim(claim, claim.settled ? Promise.resolve(new Map()) : loadDevices([claim.job]));
+    });
+  }
+
+  private launch(claim: Claim, devices: Promise<Devices>): void {
+    this.track(claim.job._id.toHexString(), () => this.deliverClaim(claim, devices));
+  }
+
+  private async deliverClaim(claim: Claim, devices: Promise<Devices>): Promise<void> {
     const { deps } = this;
-    const task = (async () => {
+    try {
+      const device = (await devices).get(claim.job.user_id.toHexString());
+      await deliver(claim, device, {
+        ...deps,
+        recorder: this.recorder,
+        stopping: () => this.state !== 'running',
+        observeSend: (ms) => (this.sendMs = 0.9 * this.sendMs + 0.1 * ms),
+      });
+    } catch (err) {
+      await this.abandon(claim, err);
+    }
+  }
+
+  /** Runs `task` as one of the slots; wakes the loop once half the slots are free. */
+  private track(id: string, task: () => Promise<void>): void {
+    const { deps } = this;
+    const run = (async () => {
       deps.metrics.inFlight += 1;
-      let claim: Claim | undefined;
       try {
-        claim = await claimJob(job, {
-          workerId: deps.workerId,
-          leaseMs: deps.settings.leaseMs,
-          now: deps.now,
-        });
-        if (!claim) {
-          deps.metrics.claimConflicts += 1;
-          this.skipUntil.set(id, deps.now() + deps.settings.pollMs);
-          return;
-        }
-        if (claim.takeover) {
-          deps.metrics.takeovers += 1;
-          deps.logger.info(
-            { job_id: id, worker: deps.workerId, claim_no: claim.claimNo },
-            'lease taken over',
-          );
-        }
-        await deliver(claim, {
-          ...deps,
-          stopping: () => this.state !== 'running',
-          hardStop: this.hardStop.signal,
-          finish: (c) => this.finish(c),
-        });
+        await task();
       } catch (err) {
-        await this.abandon(id, claim, err);
+        deps.logger.warn({ err, job_id: id, worker: deps.workerId }, 'push job look-up failed');
       } finally {
         this.inFlight.delete(id);
         deps.metrics.inFlight -= 1;
-        // Wake for a batch of free slots, not for each one: every look scans the queue.
-        const free = deps.settings.concurrency - this.inFlight.size;
-        if (free >= Math.max(1, Math.floor(deps.settings.concurrency / 2))) this.wake();
+        // Wake for a batch of free slots, not for each one: every batch is a claim insert.
+        const slots = this.slots();
+        if (slots - this.inFlight.size >= Math.max(1, Math.floor(slots / 2))) this.wake();
       }
     })();
-    this.inFlight.set(id, task);
+    this.inFlight.set(id, run);
   }
 
   /**
@@ -210,25 +272,18 @@ export class NotifierLoop {
    * at once (a busy database); if that fails too, or the push may have gone out, the
    * lease expires and another claim takes it over.
    */
-  private async abandon(id: string, claim: Claim | undefined, err: unknown): Promise<void> {
+  private async abandon(claim: Claim, err: unknown): Promise<void> {
     this.deps.metrics.count('abandoned');
     let released = false;
-    if (claim && !claim.sending)
+    if (!claim.sending)
       released = await releaseClaim(claim).then(
         () => true,
         () => false,
       );
     this.deps.logger.warn(
-      { err, job_id: id, worker: this.deps.workerId, released },
+      { err, job_id: claim.job._id.toString(), worker: this.deps.workerId, released },
       'push job abandoned after a database error',
     );
-  }
-
-  /** Message jobs are removed in batches; text pushes at once (nothing else records them). */
-  private finish(claim: Claim): Promise<void> {
-    if (claim.job.kind !== 'message') return finishJob(claim);
-    this.finisher.add(claim.job._id, claim.claimNo);
-    return Promise.resolve();
   }
 
   private sleep(ms: number): Promise<void> {

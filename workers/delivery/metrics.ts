@@ -12,7 +12,6 @@ export const OUTCOMES = [
   'retry',
   'dropped',
   'released',
-  'lost_lease',
   'abandoned',
 ] as const;
 export type Outcome = (typeof OUTCOMES)[number];

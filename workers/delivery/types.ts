@@ -1,10 +1,10 @@
 /**
- * The shapes the delivery code passes around: a push job as read, a claim on it, and the
- * final answer recorded for it (the receipt, and the message's push record).
+ * The shapes a push passes through on its way: a job as read from the queue, the claim
+ * that makes it ours, and the outcome recorded for it.
  */
 import type { Types } from 'mongoose';
-import type { MessageState } from '../../src/models/message';
 import type { PushJobFields } from '../../src/models/pushJob';
+import type { PushOutcomeKind } from '../../src/models/pushOutcome';
 
 export type JobRecord = PushJobFields & { _id: Types.ObjectId };
 
@@ -17,21 +17,15 @@ export interface Claim {
   takeover: boolean;
   /** Set right before the provider call: from then on the claim is never released. */
   sending?: boolean;
-  /** On a takeover: the final answer an earlier owner got and recorded in a receipt. */
-  receipt?: Receipt;
+  /** A takeover found the outcome an earlier owner recorded: the job is only removed. */
+  settled?: boolean;
 }
 
-/** The message's `push` field: how its push ended. */
-export interface PushRecord {
-  outcome: 'sent' | 'no_token' | 'dead_token' | 'failed';
-  at: Date;
-  provider_id?: string;
+/** How a push ended, as push_outcomes stores it (src/models/pushOutcome.ts). */
+export interface OutcomeRecord {
+  outcome: PushOutcomeKind;
   reason?: string;
-  attempts?: number;
-}
-
-/** The final answer for a job, as the receipt stores it. */
-export interface Receipt {
-  state: MessageState;
-  push: PushRecord;
+  provider?: 'fcm' | 'apns';
+  provider_id?: string;
+  attempts: number;
 }

@@ -8,6 +8,7 @@ import { SESSIONS_COLLECTION } from '../../src/models/session';
 import type { Logger } from '../../src/logger';
 import { JobRun } from '../../src/models/jobRun';
 import { PushClaim } from '../../src/models/pushClaim';
+import { PushOutcome } from '../../src/models/pushOutcome';
 import { cleanupAccountRecords } from '../../src/services/accounts/cleanup';
 import { cleanupQuotaHits } from '../../src/services/messages/quotas';
 import { HOUR_MS } from '../../src/domain/time';
@@ -27,7 +28,7 @@ export const workerCleanups: CleanupTask[] = [
         .deletedCount,
   },
   {
-    // Claims outlive their job only when a worker died holding them.
+    // Claims outlive their job by an hour (src/models/pushClaim.ts).
     name: 'push_claims',
     run: async (now) =>
       (await PushClaim.deleteMany({ lease_until: { $lt: new Date(now.getTime() - HOUR_MS) } })).deletedCount,
@@ -62,13 +63,24 @@ export function accountCleanups(config: Config): CleanupTask[] {
   ];
 }
 
+/** Push outcomes older than PUSH_OUTCOME_RETENTION_DAYS. */
+function outcomeCleanup(config: Config): CleanupTask {
+  return {
+    name: 'push_outcomes',
+    run: async (now) => {
+      const before = new Date(now.getTime() - config.PUSH_OUTCOME_RETENTION_DAYS * 24 * HOUR_MS);
+      return (await PushOutcome.deleteMany({ at: { $lt: before } })).deletedCount;
+    },
+  };
+}
+
 /** Per-user daily quota hits: the days before yesterday count for nothing. */
 const quotaCleanup: CleanupTask = { name: 'quotas', run: cleanupQuotaHits };
 
 /** Runs every task; one failing does not stop the others. */
 export async function runCleanup(now: Date, logger: Logger, config: Config): Promise<Record<string, number>> {
   const removed: Record<string, number> = {};
-  for (const task of [...workerCleanups, ...accountCleanups(config), quotaCleanup]) {
+  for (const task of [...workerCleanups, outcomeCleanup(config), ...accountCleanups(config), quotaCleanup]) {
     try {
       removed[task.name] = await task.run(now);
     } catch (err) {

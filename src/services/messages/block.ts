@@ -1,7 +1,8 @@
 /**
- * POST /block_contacts (../shared/CONTRACT.md §3): every pending message between the user and each
- * listed user, both directions, becomes blocked (never pushed, returned or counted), and
- * its queued pushes are removed. Three queries whatever the number of messages.
+ * POST /block_contacts (../shared/CONTRACT.md §3): every pending message (not due yet)
+ * between the user and each listed user, both directions, becomes blocked (never pushed,
+ * returned or counted), and its queued pushes are removed: the worker does not read the
+ * message before pushing. Three queries whatever the number of messages.
  */
 import type { Types } from 'mongoose';
 import { ONE_BATCH } from '../../db/queries';
@@ -12,13 +13,17 @@ import { PushJob } from '../../models/pushJob';
  * Returns how many messages were blocked. `contacts`: the form's list as the route checked
  * it (each once, at most BLOCK_MAX_CONTACTS); the user's own id among them is ignored.
  */
-export async function blockContacts(userId: Types.ObjectId, contacts: Types.ObjectId[]): Promise<number> {
+export async function blockContacts(
+  userId: Types.ObjectId,
+  contacts: Types.ObjectId[],
+  now: Date,
+): Promise<number> {
   const others = contacts.filter((id) => !id.equals(userId));
   if (others.length === 0) return 0;
   const pending = await Message.find(
     {
-      state: 'pending',
       blocked: false,
+      delivery_time: { $gt: now },
       $or: [
         { sender_id: userId, receiver_id: { $in: others } },
         { sender_id: { $in: others }, receiver_id: userId },
@@ -30,9 +35,8 @@ export async function blockContacts(userId: Types.ObjectId, contacts: Types.Obje
     .lean();
   if (pending.length === 0) return 0;
   const messageIds = pending.map((m) => m._id);
-  // state: 'pending' again: a message the worker delivered meanwhile stays visible.
   const [blocked] = await Promise.all([
-    Message.updateMany({ _id: { $in: messageIds }, state: 'pending' }, { $set: { blocked: true } }),
+    Message.updateMany({ _id: { $in: messageIds } }, { $set: { blocked: true } }),
     PushJob.deleteMany({ message_id: { $in: messageIds } }),
   ]);
   return blocked.modifiedCount;

@@ -11,21 +11,24 @@ import { PushJob } from '../../models/pushJob';
 
 /** Returns how many bottles were claimed. */
 export async function claimBottles(userId: Types.ObjectId, phone: string, now: Date): Promise<number> {
-  const bottles = await Message.find({ receiver_phone: phone, receiver_id: null }, { delivery_time: 1 })
+  const bottles = await Message.find(
+    { receiver_phone: phone, receiver_id: null },
+    { delivery_time: 1, receive_label: 1 },
+  )
     .batchSize(ONE_BATCH)
     .lean();
   if (bottles.length === 0) return 0;
   const due = bottles.filter((b) => b.delivery_time.getTime() <= now.getTime()).map((b) => b._id);
   const later = bottles.filter((b) => b.delivery_time.getTime() > now.getTime()).map((b) => b._id);
   // receiver_id: null in the filters: a bottle claimed meanwhile by a previous owner of
-  // the number is not taken from them. state pending: nobody could be pushed before.
+  // the number is not taken from them.
   const claims: Promise<unknown>[] = [];
   if (due.length > 0) {
-    const set = { receiver_id: userId, delivery_time: now, state: 'pending' };
+    const set = { receiver_id: userId, delivery_time: now };
     claims.push(Message.updateMany({ _id: { $in: due }, receiver_id: null }, { $set: set }).exec());
   }
   if (later.length > 0) {
-    const set = { receiver_id: userId, state: 'pending' };
+    const set = { receiver_id: userId };
     claims.push(Message.updateMany({ _id: { $in: later }, receiver_id: null }, { $set: set }).exec());
   }
   await Promise.all(claims);
@@ -33,6 +36,7 @@ export async function claimBottles(userId: Types.ObjectId, phone: string, now: D
     kind: 'message' as const,
     user_id: userId,
     message_id: b._id,
+    label: b.receive_label,
     due_at: b.delivery_time.getTime() <= now.getTime() ? now : b.delivery_time,
     created_at: now,
   }));

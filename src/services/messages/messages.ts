@@ -51,7 +51,15 @@ export async function sendChoicesFor(deps: MessageDeps, userId: Types.ObjectId):
     }));
 }
 
-/** Messages to this user still to come: pending, not blocked, not delivered at sending. */
-export function futureMessageCount(userId: Types.ObjectId): Promise<number> {
-  return Message.countDocuments({ receiver_id: userId, state: 'pending', blocked: false, send_now: false });
+/**
+ * Messages to this user still to come: not due yet, not blocked, not delivered at sending.
+ * Pending is the delivery time, not a state the worker writes (README "Worker").
+ */
+export function futureMessageCount(userId: Types.ObjectId, now: Date): Promise<number> {
+  return Message.countDocuments({
+    receiver_id: userId,
+    blocked: false,
+    send_now: false,
+    delivery_time: { $gt: now },
+  });
 }

@@ -25,7 +25,7 @@ export async function resendMessage(
       { _id: id, receiver_id: userId, blocked: false },
       { created_at: 1, delivery_time: 1 },
     ).lean(),
-    futureMessageCount(userId),
+    futureMessageCount(userId, now),
     countryCodeOf(userId),
     deps.catalog.get(),
   ]);
@@ -52,18 +52,18 @@ export async function resendMessage(
         delivery_time: delivery,
         receive_label: label,
         receive_color: pickColor(deps.random),
-        state: 'pending',
         send_now: false,
       },
-      $unset: { push: 1 },
     },
   );
-  // The worker drops a job whose message has since moved to another time, so an older
-  // job for this message (a resend before) is harmless.
+  // A job still queued for an earlier time (a resend before) would push before the
+  // message shows: the worker no longer reads the message, so it goes.
+  await PushJob.deleteMany({ message_id: id });
   await PushJob.create({
     kind: 'message',
     user_id: userId,
     message_id: id,
+    label,
     due_at: delivery,
     created_at: now,
   });

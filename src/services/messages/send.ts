@@ -157,7 +157,6 @@ function messageDocuments(o: Outbox, random: MessageDeps['random']) {
     receive_color: pickColor(random),
     version: '1.0',
     send_now: o.delivery.getTime() <= o.now.getTime(),
-    state: 'pending' as const,
     blocked: false,
   }));
 }
@@ -167,7 +166,15 @@ function pushJobs(o: Outbox, messages: MessageDoc[]) {
   const delaySeconds = (o.delivery.getTime() - o.now.getTime()) / 1000;
   const pushes = messages.flatMap((m) =>
     m.receiver_id
-      ? [{ kind: 'message' as const, user_id: m.receiver_id, message_id: m._id, due_at: o.delivery }]
+      ? [
+          {
+            kind: 'message' as const,
+            user_id: m.receiver_id,
+            message_id: m._id,
+            label: m.receive_label,
+            due_at: o.delivery,
+          },
+        ]
       : [],
   );
   const teasers = o.targets.flatMap((t) => {

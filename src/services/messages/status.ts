@@ -35,9 +35,17 @@ export async function statusNamer(
     statusLabel(user.status_rank ?? 0, user.device?.phone, config.FOUNDER_PHONES, tiers, language);
 }
 
-/** Future messages this user sent that are still pending (send-now ones do not count). */
-export function pendingSentCount(userId: Types.ObjectId): Promise<number> {
-  return Message.countDocuments({ sender_id: userId, state: 'pending', blocked: false, send_now: false });
+/**
+ * Future messages this user sent that are still pending (send-now ones do not count):
+ * not due yet, or bottles nobody has claimed (they wait for an owner, not for a time).
+ */
+export function pendingSentCount(userId: Types.ObjectId, now: Date): Promise<number> {
+  return Message.countDocuments({
+    sender_id: userId,
+    blocked: false,
+    send_now: false,
+    $or: [{ delivery_time: { $gt: now } }, { receiver_id: null }],
+  });
 }
 
 /**
@@ -48,7 +56,7 @@ export function pendingSentCount(userId: Types.ObjectId): Promise<number> {
 export async function myStatus(deps: MessageDeps, userId: Types.ObjectId): Promise<string> {
   const [user, count, catalog] = await Promise.all([
     User.findById(userId, { status_rank: 1, country_code: 1, 'device.phone': 1 }).lean(),
-    pendingSentCount(userId),
+    pendingSentCount(userId, deps.now()),
     deps.catalog.get(),
   ]);
   if (!user) throw AppError.unauthorized();

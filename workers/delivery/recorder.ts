@@ -1,0 +1,147 @@
+/**
+ * Stages 5 and 6, record and finish, in batches: a final answer is inserted into
+ * push_outcomes (one unordered insert for everything answered in the last few
+ * milliseconds), then the jobs whose outcome has landed are removed from push_jobs (one
+ * delete for many jobs; on the embedded database a delete scans the queue, so deletes are
+ * fewer and larger than inserts). Neither write decides a race: the claim did.
+ *
+ * Order is what keeps a push from going out twice: a job is removed only after its
+ * outcome is in, and a worker taking an expired claim over looks for the outcome first.
+ * A worker that dies between a provider's answer and the outcome insert (at most
+ * `recordDelayMs` plus one insert) leaves that push to be sent again after the lease:
+ * it was still in flight. Ids waiting here are skipped by this worker's scans.
+ * Writes that fail are retried until they land, or until the process must exit.
+ */
+import type { Types } from 'mongoose';
+import { insertEachIfAbsent } from '../../src/db/writeErrors';
+import type { Logger } from '../../src/logger';
+import { PushJob } from '../../src/models/pushJob';
+import { PushOutcome, type PushOutcomeFields } from '../../src/models/pushOutcome';
+import { recordRetryMs } from '../../src/push/backoff';
+
+export interface RecorderSettings {
+  /** Longest wait before an answered push's outcome is inserted. */
+  recordDelayMs: number;
+  /** Shortest time between two deletes of finished jobs. */
+  removeEveryMs: number;
+  maxBatch: number;
+}
+
+export const RECORDER_DEFAULTS: RecorderSettings = { recordDelayMs: 20, removeEveryMs: 250, maxBatch: 500 };
+
+type OutcomeDoc = PushOutcomeFields & { _id: string };
+
+export class OutcomeRecorder {
+  /** job id -> outcome to insert */
+  private readonly toRecord = new Map<string, OutcomeDoc>();
+  /** job ids whose outcome is in (or that need none), to remove from the queue */
+  private readonly toRemove = new Set<string>();
+  private recordTimer?: NodeJS.Timeout;
+  private removeTimer?: NodeJS.Timeout;
+  private recording: Promise<void> = Promise.resolve();
+  private removing: Promise<void> = Promise.resolve();
+  private closing = false;
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly random: () => number,
+    private readonly settings: RecorderSettings = RECORDER_DEFAULTS,
+  ) {}
+
+  /** Records `doc` as the outcome of job `jobId`, then removes the job. */
+  record(jobId: Types.ObjectId, doc: OutcomeDoc): void {
+    this.toRecord.set(jobId.toHexString(), doc);
+    if (this.toRecord.size >= this.settings.maxBatch) void this.flushRecords();
+    else this.recordTimer ??= setTimeout(() => void this.flushRecords(), this.settings.recordDelayMs);
+  }
+
+  /** Removes a job whose outcome is already recorded (a takeover found it). */
+  remove(jobId: Types.ObjectId): void {
+    this.toRemove.add(jobId.toHexString());
+    this.scheduleRemove();
+  }
+
+  has(jobId: string): boolean {
+    return this.toRecord.has(jobId) || this.toRemove.has(jobId);
+  }
+
+  get size(): number {
+    return this.toRecord.size + this.toRemove.size;
+  }
+
+  private flushRecords(): Promise<void> {
+    clearTimeout(this.recordTimer);
+    this.recordTimer = undefined;
+    // After a failed close() the chain is rejected: later flushes still run.
+    this.recording = this.recording.catch(() => undefined).then(async () => {
+      const batch = [...this.toRecord.values()].slice(0, this.settings.maxBatch);
+      if (batch.length === 0) return;
+      try {
+        // A duplicate is an outcome that landed already (a retried insert, a raced takeover).
+        await insertEachIfAbsent(PushOutcome.collection, batch as never[]);
+      } catch (err) {
+        this.retryLater('recording push outcomes failed; will retry', err, batch.length, () =>
+          this.flushRecords(),
+        );
+        return;
+      }
+      for (const doc of batch) {
+        this.toRecord.delete(doc._id);
+        this.toRemove.add(doc._id);
+      }
+      this.scheduleRemove();
+      if (this.toRecord.size > 0) this.recordTimer ??= setTimeout(() => void this.flushRecords(), 0);
+    });
+    return this.recording;
+  }
+
+  private scheduleRemove(): void {
+    if (this.toRemove.size >= this.settings.maxBatch) void this.flushRemovals();
+    else this.removeTimer ??= setTimeout(() => void this.flushRemovals(), this.settings.removeEveryMs);
+  }
+
+  private flushRemovals(): Promise<void> {
+    clearTimeout(this.removeTimer);
+    this.removeTimer = undefined;
+    this.removing = this.removing.catch(() => undefined).then(async () => {
+      const ids = [...this.toRemove].slice(0, this.settings.maxBatch);
+      if (ids.length === 0) return;
+      try {
+        await PushJob.deleteMany({ _id: { $in: ids } });
+      } catch (err) {
+        this.retryLater('removing finished push jobs failed; will retry', err, ids.length, () =>
+          this.flushRemovals(),
+        );
+        return;
+      }
+      for (const id of ids) this.toRemove.delete(id);
+      if (this.toRemove.size > 0) this.scheduleRemove();
+    });
+    return this.removing;
+  }
+
+  private retryLater(what: string, err: unknown, count: number, again: () => Promise<void>): void {
+    if (this.closing) throw err; // close() reports it
+    const waitMs = recordRetryMs(2, this.random);
+    this.logger.warn({ err, count, waitMs }, what);
+    setTimeout(() => void again(), waitMs).unref();
+  }
+
+  /**
+   * Writes everything waiting (shutdown). Gives up on the first database error: jobs not
+   * removed are taken over after their lease and settled from their outcome; outcomes not
+   * inserted are pushes still in flight, sent again after the lease.
+   */
+  async close(): Promise<void> {
+    this.closing = true;
+    try {
+      while (this.toRecord.size > 0) await this.flushRecords();
+      while (this.toRemove.size > 0) await this.flushRemovals();
+    } catch (err) {
+      this.logger.warn({ err, left: this.size }, 'could not record every push before stopping');
+    } finally {
+      clearTimeout(this.recordTimer);
+      clearTimeout(this.removeTimer);
+    }
+  }
+}
