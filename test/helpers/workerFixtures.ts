@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Types } from 'mongoose';
-import { Message, PushJob, User } from '../../src/models';
+import { Message, PushJob, PushOutcome, User } from '../../src/models';
 
 let counter = 0;
 
@@ -54,6 +54,8 @@ export interface QueuedOptions {
   blocked?: boolean;
   /** Store the message without its push job (a web crash in between). */
   noJob?: boolean;
+  /** A job as an older version queued it: without the label (the worker reads the message). */
+  legacyJob?: boolean;
 }
 
 export function messageDoc(receiverId: Types.ObjectId, o: QueuedOptions) {
@@ -66,21 +68,42 @@ export function messageDoc(receiverId: Types.ObjectId, o: QueuedOptions) {
     delivery_time: o.due,
     receive_label: o.label ?? 'Sent 1 hour ago',
     receive_color: 'ffdc1a',
-    state: 'pending' as const,
     blocked: o.blocked ?? false,
   };
 }
 
-export function jobDoc(m: { _id: Types.ObjectId; receiver_id: Types.ObjectId; delivery_time: Date }) {
-  return { kind: 'message' as const, user_id: m.receiver_id, message_id: m._id, due_at: m.delivery_time };
+export function jobDoc(m: {
+  _id: Types.ObjectId;
+  receiver_id: Types.ObjectId;
+  delivery_time: Date;
+  receive_label?: string;
+}) {
+  return {
+    kind: 'message' as const,
+    user_id: m.receiver_id,
+    message_id: m._id,
+    label: m.receive_label,
+    due_at: m.delivery_time,
+  };
 }
 
 /** A message and its push job, as POST /send stores them. */
 export async function queueMessage(receiverId: Types.ObjectId, o: QueuedOptions) {
   const m = messageDoc(receiverId, o);
   await Message.create(m);
-  if (!o.noJob) await PushJob.create(jobDoc(m));
+  if (!o.noJob) await PushJob.create(o.legacyJob ? { ...jobDoc(m), label: undefined } : jobDoc(m));
   return m._id;
+}
+
+/** How the last push of a message ended (push_outcomes), or null before it is recorded. */
+export function outcomeOf(messageId: unknown) {
+  return PushOutcome.findOne({ message_id: messageId }).sort({ at: -1 }).lean();
+}
+
+/** Waits for a message's push outcome and returns it. */
+export async function settledOutcome(messageId: unknown, timeoutMs: number) {
+  await eventually(async () => (await outcomeOf(messageId)) !== null, timeoutMs, 'the push outcome');
+  return (await outcomeOf(messageId))!;
 }
 
 /** Many receivers (one token each) and one due message each, in bulk. */

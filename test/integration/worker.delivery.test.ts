@@ -7,7 +7,15 @@ import { Message, PushJob, User } from '../../src/models';
 import { useTestDatabase } from '../helpers/db';
 import { startFakeApns, APNS_TOPIC, type FakeApns } from '../helpers/fakeApns';
 import { FCM_ANSWERS, startFakeFcm, type FakeFcm } from '../helpers/fakeFcm';
-import { eventually, makeReceiver, pushJob, queueMessage, sleep } from '../helpers/workerFixtures';
+import {
+  eventually,
+  makeReceiver,
+  outcomeOf,
+  pushJob,
+  queueMessage,
+  settledOutcome,
+  sleep,
+} from '../helpers/workerFixtures';
 import { startedWorker, type WorkerHandle } from '../helpers/workerProcess';
 import { makeTestTls } from '../helpers/workerTls';
 
@@ -35,8 +43,6 @@ afterAll(async () => {
   await Promise.all([fcm?.close(), apns?.close()]);
 });
 
-const stateOf = async (id: unknown) => Message.findById(id).lean();
-const settled = (id: unknown) => async () => (await stateOf(id))?.state !== 'pending';
 
 describe('the notification worker, one process', () => {
   it('when an Android message becomes due then exactly one data push arrives within 2 s, none before', async () => {
@@ -56,10 +62,10 @@ describe('the notification worker, one process', () => {
         android: { priority: 'high' },
       },
     });
-    await eventually(settled(id), 3000, 'the record');
-    const stored = await stateOf(id);
-    expect(stored).toMatchObject({ state: 'delivered', push: { outcome: 'sent', attempts: 1 } });
-    expect(stored!.push!.provider_id).toMatch(/^projects\/pictever-test\/messages\/\d+$/);
+    const stored = await settledOutcome(id, 3000);
+    expect(stored).toMatchObject({ kind: 'message', outcome: 'sent', provider: 'fcm', attempts: 1 });
+    expect(stored.provider_id).toMatch(/^projects\/pictever-test\/messages\/\d+$/);
+    expect(stored.user_id).toEqual(user._id);
     await sleep(1200);
     expect(fcm.forToken(user.device!.reg_id)).toHaveLength(1);
     await eventually(
@@ -73,7 +79,7 @@ describe('the notification worker, one process', () => {
     const user = await makeReceiver({ os: 'iOS' });
     const due = new Date(Date.now() + 800);
     const id = await queueMessage(user._id, { due, label: 'Envoyé il y a 3 mois' });
-    await eventually(settled(id), 4000, 'the record');
+    const stored = await settledOutcome(id, 4000);
     const pushes = apns.forToken(user.device!.reg_id);
     expect(pushes).toHaveLength(1);
     expect(pushes[0]!.at).toBeGreaterThanOrEqual(due.getTime());
@@ -81,8 +87,8 @@ describe('the notification worker, one process', () => {
       aps: { alert: 'Envoyé il y a 3 mois', sound: 'ache.caf', badge: 1 },
     });
     expect(pushes[0]!.headers).toMatchObject({ 'apns-topic': APNS_TOPIC, 'apns-push-type': 'alert' });
-    expect(await stateOf(id)).toMatchObject({ state: 'delivered', push: { outcome: 'sent' } });
-    expect((await stateOf(id))!.push!.provider_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(stored).toMatchObject({ outcome: 'sent', provider: 'apns' });
+    expect(stored.provider_id).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('when teaser and "joined" jobs are queued then each device gets its text push once', async () => {
@@ -125,12 +131,10 @@ describe('the notification worker, one process', () => {
       if (os === 'android') fcm.script(token, [answer]);
       else apns.script(token, [answer]);
       const first = await queueMessage(user._id, { due: new Date() });
-      await eventually(settled(first), 4000, 'the first record');
-      expect(await stateOf(first)).toMatchObject({ state: 'delivered', push: { outcome: 'dead_token' } });
+      expect(await settledOutcome(first, 4000)).toMatchObject({ outcome: 'dead_token' });
       expect((await User.findById(user._id).lean())!.device!.reg_id).toBe('');
       const second = await queueMessage(user._id, { due: new Date() });
-      await eventually(settled(second), 4000, 'the second record');
-      expect(await stateOf(second)).toMatchObject({ state: 'delivered', push: { outcome: 'no_token' } });
+      expect(await settledOutcome(second, 4000)).toMatchObject({ outcome: 'no_token' });
       const seen = os === 'android' ? fcm.forToken(token) : apns.forToken(token);
       expect(seen).toHaveLength(1);
     },
@@ -141,11 +145,11 @@ describe('the notification worker, one process', () => {
     fcm.script(user.device!.reg_id, [{ ...FCM_ANSWERS.unavailable, headers: { 'retry-after': '1' } }]);
     const t0 = Date.now();
     const id = await queueMessage(user._id, { due: new Date() });
-    await eventually(settled(id), 5000, 'the record');
+    const stored = await settledOutcome(id, 5000);
     const seen = fcm.forToken(user.device!.reg_id);
     expect(seen).toHaveLength(2);
     expect(seen[1]!.at - seen[0]!.at).toBeGreaterThanOrEqual(950); // Retry-After: 1 honoured
-    expect(await stateOf(id)).toMatchObject({ state: 'delivered', push: { outcome: 'sent', attempts: 2 } });
+    expect(stored).toMatchObject({ outcome: 'sent', attempts: 2 });
     expect(Date.now() - t0).toBeLessThan(5000);
   });
 
@@ -153,10 +157,9 @@ describe('the notification worker, one process', () => {
     const user = await makeReceiver();
     fcm.script(user.device!.reg_id, Array(5).fill(FCM_ANSWERS.unavailable));
     const id = await queueMessage(user._id, { due: new Date() });
-    await eventually(settled(id), 8000, 'the record');
-    const stored = await stateOf(id);
-    expect(stored).toMatchObject({ state: 'failed', push: { outcome: 'failed', attempts: 3 } });
-    expect(stored!.push!.reason).toMatch(/gave up after 3 attempts: fcm 503/);
+    const stored = await settledOutcome(id, 8000);
+    expect(stored).toMatchObject({ outcome: 'failed', attempts: 3 });
+    expect(stored.reason).toMatch(/gave up after 3 attempts: fcm 503/);
     expect(fcm.forToken(user.device!.reg_id)).toHaveLength(3);
     await eventually(
       async () => (await PushJob.countDocuments({ message_id: id })) === 0,
@@ -169,10 +172,9 @@ describe('the notification worker, one process', () => {
     const user = await makeReceiver();
     fcm.script(user.device!.reg_id, [FCM_ANSWERS.badPayload]);
     const id = await queueMessage(user._id, { due: new Date() });
-    await eventually(settled(id), 4000, 'the record');
-    const stored = await stateOf(id);
-    expect(stored).toMatchObject({ state: 'failed', push: { outcome: 'failed' } });
-    expect(stored!.push!.reason).toMatch(/fcm 400/);
+    const stored = await settledOutcome(id, 4000);
+    expect(stored).toMatchObject({ outcome: 'failed' });
+    expect(stored.reason).toMatch(/fcm 400/);
     expect((await User.findById(user._id).lean())!.device!.reg_id).toBe(user.device!.reg_id);
     expect(fcm.forToken(user.device!.reg_id)).toHaveLength(1);
   });
@@ -185,15 +187,14 @@ describe('the notification worker, one process', () => {
     const user = await makeReceiver(o);
     const before = fcm.requests.length + apns.requests.length;
     const id = await queueMessage(user._id, { due: new Date() });
-    await eventually(settled(id), 4000, 'the record');
-    expect(await stateOf(id)).toMatchObject({ state: 'delivered', push: { outcome: 'no_token' } });
+    expect(await settledOutcome(id, 4000)).toMatchObject({ outcome: 'no_token' });
     expect(fcm.requests.length + apns.requests.length).toBe(before);
   });
 
-  it('when a message is blocked or was resent to a later time then its job is dropped without a push', async () => {
+  it('when a job of an older version (no label) is for a blocked or resent message then it is dropped without a push', async () => {
     const user = await makeReceiver();
-    const blocked = await queueMessage(user._id, { due: new Date(), blocked: true });
-    const resent = await queueMessage(user._id, { due: new Date() });
+    const blocked = await queueMessage(user._id, { due: new Date(), blocked: true, legacyJob: true });
+    const resent = await queueMessage(user._id, { due: new Date(), legacyJob: true });
     await Message.updateOne({ _id: resent }, { $set: { delivery_time: new Date(Date.now() + 86_400_000) } });
     await eventually(
       async () => (await PushJob.countDocuments({ user_id: user._id })) === 0,
@@ -201,8 +202,17 @@ describe('the notification worker, one process', () => {
       'the drops',
     );
     expect(fcm.forToken(user.device!.reg_id)).toHaveLength(0);
-    expect(await stateOf(blocked)).toMatchObject({ state: 'pending', blocked: true });
-    expect(await stateOf(resent)).toMatchObject({ state: 'pending' });
+    expect(await outcomeOf(blocked)).toMatchObject({ outcome: 'dropped', reason: 'message blocked' });
+    expect(await outcomeOf(resent)).toMatchObject({ outcome: 'dropped', reason: 'message resent' });
+  });
+
+  it('when a job of an older version (no label) is due then the label is read from the message and pushed', async () => {
+    const user = await makeReceiver({ os: 'ios' });
+    const id = await queueMessage(user._id, { due: new Date(), label: 'Sent 2 years ago', legacyJob: true });
+    expect(await settledOutcome(id, 4000)).toMatchObject({ outcome: 'sent' });
+    expect(apns.forToken(user.device!.reg_id).map((p) => p.payload)).toEqual([
+      { aps: { alert: 'Sent 2 years ago', sound: 'ache.caf', badge: 1 } },
+    ]);
   });
 
   it('reuses one HTTP/2 connection to APNs and one OAuth2 token for FCM', () => {
