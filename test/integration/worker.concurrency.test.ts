@@ -2,7 +2,7 @@
  * Several real worker processes on one database: claims decide who pushes, a crashed
  * worker's leases are taken over, and SIGTERM drains and leaves nothing leased.
  */
-import { Message, PushClaim, PushJob, User } from '../../src/models';
+import { Message, PushClaim, PushJob, PushOutcome, User } from '../../src/models';
 import { useTestDatabase } from '../helpers/db';
 import { startFakeFcm, type FakeFcm } from '../helpers/fakeFcm';
 import { eventually, queueMany } from '../helpers/workerFixtures';
@@ -26,6 +26,7 @@ afterEach(async () => {
     Message.deleteMany({}),
     PushClaim.deleteMany({}),
     PushJob.deleteMany({}),
+    PushOutcome.deleteMany({}),
     User.deleteMany({}),
   ]);
 });
@@ -54,11 +55,15 @@ function pushesByToken(): Map<string, number> {
   return counts;
 }
 
-const pendingCount = () => Message.countDocuments({ state: 'pending' });
+/** Messages whose push outcome is not recorded yet. */
+const pendingCount = async () =>
+  (await Message.countDocuments({})) - (await PushOutcome.countDocuments({ kind: 'message' }));
+const recordedMessages = async () =>
+  new Set((await PushOutcome.find({}).select({ message_id: 1 }).lean()).map((o) => String(o.message_id)));
 
 describe('several notification workers', () => {
-  it('when two workers share 1,000 due messages then every message is pushed exactly once', async () => {
-    const { users } = await queueMany(1000, new Date());
+  it('when two workers share 2,000 due messages then every message is pushed exactly once', async () => {
+    const { users } = await queueMany(2000, new Date());
     // The default lease: a lease only has to outlive a crash, and the embedded database's
     // writes can take seconds when the machine is busy.
     const settings = { WORKER_LEASE_MS: '30000' };
@@ -67,16 +72,17 @@ describe('several notification workers', () => {
       [...a.logs, ...b.logs].filter((l) => l.msg === 'outcome recorded after the lease ended');
     await eventually(async () => (await pendingCount()) === 0, 150_000, 'all deliveries');
     const counts = pushesByToken();
-    expect(counts.size).toBe(1000);
+    expect(counts.size).toBe(2000);
     expect(overruns()).toEqual([]);
     expect([...counts.values()].every((n) => n === 1)).toBe(true);
     expect(users.every((u) => counts.has(u.device!.reg_id))).toBe(true);
-    expect(await Message.countDocuments({ state: 'delivered', 'push.outcome': 'sent' })).toBe(1000);
+    expect(await PushOutcome.countDocuments({ outcome: 'sent' })).toBe(2000);
     const sentBy = (w: WorkerHandle) =>
       w.logs.filter((l) => l.msg === 'push delivery' && l.outcome === 'sent').length;
-    expect(sentBy(a) + sentBy(b)).toBe(1000);
-    expect(sentBy(a)).toBeGreaterThan(100); // neither worker hoards the queue
-    expect(sentBy(b)).toBeGreaterThan(100);
+    expect(sentBy(a) + sentBy(b)).toBe(2000);
+    expect(sentBy(a)).toBeGreaterThan(200); // neither worker hoards the queue
+    expect(sentBy(b)).toBeGreaterThan(200);
+    await eventually(async () => (await PushJob.countDocuments({})) === 0, 10_000, 'the queue emptied');
   });
 
   it('when a worker is killed -9 mid-batch then the other takes its leases over once they expire', async () => {
@@ -87,22 +93,12 @@ describe('several notification workers', () => {
     await eventually(() => fcm.requests.length >= 24, 20_000, 'the first pushes');
     await victim.stop('SIGKILL');
     const killedAt = Date.now();
-    const recordedBeforeKill = new Set(
-      (await Message.find({ state: 'delivered' }).select({ receiver_id: 1 }).lean()).map((m) =>
-        String(m.receiver_id),
-      ),
-    );
-    // The victim's leases on jobs still queued (in flight, or finished but not yet removed).
-    const queued = new Set((await PushJob.find({}).select({ _id: 1 }).lean()).map((j) => String(j._id)));
-    const held = (await PushClaim.find({}).lean()).filter((c) => queued.has(String(c.job_id)));
-    const leased = held.filter((c) => !c._id.endsWith(':done'));
+    const recordedBeforeKill = await recordedMessages();
+    // The victim's leases on jobs still queued (in flight, or recorded but not yet removed).
+    const queuedJobs = await PushJob.find({}).select({ _id: 1, message_id: 1 }).lean();
+    const queued = new Set(queuedJobs.map((j) => String(j._id)));
+    const leased = (await PushClaim.find({}).lean()).filter((c) => queued.has(String(c.job_id)));
     expect(leased.length).toBeGreaterThan(0);
-    // Jobs whose provider answer is in a receipt: their takeover must not push again.
-    const receiptedUsers = (
-      await PushJob.find({ _id: { $in: held.filter((c) => c._id.endsWith(':done')).map((c) => c.job_id) } })
-        .select({ user_id: 1 })
-        .lean()
-    ).map((j) => String(j.user_id));
     const survivor = await spawn(settings);
     await eventually(async () => (await pendingCount()) === 0, 60_000, 'all deliveries');
 
@@ -112,17 +108,16 @@ describe('several notification workers', () => {
     const twice = [...counts.entries()].filter(([, n]) => n > 1);
     expect(twice.length).toBeLessThanOrEqual(8); // at most the victim's sends in flight
     expect([...counts.values()].every((n) => n <= 2)).toBe(true);
-    // A push recorded as delivered before the crash is never sent again.
+    // A push whose outcome was recorded before the crash is never sent again, even when
+    // its job was still queued (the takeover settles it from the outcome).
+    const receiverOf = new Map(users.map((u) => [String(u._id), String(u.receiver_id)]));
     const tokensRecorded = new Set(
       (await User.find({ _id: { $in: users.map((u) => u.receiver_id) } }).lean())
-        .filter((u) => recordedBeforeKill.has(String(u._id)))
+        .filter((u) => [...recordedBeforeKill].some((m) => receiverOf.get(m) === String(u._id)))
         .map((u) => u.device!.reg_id),
     );
+    expect(tokensRecorded.size).toBeGreaterThan(0);
     expect(twice.filter(([token]) => tokensRecorded.has(token))).toEqual([]);
-    const tokensReceipted = new Set(
-      (await User.find({ _id: { $in: receiptedUsers } }).lean()).map((u) => u.device!.reg_id),
-    );
-    expect(twice.filter(([token]) => tokensReceipted.has(token))).toEqual([]);
     const takeovers = survivor.logs.filter((l) => l.msg === 'lease taken over');
     expect(takeovers.length).toBe(leased.length);
     const firstTakeover = Math.min(...takeovers.map((l) => Number(l.time)));
@@ -144,7 +139,7 @@ describe('several notification workers', () => {
     expect(await first.exited).toEqual({ code: 0, signal: null });
     expect(Date.now() - stoppedAt).toBeLessThan(4000);
     const sentByFirst = fcm.requests.length;
-    expect(await Message.countDocuments({ state: 'delivered' })).toBe(sentByFirst); // in-flight sends recorded
+    expect(await PushOutcome.countDocuments({ outcome: 'sent' })).toBe(sentByFirst); // in-flight sends recorded
     expect(await PushJob.countDocuments({})).toBe(30 - sentByFirst); // finished jobs removed before exit
     const queued = (await PushJob.find({}).lean()).map((j) => String(j._id));
     expect(await PushClaim.countDocuments({ job_id: { $in: queued } })).toBe(0); // nothing left leased

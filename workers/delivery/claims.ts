@@ -108,9 +108,14 @@ async function adopt(jobId: Types.ObjectId, n: number, s: ClaimSettings, leaseUn
   return { job: { ...job, claim_no: n, attempt }, claimNo: n, leaseUntil, takeover: true };
 }
 
-/** Gives the job back unsent: the same claim number is free for the next claimant at once. */
-export async function releaseClaim(claim: Claim): Promise<void> {
-  await PushClaim.deleteOne({ _id: claimId(claim.job._id, claim.claimNo) });
+/**
+ * Gives jobs back unsent: the same claim numbers are free for the next claimant at once.
+ * One delete for all (a stopping worker gives back a batch; each delete scans push_claims
+ * on the embedded database).
+ */
+export async function releaseClaims(claims: readonly Claim[]): Promise<void> {
+  if (claims.length === 0) return;
+  await PushClaim.deleteMany({ _id: { $in: claims.map((c) => claimId(c.job._id, c.claimNo)) } });
 }
 
 /** A temporary failure: try again at `runAt`, under the next claim number. */

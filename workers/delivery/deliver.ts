@@ -16,7 +16,7 @@ import {
   type PushSender,
   type PushTarget,
 } from '../../src/push';
-import { releaseClaim, rescheduleJob } from './claims';
+import { rescheduleJob } from './claims';
 import { legacyLabel, type Device } from './load';
 import type { DeliveryMetrics, Outcome } from './metrics';
 import type { OutcomeRecorder } from './recorder';
@@ -43,6 +43,8 @@ export interface DeliveryDeps {
   stopping: () => boolean;
   /** Called with each provider call's duration (sizes the send slots). */
   observeSend: (ms: number) => void;
+  /** Gives an unsent claim back (the loop batches these). */
+  release: (claim: Claim) => Promise<void>;
 }
 
 type Plan =
@@ -216,7 +218,7 @@ export async function deliver(claim: Claim, device: Device | null | undefined, d
       ? 'expiring'
       : undefined;
   if (reason) {
-    await releaseClaim(claim);
+    await deps.release(claim);
     return logDelivery(deps, claim, 'released', { reason });
   }
   return sendAndRecord(claim, plan, deps);

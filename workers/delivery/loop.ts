@@ -21,7 +21,7 @@
 import type { Logger } from '../../src/logger';
 import { loopBackoffMs } from '../../src/push/backoff';
 import type { PushSender } from '../../src/push';
-import { claimBatch, releaseClaim, takeOver, type ClaimSettings } from './claims';
+import { claimBatch, releaseClaims, takeOver, type ClaimSettings } from './claims';
 import { deliver, type DeliverySettings } from './deliver';
 import { findDue, readyAt } from './find';
 import { loadDevices, type Devices } from './load';
@@ -68,6 +68,9 @@ export class NotifierLoop {
   private nextDueAt = 0;
   /** Moving mean of the provider calls' duration, in ms. */
   private sendMs = INITIAL_SEND_MS;
+  /** Unsent claims to give back in one delete, and its pending run. */
+  private toRelease: Claim[] = [];
+  private releasing?: Promise<void>;
   private wakeUp?: () => void;
   private loopDone?: Promise<void>;
   private stopped?: Promise<void>;
@@ -241,6 +244,7 @@ export class NotifierLoop {
         recorder: this.recorder,
         stopping: () => this.state !== 'running',
         observeSend: (ms) => (this.sendMs = 0.9 * this.sendMs + 0.1 * ms),
+        release: (c) => this.release(c),
       });
     } catch (err) {
       await this.abandon(claim, err);
@@ -267,6 +271,18 @@ export class NotifierLoop {
     this.inFlight.set(id, run);
   }
 
+  /** Queues `claim` to be given back with the others released within a few ms. */
+  private release(claim: Claim): Promise<void> {
+    this.toRelease.push(claim);
+    this.releasing ??= new Promise<void>((resolve) => setTimeout(resolve, 20)).then(async () => {
+      const batch = this.toRelease;
+      this.toRelease = [];
+      this.releasing = undefined;
+      await releaseClaims(batch);
+    });
+    return this.releasing;
+  }
+
   /**
    * After a database error: a claim not yet sent is given back so the job is tried again
    * at once (a busy database); if that fails too, or the push may have gone out, the
@@ -276,7 +292,7 @@ export class NotifierLoop {
     this.deps.metrics.count('abandoned');
     let released = false;
     if (!claim.sending)
-      released = await releaseClaim(claim).then(
+      released = await this.release(claim).then(
         () => true,
         () => false,
       );

@@ -4,7 +4,7 @@
  * worker fills (src/models/pushOutcome.ts); each query is served by an index there.
  */
 import type { Types } from 'mongoose';
-import { PushOutcome, type PushOutcomeFields } from '../../models/pushOutcome';
+import { PushOutcome, type PushOutcomeFields, type PushOutcomeKind } from '../../models/pushOutcome';
 
 export type PushOutcomeView = PushOutcomeFields & { _id: string };
 
@@ -15,8 +15,9 @@ export function pushOutcomesOf(messageId: Types.ObjectId): Promise<PushOutcomeVi
 
 /** Failed and dead-token pushes, newest first; `reason` narrows to one reason. */
 export function failedPushes(opts: { reason?: string; limit: number }): Promise<PushOutcomeView[]> {
+  const failures: PushOutcomeKind[] = ['failed', 'dead_token'];
   const filter = opts.reason
-    ? { reason: opts.reason, outcome: { $in: ['failed', 'dead_token'] } }
-    : { outcome: { $in: ['failed', 'dead_token'] } };
+    ? { reason: opts.reason, outcome: { $in: failures } }
+    : { outcome: { $in: failures } };
   return PushOutcome.find(filter).sort({ at: -1 }).limit(opts.limit).lean<PushOutcomeView[]>().exec();
 }
