@@ -29,6 +29,7 @@ beforeAll(async () => {
     MONGODB_URI: db.uri(),
     FCM_CREDENTIALS: fcm.credentials,
     FCM_API_URL: fcm.url,
+    NODE_EXTRA_CA_CERTS: fcm.caFile,
   });
   worker = await createWorker({
     config,

@@ -20,7 +20,7 @@ let worker: WorkerHandle;
 
 beforeAll(async () => {
   const tls = makeTestTls();
-  [fcm, apns] = await Promise.all([startFakeFcm(), startFakeApns(tls)]);
+  [fcm, apns] = await Promise.all([startFakeFcm(tls), startFakeApns(tls)]);
   worker = await startedWorker({
     MONGODB_URI: db.uri(),
     FCM_CREDENTIALS: fcm.credentials,

@@ -27,14 +27,14 @@ let tls: ReturnType<typeof makeTestTls>;
 
 beforeAll(async () => {
   tls = makeTestTls();
-  [fcm, apns] = await Promise.all([startFakeFcm(), startFakeApns(tls)]);
+  [fcm, apns] = await Promise.all([startFakeFcm(tls), startFakeApns(tls)]);
   const config = testConfig({
     FCM_CREDENTIALS: fcm.credentials,
     FCM_API_URL: fcm.url,
     WORKER_SEND_TIMEOUT_MS: '500',
     ...apns.env,
   });
-  sender = createPushSender(config, logger, { apnsCa: [tls.ca] });
+  sender = createPushSender(config, logger, { ca: [tls.ca] });
 });
 
 afterAll(async () => {
@@ -90,12 +90,43 @@ describe('FCM HTTP v1 sender', () => {
     expect(await sender.send(target, message)).toEqual(expect.objectContaining({ retryAfterMs: 30_000 }));
   });
 
-  it('when FCM does not answer within the send timeout then the result is temporary', async () => {
+  it('when FCM does not answer within the send timeout then the result is temporary and the connection stays', async () => {
     const target = android();
     fcm.script(target.token, [{ status: 200, delayMs: 1500 }]);
     const t0 = Date.now();
     expect(await sender.send(target, message)).toMatchObject({ outcome: 'temporary', reason: 'fcm timeout' });
     expect(Date.now() - t0).toBeLessThan(1200);
+    // Only the stream was given up: the next send goes over the same HTTP/2 session.
+    const next = android();
+    expect(await sender.send(next, message)).toMatchObject({ outcome: 'sent' });
+    expect(fcm.forToken(next.token)[0]!.connection).toBe(fcm.forToken(target.token)[0]!.connection);
+  });
+
+  it('when a fresh sender sends a burst then every push is an HTTP/2 stream of one connection, all in flight at once', async () => {
+    const fresh = createPushSender(
+      testConfig({ FCM_CREDENTIALS: fcm.credentials, FCM_API_URL: fcm.url }),
+      logger,
+      { ca: [tls.ca] },
+    );
+    try {
+      const targets = [1, 2, 3, 4, 5, 6].map(() => android());
+      for (const t of targets) fcm.script(t.token, [{ status: 200, body: { name: 'n' }, delayMs: 300 }]);
+      const results = await Promise.all(targets.map((t) => fresh.send(t, message)));
+      expect(results.map((r) => r.outcome)).toEqual(targets.map(() => 'sent'));
+      const seen = targets.map((t) => fcm.forToken(t.token)[0]!);
+      expect(seen.map((r) => r.httpVersion)).toEqual(targets.map(() => '2.0'));
+      expect(new Set(seen.map((r) => r.connection)).size).toBe(1);
+      // Multiplexed, not queued: the last one arrived before the first answer left.
+      expect(Math.max(...seen.map((r) => r.at))).toBeLessThan(Math.min(...seen.map((r) => r.answeredAt!)));
+      expect(seen[0]!.headers).toMatchObject({
+        ':method': 'POST',
+        ':path': `/v1/projects/${fcm.projectId}/messages:send`,
+        'content-type': 'application/json',
+        authorization: expect.stringMatching(/^Bearer ya29\./),
+      });
+    } finally {
+      await fresh.close();
+    }
   });
 
   it('when nothing listens at the FCM address then the result is temporary', async () => {
@@ -139,7 +170,7 @@ describe('APNs sender', () => {
 
   it('when the topic is not the app bundle id then APNs answers BadTopic: a configuration error', async () => {
     const wrong = createPushSender(testConfig({ ...apns.env, APNS_TOPIC: 'com.example.other' }), logger, {
-      apnsCa: [tls.ca],
+      ca: [tls.ca],
     });
     try {
       expect(await wrong.send(ios(), message)).toMatchObject({ outcome: 'config_error', code: 'BadTopic' });
@@ -150,7 +181,7 @@ describe('APNs sender', () => {
 
   it('when the key id is not the team key then InvalidProviderToken is temporary once, then a configuration error', async () => {
     const wrong = createPushSender(testConfig({ ...apns.env, APNS_KEY_ID: 'WRONGKEY01' }), logger, {
-      apnsCa: [tls.ca],
+      ca: [tls.ca],
     });
     try {
       expect(await wrong.send(ios(), message)).toMatchObject({ outcome: 'temporary' });
