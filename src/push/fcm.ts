@@ -12,24 +12,40 @@ import { Agent, request } from 'undici';
 import { FcmAccessToken, TokenError, type ServiceAccount } from './fcmAuth';
 import {
   parseRetryAfter,
+  ttlSeconds,
   type PushContent,
   type PushResult,
   type PushSender,
   type PushTarget,
+  type PushTtl,
 } from './types';
 
 /**
- * Data-only messages with string values, as the Android app expects (../shared/CONTRACT.md §4): any
- * non-empty data makes it fetch. High priority so that a due message is not held in Doze.
+ * The collapse key of every message push. Any data push makes the Android app fetch all
+ * that is due, so a phone that was offline needs only the last one: FCM keeps only the
+ * last per key for it (a repeat after a retry or a lease takeover included).
  */
-export function fcmMessage(token: string, content: PushContent): object {
+export const FCM_MESSAGE_COLLAPSE_KEY = 'pictever_messages';
+
+/**
+ * Data-only messages with string values, as the Android app expects (../shared/CONTRACT.md §4): any
+ * non-empty data makes it fetch. High priority so that a due message is not held in Doze;
+ * an explicit ttl (FCM's default is its 4-week maximum) so that a text push goes stale
+ * sooner. Text pushes keep no collapse key: each teaser is its own news.
+ */
+export function fcmMessage(token: string, content: PushContent, ttl: PushTtl): object {
   const data =
     content.kind === 'message'
       ? { receiver_reg_id: token }
       : content.kind === 'teaser'
         ? { silent_push: content.text }
         : { little_push: content.text };
-  return { message: { token, data, android: { priority: 'high' } } };
+  const android = {
+    priority: 'high',
+    ttl: `${ttlSeconds(content, ttl)}s`,
+    ...(content.kind === 'message' ? { collapse_key: FCM_MESSAGE_COLLAPSE_KEY } : {}),
+  };
+  return { message: { token, data, android } };
 }
 
 interface FcmErrorBody {
@@ -84,6 +100,7 @@ export interface FcmOptions {
   /** FCM_API_URL: https, or http to a loopback host. */
   apiUrl: string;
   timeoutMs: number;
+  ttl: PushTtl;
   /** Extra trusted CAs; only in-process tests pass it (NODE_EXTRA_CA_CERTS does it for processes). */
   ca?: string[];
 }
@@ -135,7 +152,7 @@ export class FcmSender implements PushSender {
         method: 'POST',
         dispatcher: this.dispatcher,
         headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
-        body: JSON.stringify(fcmMessage(target.token, content)),
+        body: JSON.stringify(fcmMessage(target.token, content, this.options.ttl)),
         signal,
         // undici holds a non-idempotent request back until the connection has nothing else
         // in flight, which would send our POSTs one at a time. Marked idempotent, they

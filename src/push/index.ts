@@ -9,7 +9,7 @@ import { ApnsSender, apnsHost } from './apns';
 import { FcmSender } from './fcm';
 import { parseServiceAccount } from './fcmAuth';
 import { LogSender } from './log';
-import type { Platform, PushContent, PushResult, PushSender, PushTarget } from './types';
+import type { Platform, PushContent, PushResult, PushSender, PushTarget, PushTtl } from './types';
 
 export interface PushOptions {
   /** Extra CAs trusted for FCM and APNs: tests only (NODE_EXTRA_CA_CERTS does it for processes). */
@@ -19,6 +19,10 @@ export interface PushOptions {
 /** `os` as the apps sent it: "ios" in any case is iOS; anything else is FCM. */
 export function platformOf(os: string | null | undefined): Platform {
   return (os ?? '').trim().toLowerCase() === 'ios' ? 'ios' : 'android';
+}
+
+function pushTtl(config: Config): PushTtl {
+  return { messageS: config.PUSH_MESSAGE_TTL_S, textS: config.PUSH_TEXT_TTL_S };
 }
 
 function androidSender(config: Config, logger: Logger, options: PushOptions): PushSender {
@@ -31,6 +35,7 @@ function androidSender(config: Config, logger: Logger, options: PushOptions): Pu
   return new FcmSender(account, {
     apiUrl: config.FCM_API_URL,
     timeoutMs: config.WORKER_SEND_TIMEOUT_MS,
+    ttl: pushTtl(config),
     ca: options.ca,
   });
 }
@@ -52,6 +57,7 @@ function iosSender(config: Config, logger: Logger, options: PushOptions): PushSe
     host: apnsHost(config.APNS_ENV, config.APNS_HOST),
     port: config.APNS_PORT ?? 443,
     timeoutMs: config.WORKER_SEND_TIMEOUT_MS,
+    ttl: pushTtl(config),
     ca: options.ca,
   });
 }
@@ -72,4 +78,4 @@ export function createPushSender(config: Config, logger: Logger, options: PushOp
   };
 }
 
-export type { Platform, PushContent, PushResult, PushSender, PushTarget };
+export type { Platform, PushContent, PushResult, PushSender, PushTarget, PushTtl };

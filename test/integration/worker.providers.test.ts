@@ -47,7 +47,11 @@ const android = (token = `fcm-${randomBytes(6).toString('hex')}`) => ({
   token,
 });
 const ios = (token = iosToken()) => ({ platform: 'ios' as const, token });
-const message = { kind: 'message' as const, label: 'Sent 2 months ago' };
+const message = {
+  kind: 'message' as const,
+  label: 'Sent 2 months ago',
+  messageId: new Types.ObjectId().toString(),
+};
 
 describe('FCM HTTP v1 sender', () => {
   it('when sending then a signed JWT-bearer grant gets one token, reused for later sends', async () => {

@@ -73,7 +73,7 @@ async function planFor(job: JobRecord): Promise<Plan> {
     if (isDone(m)) return { action: 'drop', reason: `message already ${m.state}` };
     if (m.delivery_time.getTime() !== job.due_at.getTime())
       return { action: 'drop', reason: 'message resent' };
-    content = { kind: 'message', label: m.receive_label };
+    content = { kind: 'message', label: m.receive_label, messageId: m._id.toString() };
   } else {
     content = { kind: job.kind, text: job.text ?? '' };
   }
