@@ -29,13 +29,13 @@ beforeAll(async () => {
     MONGODB_URI: db.uri(),
     FCM_CREDENTIALS: fcm.credentials,
     FCM_API_URL: fcm.url,
-    NODE_EXTRA_CA_CERTS: fcm.caFile,
   });
   worker = await createWorker({
     config,
     logger: captureLogger().logger,
     connection: mongoose.connection,
     now: () => Date.now() + SKEW_MS,
+    push: { ca: [fcm.ca] },
   });
   await worker.start();
 });
