@@ -67,7 +67,7 @@ function machine(): string {
 
 async function startProviders(): Promise<Providers> {
   const tls = makeTestTls();
-  const [fcm, apns] = await Promise.all([startFakeFcm(), startFakeApns(tls)]);
+  const [fcm, apns] = await Promise.all([startFakeFcm(tls), startFakeApns(tls)]);
   return {
     fcm,
     apns,

@@ -81,7 +81,13 @@ export async function runWorkerDb(uri: string, p: Providers, backlog: number, se
     ...p.env,
   });
   const logger = createLogger('warn', new Writable({ write: (_c, _e, cb) => cb() }));
-  const worker = await createWorker({ config, logger, connection: mongoose.connection, workerId: 'bench' });
+  const worker = await createWorker({
+    config,
+    logger,
+    connection: mongoose.connection,
+    workerId: 'bench',
+    push: { ca: [p.fcm.ca] },
+  });
   const tokens = new Set(users.map((u) => u.device.reg_id));
   const mark = p.fcm.requests.length;
   const totals = timeCommands();

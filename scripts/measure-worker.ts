@@ -72,6 +72,7 @@ async function main(): Promise<void> {
           MONGODB_URI: uri,
           FCM_CREDENTIALS: fcm.credentials,
           FCM_API_URL: fcm.url,
+          NODE_EXTRA_CA_CERTS: fcm.caFile,
           WORKER_CONCURRENCY: String(args.concurrency),
           LOG_LEVEL: 'warn',
         },

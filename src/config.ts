@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { normalisePhone } from './domain/phone';
+import { DAY_S } from './domain/time';
 import { isHttpsOrLoopback } from './domain/urls';
 
 const bool = (def: boolean) =>
@@ -17,6 +18,10 @@ const bool = (def: boolean) =>
 
 const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
   z.coerce.number().int().min(min).max(max).default(def);
+
+/** FCM refuses an android.ttl beyond 4 weeks (2419200 s); the same ceiling serves APNs. */
+const MAX_PUSH_TTL_S = 28 * DAY_S;
+const pushTtl = (def: number) => z.coerce.number().int().min(0).max(MAX_PUSH_TTL_S).default(def);
 
 /** Optional text: unset and "" both mean "not configured". */
 const optional = () =>
@@ -127,6 +132,12 @@ export const schema = z.object({
   APNS_ENV: z.enum(['production', 'sandbox']).default('production').describe('APNs environment'),
   APNS_HOST: optional().describe('override of the APNs host (tests)'),
   APNS_PORT: z.coerce.number().int().min(1).max(65535).optional().describe('override of the APNs port'),
+  PUSH_MESSAGE_TTL_S: pushTtl(28 * DAY_S).describe(
+    "seconds FCM and APNs keep a due message's push for a phone that is offline (android.ttl, apns-expiration); at most 2419200, FCM's 4-week maximum (0: now or never)",
+  ),
+  PUSH_TEXT_TTL_S: pushTtl(DAY_S).describe(
+    'seconds FCM and APNs keep a teaser or "joined" push for a phone that is offline; at most 2419200 (0: now or never)',
+  ),
 
   // Mail
   SMTP_URL: optional()

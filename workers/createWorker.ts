@@ -11,7 +11,7 @@ import type { Config } from '../src/config';
 import { checkClock, disconnectDatabase, openDatabase } from '../src/db/mongo';
 import type { Logger } from '../src/logger';
 import { createMailer } from '../src/mail';
-import { createPushSender } from '../src/push';
+import { createPushSender, type PushOptions } from '../src/push';
 import type { DeliveryMetrics } from './delivery/metrics';
 import { startPeriodicJobs, type PeriodicJobs } from './periodic/schedule';
 import '../src/models';
@@ -32,6 +32,8 @@ export interface WorkerDeps {
   workerId?: string;
   now?: () => number;
   random?: () => number;
+  /** In-process tests: the fake providers' CA (a worker process uses NODE_EXTRA_CA_CERTS). */
+  push?: PushOptions;
 }
 
 export interface Worker {
@@ -77,7 +79,7 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
   const now = deps.now ?? Date.now;
   const settings = loopSettings(config); // checks the lease before connecting
   const id = deps.workerId ?? `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-  const sender = createPushSender(config, logger);
+  const sender = createPushSender(config, logger, deps.push);
   const ownConnection = !deps.connection;
   const connection = deps.connection ?? (await openConnection(config, logger));
   const mailer = createMailer(config, logger);

@@ -56,7 +56,7 @@ export async function startStack(
     uri = `${db.current!.uri}${name}`;
   }
   const tls = makeTestTls();
-  const fcm = await startFakeFcm();
+  const fcm = await startFakeFcm(tls);
   const apns = await startFakeApns(tls);
   const common = {
     MONGODB_URI: uri,

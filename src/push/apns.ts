@@ -7,7 +7,14 @@
  * back-off instead. APNs documents no Retry-After, so none is read.
  */
 import apn from '@parse/node-apn';
-import type { PushContent, PushResult, PushSender, PushTarget } from './types';
+import {
+  ttlSeconds,
+  type PushContent,
+  type PushResult,
+  type PushSender,
+  type PushTarget,
+  type PushTtl,
+} from './types';
 
 export interface ApnsOptions {
   key: string;
@@ -17,6 +24,7 @@ export interface ApnsOptions {
   host: string;
   port: number;
   timeoutMs: number;
+  ttl: PushTtl;
   /** Extra trusted CAs; only tests pass it (production trusts the system roots). */
   ca?: string[];
 }
@@ -25,16 +33,31 @@ export function apnsHost(env: 'production' | 'sandbox', override?: string): stri
   return override ?? (env === 'production' ? 'api.push.apple.com' : 'api.sandbox.push.apple.com');
 }
 
-/** A due message: the receive label, sound ache.caf, badge 1; teasers and "joined": the text. */
-export function apnsNotification(content: PushContent, topic: string): apn.Notification {
+/**
+ * A due message: the receive label, sound ache.caf, badge 1; teasers and "joined": the text.
+ * `expiry` (apns-expiration, epoch seconds) lets APNs keep the push for a phone that is
+ * offline; 0 is APNs's "deliver now or never", which a TTL of 0 means. A message push is
+ * named by its message id (apns-collapse-id; an ObjectId's 24 hex characters, well within
+ * APNs's 64 bytes): a repeat after a retry or a lease takeover replaces the first on the
+ * phone instead of showing twice. Text pushes are not collapsed: each is its own news.
+ */
+export function apnsNotification(
+  content: PushContent,
+  topic: string,
+  ttl: PushTtl,
+  nowMs = Date.now(),
+): apn.Notification {
   const note = new apn.Notification();
   note.topic = topic;
   note.pushType = 'alert';
   note.priority = 10;
+  const ttlS = ttlSeconds(content, ttl);
+  note.expiry = ttlS === 0 ? 0 : Math.floor(nowMs / 1000) + ttlS;
   if (content.kind === 'message') {
     note.alert = content.label;
     note.sound = 'ache.caf';
     note.badge = 1;
+    note.collapseId = content.messageId;
   } else {
     note.alert = content.text;
   }
@@ -93,7 +116,7 @@ export class ApnsSender implements PushSender {
   async send(target: PushTarget, content: PushContent): Promise<PushResult> {
     // An iOS token is hex; anything else would be refused by APNs as BadDeviceToken.
     if (!/^[0-9a-f]+$/i.test(target.token)) return { outcome: 'dead_token', reason: 'apns token is not hex' };
-    const note = apnsNotification(content, this.options.topic);
+    const note = apnsNotification(content, this.options.topic, this.options.ttl);
     let timer: NodeJS.Timeout | undefined;
     // node-apn's requestTimeout covers the stream; this deadline also covers connecting.
     const deadline = new Promise<PushResult>((resolve) => {

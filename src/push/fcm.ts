@@ -1,29 +1,51 @@
 /**
  * Android pushes through FCM HTTP v1: POST {FCM_API_URL}/v1/projects/<id>/messages:send
- * with a service-account access token. Global fetch (undici) keeps connections alive, so
- * sends reuse them. Every call, token request included, is bounded by the send timeout.
+ * with a service-account access token. Every call, token request included, is bounded by
+ * the send timeout.
+ *
+ * The sends go over one HTTP/2 connection (undici, `allowH2`): a burst of due messages is
+ * many streams on one TLS session instead of one TLS handshake per concurrent send. Node's
+ * global fetch is not used for them because it cannot mark a POST as safe to multiplex
+ * (see `send`); the token request (fcmAuth.ts) stays on it, HTTP/1.1, once an hour.
  */
+import { Agent, request } from 'undici';
 import { FcmAccessToken, TokenError, type ServiceAccount } from './fcmAuth';
 import {
   parseRetryAfter,
+  ttlSeconds,
   type PushContent,
   type PushResult,
   type PushSender,
   type PushTarget,
+  type PushTtl,
 } from './types';
 
 /**
- * Data-only messages with string values, as the Android app expects (../shared/CONTRACT.md §4): any
- * non-empty data makes it fetch. High priority so that a due message is not held in Doze.
+ * The collapse key of every message push. Any data push makes the Android app fetch all
+ * that is due, so a phone that was offline needs only the last one: FCM keeps only the
+ * last per key for it (a repeat after a retry or a lease takeover included).
  */
-export function fcmMessage(token: string, content: PushContent): object {
+export const FCM_MESSAGE_COLLAPSE_KEY = 'pictever_messages';
+
+/**
+ * Data-only messages with string values, as the Android app expects (../shared/CONTRACT.md §4): any
+ * non-empty data makes it fetch. High priority so that a due message is not held in Doze;
+ * an explicit ttl (FCM's default is its 4-week maximum) so that a text push goes stale
+ * sooner. Text pushes keep no collapse key: each teaser is its own news.
+ */
+export function fcmMessage(token: string, content: PushContent, ttl: PushTtl): object {
   const data =
     content.kind === 'message'
       ? { receiver_reg_id: token }
       : content.kind === 'teaser'
         ? { silent_push: content.text }
         : { little_push: content.text };
-  return { message: { token, data, android: { priority: 'high' } } };
+  const android = {
+    priority: 'high',
+    ttl: `${ttlSeconds(content, ttl)}s`,
+    ...(content.kind === 'message' ? { collapse_key: FCM_MESSAGE_COLLAPSE_KEY } : {}),
+  };
+  return { message: { token, data, android } };
 }
 
 interface FcmErrorBody {
@@ -74,46 +96,94 @@ export function classifyFcmAnswer(status: number, text: string, retryAfter?: str
   return { outcome: 'permanent', reason };
 }
 
+export interface FcmOptions {
+  /** FCM_API_URL: https, or http to a loopback host. */
+  apiUrl: string;
+  timeoutMs: number;
+  ttl: PushTtl;
+  /** Extra trusted CAs; only in-process tests pass it (NODE_EXTRA_CA_CERTS does it for processes). */
+  ca?: string[];
+}
+
+/**
+ * Streams one HTTP/2 session carries at once: undici's default for a peer's limit (the
+ * server's SETTINGS lower it), above the worker's WORKER_CONCURRENCY sends in flight.
+ */
+const MAX_STREAMS = 100;
+
+/**
+ * Over TLS, one connection whose streams carry every concurrent send. undici counts an
+ * HTTP/2 connection as full after `pipelining` requests (1 by default), and while it is
+ * still connecting as full at once: without `connections: 1` a cold burst would open one
+ * connection per send. A server that chose HTTP/1.1 would get the sends one after the
+ * other on that connection (slower, still correct); FCM speaks HTTP/2. Plain http
+ * (loopback only) cannot negotiate HTTP/2, so it keeps one connection per concurrent send.
+ */
+function fcmDispatcher(url: URL, ca?: string[]): Agent {
+  if (url.protocol !== 'https:') return new Agent();
+  return new Agent({
+    allowH2: true,
+    connections: 1,
+    pipelining: MAX_STREAMS,
+    ...(ca ? { connect: { ca } } : {}),
+  });
+}
+
 export class FcmSender implements PushSender {
   readonly name = 'fcm';
   private readonly auth: FcmAccessToken;
   private readonly url: string;
+  private readonly dispatcher: Agent;
 
   constructor(
     account: ServiceAccount,
-    apiUrl: string,
-    private readonly timeoutMs: number,
+    private readonly options: FcmOptions,
   ) {
     this.auth = new FcmAccessToken(account);
-    this.url = `${apiUrl.replace(/\/+$/, '')}/v1/projects/${encodeURIComponent(account.project_id)}/messages:send`;
+    this.url = `${options.apiUrl.replace(/\/+$/, '')}/v1/projects/${encodeURIComponent(account.project_id)}/messages:send`;
+    this.dispatcher = fcmDispatcher(new URL(this.url), options.ca);
   }
 
   async send(target: PushTarget, content: PushContent): Promise<PushResult> {
-    const signal = AbortSignal.timeout(this.timeoutMs);
+    const signal = AbortSignal.timeout(this.options.timeoutMs);
     try {
       const accessToken = await this.auth.get(signal);
-      const res = await fetch(this.url, {
+      const res = await request(this.url, {
         method: 'POST',
+        dispatcher: this.dispatcher,
         headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
-        body: JSON.stringify(fcmMessage(target.token, content)),
+        body: JSON.stringify(fcmMessage(target.token, content, this.options.ttl)),
         signal,
+        // undici holds a non-idempotent request back until the connection has nothing else
+        // in flight, which would send our POSTs one at a time. Marked idempotent, they
+        // share the session, and undici may resend one that a dying connection never
+        // answered: harmless here, a repeated data push only makes the app fetch again
+        // (the worker's own retries after a timeout can repeat one as well).
+        idempotent: true,
       });
-      const text = await res.text();
-      if (res.status === 401) this.auth.invalidate();
-      return classifyFcmAnswer(res.status, text, res.headers.get('retry-after'));
+      const text = await res.body.text();
+      if (res.statusCode === 401) this.auth.invalidate();
+      return classifyFcmAnswer(res.statusCode, text, firstHeader(res.headers['retry-after']));
     } catch (err) {
       return { outcome: 'temporary', reason: describeFailure(err, signal) };
     }
   }
 
+  /** Waits for the sends in flight (each bounded by the send timeout), then closes the connection. */
   close(): Promise<void> {
-    return Promise.resolve();
+    return this.dispatcher.close();
   }
+}
+
+function firstHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }
 
 function describeFailure(err: unknown, signal: AbortSignal): string {
   if (signal.aborted) return 'fcm timeout';
   if (err instanceof TokenError) return `fcm oauth: ${err.message}`;
-  const cause = (err as { cause?: { code?: string } }).cause?.code;
-  return `fcm connection error${cause ? ` ${cause}` : ''}`;
+  // undici's own errors carry the code; a failed connect is Node's error (ECONNREFUSED…).
+  const e = err as { code?: unknown; cause?: { code?: unknown } };
+  const code = typeof e.code === 'string' ? e.code : e.cause?.code;
+  return `fcm connection error${typeof code === 'string' ? ` ${code}` : ''}`;
 }

@@ -9,11 +9,11 @@ import { ApnsSender, apnsHost } from './apns';
 import { FcmSender } from './fcm';
 import { parseServiceAccount } from './fcmAuth';
 import { LogSender } from './log';
-import type { Platform, PushContent, PushResult, PushSender, PushTarget } from './types';
+import type { Platform, PushContent, PushResult, PushSender, PushTarget, PushTtl } from './types';
 
 export interface PushOptions {
-  /** Extra CAs trusted for APNs: tests only (NODE_EXTRA_CA_CERTS does it for processes). */
-  apnsCa?: string[];
+  /** Extra CAs trusted for FCM and APNs: tests only (NODE_EXTRA_CA_CERTS does it for processes). */
+  ca?: string[];
 }
 
 /** `os` as the apps sent it: "ios" in any case is iOS; anything else is FCM. */
@@ -21,14 +21,23 @@ export function platformOf(os: string | null | undefined): Platform {
   return (os ?? '').trim().toLowerCase() === 'ios' ? 'ios' : 'android';
 }
 
-function androidSender(config: Config, logger: Logger): PushSender {
+function pushTtl(config: Config): PushTtl {
+  return { messageS: config.PUSH_MESSAGE_TTL_S, textS: config.PUSH_TEXT_TTL_S };
+}
+
+function androidSender(config: Config, logger: Logger, options: PushOptions): PushSender {
   if (!config.FCM_CREDENTIALS) {
     if (config.NODE_ENV !== 'test')
       logger.warn('FCM_CREDENTIALS is not set: Android pushes are logged, not sent');
     return new LogSender('android', logger);
   }
   const account = parseServiceAccount(config.FCM_CREDENTIALS);
-  return new FcmSender(account, config.FCM_API_URL, config.WORKER_SEND_TIMEOUT_MS);
+  return new FcmSender(account, {
+    apiUrl: config.FCM_API_URL,
+    timeoutMs: config.WORKER_SEND_TIMEOUT_MS,
+    ttl: pushTtl(config),
+    ca: options.ca,
+  });
 }
 
 function iosSender(config: Config, logger: Logger, options: PushOptions): PushSender {
@@ -48,14 +57,15 @@ function iosSender(config: Config, logger: Logger, options: PushOptions): PushSe
     host: apnsHost(config.APNS_ENV, config.APNS_HOST),
     port: config.APNS_PORT ?? 443,
     timeoutMs: config.WORKER_SEND_TIMEOUT_MS,
-    ca: options.apnsCa,
+    ttl: pushTtl(config),
+    ca: options.ca,
   });
 }
 
 /** One sender that routes each push to its platform's provider. */
 export function createPushSender(config: Config, logger: Logger, options: PushOptions = {}): PushSender {
   const senders: Record<Platform, PushSender> = {
-    android: androidSender(config, logger),
+    android: androidSender(config, logger, options),
     ios: iosSender(config, logger, options),
   };
   return {
@@ -68,4 +78,4 @@ export function createPushSender(config: Config, logger: Logger, options: PushOp
   };
 }
 
-export type { Platform, PushContent, PushResult, PushSender, PushTarget };
+export type { Platform, PushContent, PushResult, PushSender, PushTarget, PushTtl };

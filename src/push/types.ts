@@ -10,11 +10,25 @@ export interface PushTarget {
   token: string;
 }
 
-/** What to show: a due message (the app then fetches it) or a text push. */
+/**
+ * What to show: a due message (the app then fetches it) or a text push. `label` is the
+ * message's receive_label (the iOS alert); `messageId` its id, which names the push at the
+ * provider so that a repeat (retry, lease takeover) replaces the first on the phone.
+ */
 export type PushContent =
-  /** label = the message's receive_label (iOS alert); messageId makes repeated pushes collapse. */
-  | { kind: 'message'; label: string; messageId: string }
-  | { kind: 'teaser' | 'joined'; text: string };
+  { kind: 'message'; label: string; messageId: string } | { kind: 'teaser' | 'joined'; text: string };
+
+/** How long a provider keeps a push for a phone that is offline, in seconds. */
+export interface PushTtl {
+  /** PUSH_MESSAGE_TTL_S: a due message must still reach a phone that comes back weeks later. */
+  messageS: number;
+  /** PUSH_TEXT_TTL_S: a teaser or "joined" text is stale after a day or so. */
+  textS: number;
+}
+
+export function ttlSeconds(content: PushContent, ttl: PushTtl): number {
+  return content.kind === 'message' ? ttl.messageS : ttl.textS;
+}
 
 export type PushResult =
   /** Accepted by the provider; providerId is its id for the push (apns-id, FCM name). */

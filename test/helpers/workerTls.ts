@@ -1,7 +1,8 @@
 /**
- * Throwaway TLS material for the fake APNs: a CA and a server certificate for localhost
- * and 127.0.0.1 signed by it, made with the openssl command (no npm dependency). Worker
- * processes trust the CA through NODE_EXTRA_CA_CERTS, exactly as an operator would.
+ * Throwaway TLS material for the fake APNs and FCM: a CA and a server certificate for
+ * localhost and 127.0.0.1 signed by it, made with the openssl command (no npm dependency).
+ * Worker processes trust the CA through NODE_EXTRA_CA_CERTS, exactly as an operator would;
+ * it names one file, so both fakes of a test share one TestTls.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';

@@ -41,6 +41,7 @@ function configVars(): NodeJS.ProcessEnv {
     OPERATOR_TOKEN,
     FCM_CREDENTIALS: fcm.credentials,
     FCM_API_URL: fcm.url, // the fake; unset on Heroku
+    NODE_EXTRA_CA_CERTS: fcm.caFile, // the fake's CA; unset on Heroku
     PORT: String(port),
   };
 }

@@ -35,6 +35,7 @@ beforeAll(async () => {
     logger: captureLogger().logger,
     connection: mongoose.connection,
     now: () => Date.now() + SKEW_MS,
+    push: { ca: [fcm.ca] },
   });
   await worker.start();
 });

@@ -39,6 +39,7 @@ const env = (extra: Record<string, string> = {}) => ({
   MONGODB_URI: db.uri(),
   FCM_CREDENTIALS: fcm.credentials,
   FCM_API_URL: fcm.url,
+  NODE_EXTRA_CA_CERTS: fcm.caFile,
   ...extra,
 });
 

@@ -28,7 +28,7 @@ let worker: WorkerHandle;
 
 beforeAll(async () => {
   const tls = makeTestTls();
-  [fcm, apns] = await Promise.all([startFakeFcm(), startFakeApns(tls)]);
+  [fcm, apns] = await Promise.all([startFakeFcm(tls), startFakeApns(tls)]);
   worker = await startedWorker({
     MONGODB_URI: db.uri(),
     FCM_CREDENTIALS: fcm.credentials,
@@ -59,7 +59,8 @@ describe('the notification worker, one process', () => {
       message: {
         token: user.device!.reg_id,
         data: { receiver_reg_id: user.device!.reg_id },
-        android: { priority: 'high' },
+        // The defaults: PUSH_MESSAGE_TTL_S (28 days), one collapse key for every message push.
+        android: { priority: 'high', ttl: '2419200s', collapse_key: 'pictever_messages' },
       },
     });
     const stored = await settledOutcome(id, 3000);
@@ -86,7 +87,14 @@ describe('the notification worker, one process', () => {
     expect(pushes[0]!.payload).toEqual({
       aps: { alert: 'Envoyé il y a 3 mois', sound: 'ache.caf', badge: 1 },
     });
-    expect(pushes[0]!.headers).toMatchObject({ 'apns-topic': APNS_TOPIC, 'apns-push-type': 'alert' });
+    expect(pushes[0]!.headers).toMatchObject({
+      'apns-topic': APNS_TOPIC,
+      'apns-push-type': 'alert',
+      'apns-collapse-id': id.toString(),
+    });
+    // PUSH_MESSAGE_TTL_S's default, 28 days from the push (give or take 2 s).
+    const expiry = Number(pushes[0]!.headers['apns-expiration']) - pushes[0]!.at / 1000;
+    expect(Math.abs(expiry - 2_419_200)).toBeLessThanOrEqual(2);
     expect(stored).toMatchObject({ outcome: 'sent', provider: 'apns' });
     expect(stored.provider_id).toMatch(/^[0-9a-f-]{36}$/);
   });

@@ -38,6 +38,7 @@ beforeAll(async () => {
     MONGODB_URI: db.uri(),
     FCM_CREDENTIALS: fcm.credentials,
     FCM_API_URL: fcm.url,
+    NODE_EXTRA_CA_CERTS: fcm.caFile,
     OPERATOR_TOKEN: TOKEN,
     WORKER_METRICS_PORT: '0',
   });

@@ -49,6 +49,7 @@ describe('periodic jobs in two workers', () => {
       MONGODB_URI: db.uri(),
       FCM_CREDENTIALS: fcm.credentials,
       FCM_API_URL: fcm.url,
+      NODE_EXTRA_CA_CERTS: fcm.caFile,
       SMTP_URL: smtp.url,
       WORKER_REMINDER_CRON: '* * * * * *', // every second, in both workers
       WORKER_SWEEP_CRON: '* * * * * *',

@@ -15,10 +15,12 @@ import { captureLogger, testConfig } from '../helpers/app';
 import { useTestDatabase } from '../helpers/db';
 import { startFakeApns, type FakeApns } from '../helpers/fakeApns';
 import { FCM_ANSWERS, startFakeFcm, type FakeFcm } from '../helpers/fakeFcm';
-import { iosToken, makeReceiver, queueMessage } from '../helpers/workerFixtures';
+import { iosToken, makeReceiver, queueMessage, sleep } from '../helpers/workerFixtures';
 import { makeTestTls } from '../helpers/workerTls';
 
 useTestDatabase();
+const MESSAGE_TTL_S = 7 * 86_400;
+const TEXT_TTL_S = 3_600;
 const logger = createLogger('silent');
 let fcm: FakeFcm;
 let apns: FakeApns;
@@ -27,14 +29,17 @@ let tls: ReturnType<typeof makeTestTls>;
 
 beforeAll(async () => {
   tls = makeTestTls();
-  [fcm, apns] = await Promise.all([startFakeFcm(), startFakeApns(tls)]);
+  [fcm, apns] = await Promise.all([startFakeFcm(tls), startFakeApns(tls)]);
   const config = testConfig({
     FCM_CREDENTIALS: fcm.credentials,
     FCM_API_URL: fcm.url,
     WORKER_SEND_TIMEOUT_MS: '500',
+    // Not the defaults, so that the pushes show these settings reached the senders.
+    PUSH_MESSAGE_TTL_S: String(MESSAGE_TTL_S),
+    PUSH_TEXT_TTL_S: String(TEXT_TTL_S),
     ...apns.env,
   });
-  sender = createPushSender(config, logger, { apnsCa: [tls.ca] });
+  sender = createPushSender(config, logger, { ca: [tls.ca] });
 });
 
 afterAll(async () => {
@@ -47,7 +52,17 @@ const android = (token = `fcm-${randomBytes(6).toString('hex')}`) => ({
   token,
 });
 const ios = (token = iosToken()) => ({ platform: 'ios' as const, token });
-const message = { kind: 'message' as const, label: 'Sent 2 months ago' };
+const message = {
+  kind: 'message' as const,
+  label: 'Sent 2 months ago',
+  messageId: new Types.ObjectId().toString(),
+};
+const teaser = { kind: 'teaser' as const, text: 'Ann sent you a message for later' };
+
+/** An apns-expiration header (epoch seconds) is `ttlS` after the push reached the fake, give or take 2 s. */
+function expectExpiry(header: unknown, pushedAtMs: number, ttlS: number) {
+  expect(Math.abs(Number(header) - (pushedAtMs / 1000 + ttlS))).toBeLessThanOrEqual(2);
+}
 
 describe('FCM HTTP v1 sender', () => {
   it('when sending then a signed JWT-bearer grant gets one token, reused for later sends', async () => {
@@ -55,6 +70,22 @@ describe('FCM HTTP v1 sender', () => {
     const results = await Promise.all([1, 2, 3].map(() => sender.send(android(), message)));
     expect(results.map((r) => r.outcome)).toEqual(['sent', 'sent', 'sent']);
     expect(fcm.tokenRequests - before).toBeLessThanOrEqual(1);
+  });
+
+  it('when a message push and a teaser are sent then each carries its TTL, and only the message the collapse key', async () => {
+    const [m, t] = [android(), android()];
+    expect(await sender.send(m, message)).toMatchObject({ outcome: 'sent' });
+    expect(await sender.send(t, teaser)).toMatchObject({ outcome: 'sent' });
+    const [pushedMessage] = fcm.forToken(m.token);
+    const [pushedTeaser] = fcm.forToken(t.token);
+    expect(pushedMessage!.body.message.android).toEqual({
+      priority: 'high',
+      ttl: `${MESSAGE_TTL_S}s`,
+      collapse_key: 'pictever_messages',
+    });
+    expect(pushedMessage!.data).toEqual({ receiver_reg_id: m.token });
+    expect(pushedTeaser!.body.message.android).toEqual({ priority: 'high', ttl: `${TEXT_TTL_S}s` });
+    expect(pushedTeaser!.data).toEqual({ silent_push: teaser.text });
   });
 
   it('when the service account key does not match then the token endpoint refuses and the push waits', async () => {
@@ -90,12 +121,43 @@ describe('FCM HTTP v1 sender', () => {
     expect(await sender.send(target, message)).toEqual(expect.objectContaining({ retryAfterMs: 30_000 }));
   });
 
-  it('when FCM does not answer within the send timeout then the result is temporary', async () => {
+  it('when FCM does not answer within the send timeout then the result is temporary and the connection stays', async () => {
     const target = android();
     fcm.script(target.token, [{ status: 200, delayMs: 1500 }]);
     const t0 = Date.now();
     expect(await sender.send(target, message)).toMatchObject({ outcome: 'temporary', reason: 'fcm timeout' });
     expect(Date.now() - t0).toBeLessThan(1200);
+    // Only the stream was given up: the next send goes over the same HTTP/2 session.
+    const next = android();
+    expect(await sender.send(next, message)).toMatchObject({ outcome: 'sent' });
+    expect(fcm.forToken(next.token)[0]!.connection).toBe(fcm.forToken(target.token)[0]!.connection);
+  });
+
+  it('when a fresh sender sends a burst then every push is an HTTP/2 stream of one connection, all in flight at once', async () => {
+    const fresh = createPushSender(
+      testConfig({ FCM_CREDENTIALS: fcm.credentials, FCM_API_URL: fcm.url }),
+      logger,
+      { ca: [tls.ca] },
+    );
+    try {
+      const targets = [1, 2, 3, 4, 5, 6].map(() => android());
+      for (const t of targets) fcm.script(t.token, [{ status: 200, body: { name: 'n' }, delayMs: 300 }]);
+      const results = await Promise.all(targets.map((t) => fresh.send(t, message)));
+      expect(results.map((r) => r.outcome)).toEqual(targets.map(() => 'sent'));
+      const seen = targets.map((t) => fcm.forToken(t.token)[0]!);
+      expect(seen.map((r) => r.httpVersion)).toEqual(targets.map(() => '2.0'));
+      expect(new Set(seen.map((r) => r.connection)).size).toBe(1);
+      // Multiplexed, not queued: the last one arrived before the first answer left.
+      expect(Math.max(...seen.map((r) => r.at))).toBeLessThan(Math.min(...seen.map((r) => r.answeredAt!)));
+      expect(seen[0]!.headers).toMatchObject({
+        ':method': 'POST',
+        ':path': `/v1/projects/${fcm.projectId}/messages:send`,
+        'content-type': 'application/json',
+        authorization: expect.stringMatching(/^Bearer ya29\./),
+      });
+    } finally {
+      await fresh.close();
+    }
   });
 
   it('when nothing listens at the FCM address then the result is temporary', async () => {
@@ -125,6 +187,22 @@ describe('APNs sender', () => {
     expect(apns.requests.at(-1)!.payload).toEqual({ aps: { alert: 'Bob joined Pictever!' } });
   });
 
+  it('when a message push is sent then apns-collapse-id is the message id and apns-expiration now + the message TTL', async () => {
+    const target = ios();
+    expect(await sender.send(target, message)).toMatchObject({ outcome: 'sent' });
+    const [push] = apns.forToken(target.token);
+    expect(push!.headers['apns-collapse-id']).toBe(message.messageId);
+    expectExpiry(push!.headers['apns-expiration'], push!.at, MESSAGE_TTL_S);
+  });
+
+  it('when a teaser is sent then apns-expiration is now + the text TTL and there is no collapse id', async () => {
+    const target = ios();
+    expect(await sender.send(target, teaser)).toMatchObject({ outcome: 'sent' });
+    const [push] = apns.forToken(target.token);
+    expect(push!.headers).not.toHaveProperty('apns-collapse-id');
+    expectExpiry(push!.headers['apns-expiration'], push!.at, TEXT_TTL_S);
+  });
+
   it.each([
     ['410 Unregistered', 'dead_token', { status: 410, reason: 'Unregistered' }],
     ['400 BadDeviceToken', 'dead_token', { status: 400, reason: 'BadDeviceToken' }],
@@ -139,7 +217,7 @@ describe('APNs sender', () => {
 
   it('when the topic is not the app bundle id then APNs answers BadTopic: a configuration error', async () => {
     const wrong = createPushSender(testConfig({ ...apns.env, APNS_TOPIC: 'com.example.other' }), logger, {
-      apnsCa: [tls.ca],
+      ca: [tls.ca],
     });
     try {
       expect(await wrong.send(ios(), message)).toMatchObject({ outcome: 'config_error', code: 'BadTopic' });
@@ -150,7 +228,7 @@ describe('APNs sender', () => {
 
   it('when the key id is not the team key then InvalidProviderToken is temporary once, then a configuration error', async () => {
     const wrong = createPushSender(testConfig({ ...apns.env, APNS_KEY_ID: 'WRONGKEY01' }), logger, {
-      apnsCa: [tls.ca],
+      ca: [tls.ca],
     });
     try {
       expect(await wrong.send(ios(), message)).toMatchObject({ outcome: 'temporary' });
@@ -277,6 +355,38 @@ describe('delivery of a claimed job', () => {
     expect(errors).toHaveLength(1);
     expect(errors[0]!.msg).toMatch(/952675823733/);
     expect(metrics.configErrors.get('fcm:SENDER_ID_MISMATCH')).toBe(3);
+  });
+
+  it('when an iOS message push is retried then both attempts carry its message id as apns-collapse-id', async () => {
+    const user = await makeReceiver({ os: 'ios' });
+    apns.script(user.device!.reg_id, [{ status: 503, reason: 'ServiceUnavailable' }]);
+    const id = await queueMessage(user._id, { due: new Date() });
+    const outcomes: string[] = [];
+    for (let i = 0; i < 2; i += 1) {
+      const job = (await PushJob.findOne({ message_id: id }).lean()) as JobRecord;
+      // The retry is due after its back-off (at most WORKER_RETRY_BASE_MS here, 100 ms).
+      await sleep((job.run_at?.getTime() ?? 0) - Date.now() + 10);
+      const claim = (await claimJob(job, { workerId: `w${i}`, leaseMs: 10_000, now: Date.now }))!;
+      outcomes.push(await deliver(claim, deps(false)));
+    }
+    expect(outcomes).toEqual(['retry', 'sent']);
+    const pushes = apns.forToken(user.device!.reg_id);
+    expect(pushes.map((p) => p.headers['apns-collapse-id'])).toEqual([id.toString(), id.toString()]);
+    for (const p of pushes) expectExpiry(p.headers['apns-expiration'], p.at, MESSAGE_TTL_S);
+  });
+
+  it('when an Android message push is delivered then FCM gets the message TTL and the collapse key', async () => {
+    const user = await makeReceiver();
+    const id = await queueMessage(user._id, { due: new Date() });
+    const job = (await PushJob.findOne({ message_id: id }).lean()) as JobRecord;
+    const claim = (await claimJob(job, { workerId: 'a', leaseMs: 10_000, now: Date.now }))!;
+    expect(await deliver(claim, deps(false))).toBe('sent');
+    const [push] = fcm.forToken(user.device!.reg_id);
+    expect(push!.httpVersion).toBe('2.0');
+    expect(push!.body.message.android).toMatchObject({
+      ttl: `${MESSAGE_TTL_S}s`,
+      collapse_key: 'pictever_messages',
+    });
   });
 
   it('when a push is recorded then the job, its claim and its receipt are gone', async () => {

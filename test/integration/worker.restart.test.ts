@@ -60,6 +60,7 @@ describe('a database restart', () => {
       MONGODB_URI: uri(),
       FCM_CREDENTIALS: fcm.credentials,
       FCM_API_URL: fcm.url,
+      NODE_EXTRA_CA_CERTS: fcm.caFile,
     });
     worker = w;
     await eventually(() => fcm.requests.length > 0, 10_000, 'the first pushes');

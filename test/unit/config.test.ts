@@ -91,6 +91,18 @@ describe('loadConfig', () => {
     expect(loadConfig({ FCM_API_URL: 'http://127.0.0.1:9000' }).FCM_API_URL).toBe('http://127.0.0.1:9000');
   });
 
+  it('when the push TTLs are unset then a message push keeps 28 days and a text push a day, at most 4 weeks', () => {
+    expect(loadConfig({})).toMatchObject({ PUSH_MESSAGE_TTL_S: 2_419_200, PUSH_TEXT_TTL_S: 86_400 });
+    expect(loadConfig({ PUSH_MESSAGE_TTL_S: '0', PUSH_TEXT_TTL_S: '2419200' })).toMatchObject({
+      PUSH_MESSAGE_TTL_S: 0,
+      PUSH_TEXT_TTL_S: 2_419_200,
+    });
+    // FCM refuses an android.ttl beyond 4 weeks: the push would fail, not merely expire sooner.
+    expect(() => loadConfig({ PUSH_MESSAGE_TTL_S: '2419201' })).toThrow(/PUSH_MESSAGE_TTL_S/);
+    expect(() => loadConfig({ PUSH_TEXT_TTL_S: '-1' })).toThrow(/PUSH_TEXT_TTL_S/);
+    expect(() => loadConfig({ PUSH_TEXT_TTL_S: '1.5' })).toThrow(/PUSH_TEXT_TTL_S/);
+  });
+
   it('when SMTP_URL is not an smtp URL then it is refused', () => {
     expect(() => loadConfig({ SMTP_URL: 'http://mail.example.com' })).toThrow(/SMTP_URL/);
     expect(loadConfig({ SMTP_URL: 'smtps://u:p@mail.example.com' }).SMTP_URL).toBe(

@@ -1,26 +1,56 @@
 import { createLogger } from '../../src/logger';
 import { createWorkerMetrics } from '../../workers/metrics';
 import { apnsNotification as buildNotification, classifyApnsAnswer } from '../../src/push/apns';
-import { classifyFcmAnswer, fcmMessage } from '../../src/push/fcm';
+import { classifyFcmAnswer, fcmMessage as buildFcmMessage } from '../../src/push/fcm';
 import { parseServiceAccount } from '../../src/push/fcmAuth';
 import { platformOf } from '../../src/push';
 import { isDone, usableToken } from '../../workers/delivery/outcome';
 import { DeliveryMetrics } from '../../workers/delivery/metrics';
 
+/** Distinct TTLs, so that a test tells which one a push got. */
+const ttl = { messageS: 2_419_200, textS: 86_400 };
+const messageId = '65f0c0ffee0123456789abcd';
+const fcmMessage = (token: string, content: Parameters<typeof buildFcmMessage>[1], t = ttl) =>
+  buildFcmMessage(token, content, t) as {
+    message: { token: string; data: Record<string, string>; android: Record<string, unknown> };
+  };
+
 describe('FCM payloads (../shared/CONTRACT.md §4)', () => {
-  it('when a message is due then the data is {receiver_reg_id: token} only, with string values', () => {
-    expect(fcmMessage('tok', { kind: 'message', label: 'ignored on Android' })).toEqual({
-      message: { token: 'tok', data: { receiver_reg_id: 'tok' }, android: { priority: 'high' } },
+  it('when a message is due then the data is {receiver_reg_id: token} only, high priority, the message TTL, collapsed', () => {
+    expect(fcmMessage('tok', { kind: 'message', label: 'ignored on Android', messageId })).toEqual({
+      message: {
+        token: 'tok',
+        data: { receiver_reg_id: 'tok' },
+        android: { priority: 'high', ttl: '2419200s', collapse_key: 'pictever_messages' },
+      },
     });
   });
 
-  it('when a teaser or a "joined" push is sent then the text goes in silent_push or little_push', () => {
-    expect(fcmMessage('t', { kind: 'teaser', text: 'Ann a envoyé' })).toMatchObject({
-      message: { data: { silent_push: 'Ann a envoyé' } },
+  it('when two messages are due then they share one collapse key: an offline phone gets only the last', () => {
+    const a = fcmMessage('tok', { kind: 'message', label: 'a', messageId });
+    const b = fcmMessage('tok', { kind: 'message', label: 'b', messageId: '65f0c0ffee0123456789abce' });
+    expect(a.message.android.collapse_key).toBe(b.message.android.collapse_key);
+  });
+
+  it('when a teaser or a "joined" push is sent then the text goes in silent_push or little_push, text TTL, not collapsed', () => {
+    const teaser = fcmMessage('t', { kind: 'teaser', text: 'Ann a envoyé' });
+    expect(teaser).toEqual({
+      message: {
+        token: 't',
+        data: { silent_push: 'Ann a envoyé' },
+        android: { priority: 'high', ttl: '86400s' },
+      },
     });
-    expect(fcmMessage('t', { kind: 'joined', text: 'Bob joined Pictever!' })).toMatchObject({
-      message: { data: { little_push: 'Bob joined Pictever!' } },
-    });
+    const joined = fcmMessage('t', { kind: 'joined', text: 'Bob joined Pictever!' });
+    expect(joined.message.data).toEqual({ little_push: 'Bob joined Pictever!' });
+    expect(joined.message.android).toEqual({ priority: 'high', ttl: '86400s' });
+  });
+
+  it('when a TTL is 0 then android.ttl is "0s" (now or never)', () => {
+    expect(
+      fcmMessage('t', { kind: 'message', label: 'l', messageId }, { messageS: 0, textS: 5 }).message.android
+        .ttl,
+    ).toBe('0s');
   });
 });
 
@@ -74,18 +104,49 @@ const apnsNotification = (...args: Parameters<typeof buildNotification>) =>
   buildNotification(...args) as unknown as { compile(): string; headers(): Record<string, unknown> };
 
 describe('APNs payloads and answers', () => {
+  const now = Date.parse('2025-03-01T12:00:00.750Z');
+  const nowS = Math.floor(now / 1000);
+
   it('when a message is due then the alert is the receive label with ache.caf and badge 1', () => {
-    const note = apnsNotification({ kind: 'message', label: 'Envoyé il y a 2 mois' }, 'com.x');
+    const note = apnsNotification(
+      { kind: 'message', label: 'Envoyé il y a 2 mois', messageId },
+      'com.x',
+      ttl,
+      now,
+    );
     expect(JSON.parse(note.compile())).toEqual({
       aps: { alert: 'Envoyé il y a 2 mois', sound: 'ache.caf', badge: 1 },
     });
     expect(note.headers()).toMatchObject({ 'apns-topic': 'com.x', 'apns-push-type': 'alert' });
   });
 
-  it('when a teaser is sent then the payload is the alert text only', () => {
-    expect(JSON.parse(apnsNotification({ kind: 'teaser', text: 'hi' }, 't').compile())).toEqual({
-      aps: { alert: 'hi' },
-    });
+  it('when a message is due then it is collapsed by its message id and expires after the message TTL', () => {
+    const headers = apnsNotification({ kind: 'message', label: 'l', messageId }, 'com.x', ttl, now).headers();
+    expect(headers['apns-collapse-id']).toBe(messageId);
+    expect(headers['apns-expiration']).toBe(nowS + 2_419_200);
+    // The same message later (a retry, a takeover): the same collapse id, a new expiration.
+    const again = apnsNotification(
+      { kind: 'message', label: 'l', messageId },
+      'com.x',
+      ttl,
+      now + 60_000,
+    ).headers();
+    expect(again['apns-collapse-id']).toBe(messageId);
+    expect(again['apns-expiration']).toBe(nowS + 60 + 2_419_200);
+  });
+
+  it('when a teaser or "joined" push is sent then the payload is the alert text only, the text TTL, no collapse id', () => {
+    for (const kind of ['teaser', 'joined'] as const) {
+      const note = apnsNotification({ kind, text: 'hi' }, 't', ttl, now);
+      expect(JSON.parse(note.compile())).toEqual({ aps: { alert: 'hi' } });
+      expect(note.headers()['apns-expiration']).toBe(nowS + 86_400);
+      expect(note.headers()).not.toHaveProperty('apns-collapse-id');
+    }
+  });
+
+  it('when a TTL is 0 then apns-expiration is 0, APNs\'s "deliver now or never"', () => {
+    const note = apnsNotification({ kind: 'joined', text: 'x' }, 't', { messageS: 60, textS: 0 }, now);
+    expect(note.headers()['apns-expiration']).toBe(0);
   });
 
   it('when APNs answers then 410 and BadDeviceToken are dead tokens, other 4xx permanent, no status temporary', () => {
