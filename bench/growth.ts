@@ -7,7 +7,8 @@
  */
 import { Types } from 'mongoose';
 import type { Db } from 'mongodb';
-import { claimJob, findCandidates, readyAt } from '../workers/delivery/claims';
+import { claimBatch } from '../workers/delivery/claims';
+import { findDue, readyAt } from '../workers/delivery/find';
 import { seedApiWorld, type ApiWorld } from './apiWorld';
 import { call, loginCookie } from './http';
 import { benchDb, connectBench, startOursInProcess, type CommandLog } from './inProcess';
@@ -86,10 +87,10 @@ async function queueDue(db: Db, receiver: UserDoc, sender: UserDoc, n: number): 
 
 async function oneClaim(): Promise<void> {
   const now = Date.now();
-  const due = (await findCandidates(now, 500, 64)).filter((j) => readyAt(j) <= now);
+  const due = (await findDue(now, 500, 64)).filter((j) => readyAt(j) <= now);
   if (!due[0]) throw new Error('growth: no due push job to claim');
-  const claim = await claimJob(due[0], { workerId: 'bench', leaseMs: 30_000, now: Date.now });
-  if (!claim) throw new Error('growth: the claim was refused');
+  const { claims } = await claimBatch([due[0]], { workerId: 'bench', leaseMs: 30_000, now: Date.now });
+  if (!claims[0]) throw new Error('growth: the claim was refused');
 }
 
 async function measureAt(db: Db, commands: CommandLog, baseUrl: string, cookie: string, reps: number) {

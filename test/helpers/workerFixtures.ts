@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { Types } from 'mongoose';
 import { Message, PushJob, PushOutcome, User } from '../../src/models';
+import type { PushOutcomeView } from '../../src/services/pushes/outcomes';
 
 let counter = 0;
 
@@ -96,12 +97,12 @@ export async function queueMessage(receiverId: Types.ObjectId, o: QueuedOptions)
 }
 
 /** How the last push of a message ended (push_outcomes), or null before it is recorded. */
-export function outcomeOf(messageId: unknown) {
-  return PushOutcome.findOne({ message_id: messageId }).sort({ at: -1 }).lean();
+export function outcomeOf(messageId: Types.ObjectId): Promise<PushOutcomeView | null> {
+  return PushOutcome.findOne({ message_id: messageId }).sort({ at: -1 }).lean<PushOutcomeView>().exec();
 }
 
 /** Waits for a message's push outcome and returns it. */
-export async function settledOutcome(messageId: unknown, timeoutMs: number) {
+export async function settledOutcome(messageId: Types.ObjectId, timeoutMs: number) {
   await eventually(async () => (await outcomeOf(messageId)) !== null, timeoutMs, 'the push outcome');
   return (await outcomeOf(messageId))!;
 }

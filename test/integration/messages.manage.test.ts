@@ -59,15 +59,18 @@ describe('POST /resend', () => {
     const added = Math.floor(1.25 * RESEND_FRESH_DELAY.min);
     expect(m!.delivery_time).toEqual(new Date(ago(3600).getTime() + added * 1000));
     expect(m).toMatchObject({
-      state: 'pending',
       blocked: false,
       send_now: false,
       receive_color: 'ffdc1a',
       receive_label: 'Sent a few months ago',
     });
-    expect(m!.push).toBeUndefined();
     expect(await PushJob.find({ message_id: m!._id }).lean()).toEqual([
-      expect.objectContaining({ kind: 'message', user_id: rita.user.oid, due_at: m!.delivery_time }),
+      expect.objectContaining({
+        kind: 'message',
+        user_id: rita.user.oid,
+        due_at: m!.delivery_time,
+        label: 'Sent a few months ago',
+      }),
     ]);
     const count = await rita.get('/get_number_of_future_messages').expect(200);
     expect(Number(count.text)).toBeGreaterThanOrEqual(1);

@@ -7,7 +7,7 @@ import { Types } from 'mongoose';
 import { PushClaim, PushJob, PushOutcome, claimId } from '../../src/models';
 import {
   claimBatch,
-  releaseClaim,
+  releaseClaims,
   rescheduleJob,
   takeOver,
   type ClaimSettings,
@@ -126,7 +126,7 @@ describe('push claims', () => {
   it('when a claim is released then the next worker claims the same number at once', async () => {
     const job = await newJob();
     const a = (await claim(job, worker('a')))!;
-    await releaseClaim(a);
+    await releaseClaims([a]);
     expect(await claim(job, worker('b'))).toMatchObject({ claimNo: 0, takeover: false });
   });
 

@@ -6,10 +6,14 @@ import { randomBytes, generateKeyPairSync } from 'node:crypto';
 import { createServer } from 'node:net';
 import { Types } from 'mongoose';
 import { createLogger } from '../../src/logger';
-import { Message, PushClaim, PushJob, User, claimId, receiptId } from '../../src/models';
+import { PushClaim, PushJob, User, claimId } from '../../src/models';
 import { createPushSender, type PushSender } from '../../src/push';
 import { deliver } from '../../workers/delivery/deliver';
-import { claimJob, finishJob, type JobRecord } from '../../workers/delivery/claims';
+import { failedPushes, pushOutcomesOf } from '../../src/services/pushes/outcomes';
+import { claimBatch, releaseClaims, takeOver } from '../../workers/delivery/claims';
+import { loadDevices } from '../../workers/delivery/load';
+import { OutcomeRecorder } from '../../workers/delivery/recorder';
+import type { Claim, JobRecord } from '../../workers/delivery/types';
 import { DeliveryMetrics } from '../../workers/delivery/metrics';
 import { captureLogger, testConfig } from '../helpers/app';
 import { useTestDatabase } from '../helpers/db';
@@ -249,10 +253,16 @@ describe('APNs sender', () => {
 });
 
 describe('delivery of a claimed job', () => {
-  const deps = (stopping: boolean) => ({
+  const recorder = new OutcomeRecorder(logger, Math.random, {
+    recordDelayMs: 0,
+    removeEveryMs: 0,
+    maxBatch: 500,
+  });
+  const deps = (stopping: boolean, now: () => number = Date.now) => ({
     sender,
     logger,
     metrics: new DeliveryMetrics(),
+    recorder,
     workerId: 'test',
     settings: {
       sendTimeoutMs: 500,
@@ -260,70 +270,57 @@ describe('delivery of a claimed job', () => {
       maxAttempts: 3,
       backoff: { baseMs: 100, maxMs: 1000 },
     },
-    now: Date.now,
+    now,
     random: Math.random,
     stopping: () => stopping,
-    hardStop: new AbortController().signal,
-    finish: finishJob,
+    observeSend: () => {},
+    release: (c: Claim) => releaseClaims([c]),
   });
+  const claimOne = async (job: JobRecord, workerId: string, now: () => number = Date.now) =>
+    (await claimBatch([job], { workerId, leaseMs: 10_000, now })).claims[0]!;
+  /** The load and send stages for one claim, as the loop runs them. */
+  const run = async (claim: Claim, d: ReturnType<typeof deps>) => {
+    const devices = await loadDevices([claim.job]);
+    const outcome = await deliver(claim, devices.get(claim.job.user_id.toHexString()), d);
+    await recorder.flush();
+    return outcome;
+  };
+  const jobOf = async (messageId: Types.ObjectId) =>
+    (await PushJob.findOne({ message_id: messageId }).lean()) as JobRecord;
 
   it('when the worker is stopping then a claimed job is released unsent and can be claimed at once', async () => {
     const user = await makeReceiver();
     const id = await queueMessage(user._id, { due: new Date() });
-    const job = (await PushJob.findOne({ message_id: id }).lean()) as JobRecord;
-    const claim = (await claimJob(job, { workerId: 'a', leaseMs: 10_000, now: Date.now }))!;
-    expect(await deliver(claim, deps(true))).toBe('released');
+    const job = await jobOf(id);
+    expect(await run(await claimOne(job, 'a'), deps(true))).toBe('released');
     expect(fcm.forToken(user.device!.reg_id)).toHaveLength(0);
     expect(await PushClaim.countDocuments({ job_id: job._id })).toBe(0);
-    const again = (await claimJob(job, { workerId: 'b', leaseMs: 10_000, now: Date.now }))!;
-    expect(await deliver(again, deps(false))).toBe('sent');
-    expect((await Message.findById(id).lean())!.state).toBe('delivered');
+    expect(await run(await claimOne(job, 'b'), deps(false))).toBe('sent');
+    expect((await pushOutcomesOf(id)).map((o) => o.outcome)).toEqual(['sent']);
   });
 
   it('when a job is for a user that does not exist then the message is delivered without push', async () => {
     const id = await queueMessage(new Types.ObjectId(), { due: new Date() });
-    const job = (await PushJob.findOne({ message_id: id }).lean()) as JobRecord;
-    const claim = (await claimJob(job, { workerId: 'a', leaseMs: 10_000, now: Date.now }))!;
-    expect(await deliver(claim, deps(false))).toBe('no_token');
+    expect(await run(await claimOne(await jobOf(id), 'a'), deps(false))).toBe('no_token');
+    expect(await pushOutcomesOf(id)).toMatchObject([{ outcome: 'no_token', attempts: 0 }]);
   });
 
-  it('when an owner got the answer but died before recording it then the takeover settles it from the receipt, without a second push', async () => {
+  it('when an owner recorded the outcome but died before removing the job then the takeover settles it, without a second push', async () => {
     const user = await makeReceiver();
     const id = await queueMessage(user._id, { due: new Date() });
-    const job = (await PushJob.findOne({ message_id: id }).lean()) as JobRecord;
+    const job = await jobOf(id);
     let clock = Date.now();
-    const at = (workerId: string) => ({ workerId, leaseMs: 10_000, now: () => clock });
-    // Owner a's record fails after the receipt is in: the message write is refused and
-    // the process must exit (hardStop), as a kill would leave it.
-    const dying = new AbortController();
-    const first = (await claimJob(job, at('a')))!;
-    const aDeps = {
-      ...deps(false),
-      hardStop: dying.signal,
-      finish: () => {
-        dying.abort();
-        return Promise.reject(new Error('killed before the job was removed'));
-      },
-    };
-    await expect(deliver(first, aDeps)).rejects.toThrow('killed');
+    expect(await run(await claimOne(job, 'a', () => clock), deps(false))).toBe('sent');
     expect(fcm.forToken(user.device!.reg_id)).toHaveLength(1);
-    expect(await PushClaim.findById(receiptId(job._id, 0)).lean()).toMatchObject({
-      receipt: { state: 'delivered', outcome: 'sent' },
-    });
-    await Message.updateOne({ _id: id }, { $set: { state: 'pending' }, $unset: { push: 1 } }); // as if unrecorded
+    await PushJob.create(job); // as if a's removal had not landed when it died
     clock += 10_001;
-    const takeover = (await claimJob(job, at('b')))!;
-    expect(takeover).toMatchObject({ claimNo: 1, takeover: true, receipt: { state: 'delivered' } });
-    expect(await deliver(takeover, { ...deps(false), now: () => clock })).toBe('dropped');
+    const taken = await takeOver(job, { workerId: 'b', leaseMs: 10_000, now: () => clock });
+    expect(taken).toMatchObject({ kind: 'claimed', claim: { claimNo: 1, takeover: true, settled: true } });
+    const claim = (taken as { claim: Claim }).claim;
+    expect(await run(claim, deps(false, () => clock))).toBe('dropped');
     expect(fcm.forToken(user.device!.reg_id)).toHaveLength(1);
-    expect(await Message.findById(id).lean()).toMatchObject({
-      state: 'delivered',
-      push: { outcome: 'sent', attempts: 1 },
-    });
+    expect(await pushOutcomesOf(id)).toMatchObject([{ outcome: 'sent', attempts: 1, worker: 'test' }]);
     expect(await PushJob.countDocuments({ _id: job._id })).toBe(0);
-    expect(
-      await PushClaim.countDocuments({ _id: { $in: [claimId(job._id, 1), receiptId(job._id, 1)] } }),
-    ).toBe(0);
   });
 
   it('when FCM says SENDER_ID_MISMATCH then each message fails once with the reason, one error line, counted', async () => {
@@ -336,18 +333,19 @@ describe('delivery of a claimed job', () => {
       fcm.script(user.device!.reg_id, [FCM_ANSWERS.senderIdMismatch, FCM_ANSWERS.senderIdMismatch]);
       const id = await queueMessage(user._id, { due: new Date() });
       ids.push(id);
-      const job = (await PushJob.findOne({ message_id: id }).lean()) as JobRecord;
-      const claim = (await claimJob(job, { workerId: 'a', leaseMs: 10_000, now: Date.now }))!;
-      outcomes.push(await deliver(claim, { ...deps(false), logger: capture.logger, metrics }));
+      const claim = await claimOne(await jobOf(id), 'a');
+      outcomes.push(await run(claim, { ...deps(false), logger: capture.logger, metrics }));
       expect(fcm.forToken(user.device!.reg_id)).toHaveLength(1);
       expect((await User.findById(user._id).lean())!.device!.reg_id).toBe(user.device!.reg_id);
     }
     expect(outcomes).toEqual(['failed', 'failed', 'failed']);
-    const stored = await Message.find({ _id: { $in: ids } }).lean();
-    for (const m of stored) {
-      expect(m).toMatchObject({ state: 'failed', push: { outcome: 'failed', attempts: 1 } });
-      expect(m.push!.reason).toMatch(/^configuration error: fcm 403 SENDER_ID_MISMATCH/);
+    for (const id of ids) {
+      const [o] = await pushOutcomesOf(id);
+      expect(o).toMatchObject({ outcome: 'failed', provider: 'fcm', attempts: 1 });
+      expect(o!.reason).toMatch(/^configuration error: fcm 403 SENDER_ID_MISMATCH/);
     }
+    const failures = await failedPushes({ limit: 100 });
+    expect(failures.filter((f) => ids.some((id) => id.equals(f.message_id!)))).toHaveLength(3);
     expect(await PushJob.countDocuments({ message_id: { $in: ids } })).toBe(0);
     const errors = capture.logLines
       .map((l) => JSON.parse(l) as { level: number; msg: string })
@@ -363,11 +361,10 @@ describe('delivery of a claimed job', () => {
     const id = await queueMessage(user._id, { due: new Date() });
     const outcomes: string[] = [];
     for (let i = 0; i < 2; i += 1) {
-      const job = (await PushJob.findOne({ message_id: id }).lean()) as JobRecord;
+      const job = await jobOf(id);
       // The retry is due after its back-off (at most WORKER_RETRY_BASE_MS here, 100 ms).
       await sleep((job.run_at?.getTime() ?? 0) - Date.now() + 10);
-      const claim = (await claimJob(job, { workerId: `w${i}`, leaseMs: 10_000, now: Date.now }))!;
-      outcomes.push(await deliver(claim, deps(false)));
+      outcomes.push(await run(await claimOne(job, `w${i}`), deps(false)));
     }
     expect(outcomes).toEqual(['retry', 'sent']);
     const pushes = apns.forToken(user.device!.reg_id);
@@ -378,9 +375,7 @@ describe('delivery of a claimed job', () => {
   it('when an Android message push is delivered then FCM gets the message TTL and the collapse key', async () => {
     const user = await makeReceiver();
     const id = await queueMessage(user._id, { due: new Date() });
-    const job = (await PushJob.findOne({ message_id: id }).lean()) as JobRecord;
-    const claim = (await claimJob(job, { workerId: 'a', leaseMs: 10_000, now: Date.now }))!;
-    expect(await deliver(claim, deps(false))).toBe('sent');
+    expect(await run(await claimOne(await jobOf(id), 'a'), deps(false))).toBe('sent');
     const [push] = fcm.forToken(user.device!.reg_id);
     expect(push!.httpVersion).toBe('2.0');
     expect(push!.body.message.android).toMatchObject({
@@ -389,13 +384,13 @@ describe('delivery of a claimed job', () => {
     });
   });
 
-  it('when a push is recorded then the job, its claim and its receipt are gone', async () => {
+  it('when a push is recorded then the job is gone and its claim stays, refusing a stale copy', async () => {
     const user = await makeReceiver();
     const id = await queueMessage(user._id, { due: new Date() });
-    const job = (await PushJob.findOne({ message_id: id }).lean()) as JobRecord;
-    const claim = (await claimJob(job, { workerId: 'a', leaseMs: 10_000, now: Date.now }))!;
-    expect(await deliver(claim, deps(false))).toBe('sent');
+    const job = await jobOf(id);
+    expect(await run(await claimOne(job, 'a'), deps(false))).toBe('sent');
     expect(await PushJob.countDocuments({ _id: job._id })).toBe(0);
-    expect(await PushClaim.countDocuments({ job_id: job._id })).toBe(0);
+    expect(await PushClaim.findById(claimId(job._id, 0)).lean()).toMatchObject({ worker: 'a' });
+    expect((await claimBatch([job], { workerId: 'b', leaseMs: 10_000, now: Date.now })).lost).toHaveLength(1);
   });
 });

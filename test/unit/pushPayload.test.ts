@@ -4,7 +4,7 @@ import { apnsNotification as buildNotification, classifyApnsAnswer } from '../..
 import { classifyFcmAnswer, fcmMessage as buildFcmMessage } from '../../src/push/fcm';
 import { parseServiceAccount } from '../../src/push/fcmAuth';
 import { platformOf } from '../../src/push';
-import { isDone, usableToken } from '../../workers/delivery/outcome';
+import { finalRecord, usableToken } from '../../workers/delivery/deliver';
 import { DeliveryMetrics } from '../../workers/delivery/metrics';
 
 /** Distinct TTLs, so that a test tells which one a push got. */
@@ -210,17 +210,27 @@ describe('devices and records', () => {
     expect(usableToken(' abc ')).toBe('abc');
   });
 
-  it('when a message was settled before a resend then its new delivery is not done', () => {
-    const t = new Date('2025-01-01T00:00:00Z');
-    const later = new Date('2025-06-01T00:00:00Z');
-    expect(isDone({ state: 'pending', delivery_time: t })).toBe(false);
-    expect(isDone({ state: 'delivered', delivery_time: t, push: { at: new Date(t.getTime() + 10) } })).toBe(
-      true,
-    );
-    expect(
-      isDone({ state: 'delivered', delivery_time: later, push: { at: new Date(t.getTime() + 10) } }),
-    ).toBe(false);
-    expect(isDone({ state: 'delivered', delivery_time: t })).toBe(true); // imported history
+  it('when a provider answers finally then the outcome names the provider and the reason, never a retry', () => {
+    expect(finalRecord({ outcome: 'sent', providerId: 'p1' }, 1, 'fcm')).toEqual({
+      outcome: 'sent',
+      provider: 'fcm',
+      provider_id: 'p1',
+      attempts: 1,
+    });
+    expect(finalRecord({ outcome: 'temporary', reason: 'fcm 503' }, 3, 'fcm')).toEqual({
+      outcome: 'failed',
+      provider: 'fcm',
+      reason: 'gave up after 3 attempts: fcm 503',
+      attempts: 3,
+    });
+    expect(finalRecord({ outcome: 'config_error', reason: 'BadTopic', code: 'BadTopic' }, 1, 'apns')).toMatchObject({
+      outcome: 'failed',
+      reason: 'configuration error: BadTopic',
+    });
+    expect(finalRecord({ outcome: 'dead_token', reason: 'Unregistered' }, 2, 'apns')).toMatchObject({
+      outcome: 'dead_token',
+      reason: 'Unregistered',
+    });
   });
 
   it('when FCM_CREDENTIALS lacks fields then the error names them, never the key', () => {

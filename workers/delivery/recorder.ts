@@ -127,6 +127,12 @@ export class OutcomeRecorder {
     setTimeout(() => void again(), waitMs).unref();
   }
 
+  /** Writes everything waiting, retrying failed writes (tests, and close below). */
+  async flush(): Promise<void> {
+    while (this.toRecord.size > 0) await this.flushRecords();
+    while (this.toRemove.size > 0) await this.flushRemovals();
+  }
+
   /**
    * Writes everything waiting (shutdown). Gives up on the first database error: jobs not
    * removed are taken over after their lease and settled from their outcome; outcomes not
@@ -135,8 +141,7 @@ export class OutcomeRecorder {
   async close(): Promise<void> {
     this.closing = true;
     try {
-      while (this.toRecord.size > 0) await this.flushRecords();
-      while (this.toRemove.size > 0) await this.flushRemovals();
+      await this.flush();
     } catch (err) {
       this.logger.warn({ err, left: this.size }, 'could not record every push before stopping');
     } finally {
