@@ -3,11 +3,14 @@
  * it: users as signup + login + define_first_phone_number leave them (with their
  * phone_owners claim), messages and push jobs as POST /send stores them
  * (src/services/messages/send.ts), delivered messages as the worker records them.
+ * A message's state and push record are written here only (messageDoc), so that the
+ * engine rewrite, which drops them, changes one place.
  */
 import { randomBytes } from 'node:crypto';
 import bcrypt from 'bcrypt';
 import { ObjectId, type Db, type Document } from 'mongodb';
 import { sha256 } from '../scripts/lib/appClient';
+import { DAY_MS } from '../src/domain/time';
 import { step, endStep } from './progress';
 
 export const BENCH_PASSWORD_HEX = sha256('bench password');
@@ -68,7 +71,7 @@ export interface MessageSpec {
 /** A message as sendMessages stores it for an account receiver. */
 export function messageDoc(
   s: MessageSpec,
-): Document & { _id: ObjectId; receiver_id: ObjectId; delivery_time: Date } {
+): Document & { _id: ObjectId; receiver_id: ObjectId; delivery_time: Date; receive_label: string } {
   const delivered = s.state === 'delivered';
   return {
     _id: new ObjectId(),
@@ -91,11 +94,16 @@ export function messageDoc(
   };
 }
 
-/** The push job sendMessages queues with a message to an account. */
+/**
+ * The push job sendMessages queues with a message to an account. `label` (the message's
+ * receive_label) is what the delivery engine being rewritten reads from the job instead
+ * of the message; the current engine ignores it.
+ */
 export function pushJobDoc(m: {
   _id: ObjectId;
   receiver_id: ObjectId;
   delivery_time: Date;
+  receive_label: string;
   created_at?: unknown;
 }) {
   return {
@@ -103,9 +111,34 @@ export function pushJobDoc(m: {
     kind: 'message',
     user_id: m.receiver_id,
     message_id: m._id,
+    label: m.receive_label,
     due_at: m.delivery_time,
     created_at: m.created_at instanceof Date ? m.created_at : new Date(),
   };
+}
+
+const YEAR_MS = 365 * DAY_MS;
+
+/**
+ * `n` messages between `users` as a live database holds them: half delivered within the
+ * past year, half pending within the next year with their push jobs. The pending ones are
+ * at least a day ahead, so none falls due while a bench phase runs.
+ */
+export function storedMessages(n: number, users: UserDoc[], now = Date.now()) {
+  const pick = () => users[Math.floor(Math.random() * users.length)]!._id;
+  const messages = Array.from({ length: n }, (_, i) => {
+    const future = i % 2 === 1;
+    const delivery = new Date(now + (future ? 1 : -1) * (DAY_MS + Math.random() * (YEAR_MS - DAY_MS)));
+    return messageDoc({
+      sender: pick(),
+      receiver: pick(),
+      createdAt: new Date(Math.min(now, delivery.getTime()) - Math.random() * YEAR_MS),
+      delivery,
+      state: future ? 'pending' : 'delivered',
+    });
+  });
+  const jobs = messages.filter((m) => m.delivery_time.getTime() > now).map(pushJobDoc);
+  return { messages, jobs };
 }
 
 export async function insertAll(db: Db, collection: string, docs: Document[], label: string, batch = 1_000) {
