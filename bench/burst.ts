@@ -30,6 +30,7 @@ import {
   type Lag,
   type Mark,
   type Providers,
+  type Push,
 } from './worker';
 import { spanTotals, WorkerProbe } from './workerProbe';
 
@@ -66,6 +67,8 @@ export interface BurstResult {
   /** Per push recorded as sent by the workers, by "command collection", most first. */
   commandsPerPush: { command: string; perPush: number }[];
   sentRecorded: number;
+  /** Worker scrapes that got no answer within 5 s. */
+  scrapeFailures: number;
   takeovers: number;
   peakRssMb: (number | undefined)[];
 }
@@ -118,14 +121,8 @@ async function follow(p: Providers, w: Watch, victim?: { probe: WorkerProbe; ind
   return { killed, deadline };
 }
 
-export async function runBurst(
-  uri: string,
-  queryLogDir: string,
-  p: Providers,
-  spec: BurstSpec,
-): Promise<BurstResult> {
-  say(`== worker burst: ${burstTitle(spec)}`);
-  await connectBench(uri);
+/** The receivers, and the stored messages besides; returns the users' write rate. */
+async function seedAround(spec: BurstSpec) {
   const db = benchDb();
   const t0 = Date.now();
   const { users, senders } = await receivers(db, spec.messages, 'burst');
@@ -140,15 +137,54 @@ export async function runBurst(
     await insertAll(db, 'push_jobs', jobs, 'burst: future push jobs');
     futureJobs = jobs.length;
   }
+  return { users, senders, docsPerMs, futureJobs };
+}
+
+type Seen = Pick<BurstResult, 'pushed' | 'lost' | 'doubled' | 'pushesPerS' | 'p50' | 'p99' | 'max'> &
+  Pick<BurstResult, 'firstAfterDueMs' | 'lastAfterDueMs'>;
+
+/** What the fakes saw: pushed means within the window; a doubled push counts whenever it came. */
+function seenBy(pushes: Push[], tokens: Set<string>, due: number, deadline: number, endedAt: number): Seen {
+  const dueOf = new Map([...tokens].map((t) => [t, due]));
+  const inWindow = pushes.filter((x) => x.at <= deadline);
+  const { lags, firstPush } = lagsOf(dueOf, inWindow, Math.min(endedAt, deadline));
+  const { doubled } = lagsOf(dueOf, pushes, endedAt);
+  const times = [...firstPush.values()];
+  const span = times.length > 1 ? (Math.max(...times) - Math.min(...times)) / 1000 : 0;
+  return {
+    pushed: firstPush.size,
+    lost: tokens.size - firstPush.size,
+    doubled,
+    pushesPerS: span > 0 ? firstPush.size / span : undefined,
+    firstAfterDueMs: times.length ? Math.min(...times) - due : undefined,
+    lastAfterDueMs: times.length ? Math.max(...times) - due : undefined,
+    p50: quantile(lags, 0.5),
+    p99: quantile(lags, 0.99),
+    max: quantile(lags, 1),
+  };
+}
+
+export async function runBurst(
+  uri: string,
+  queryLogDir: string,
+  p: Providers,
+  spec: BurstSpec,
+): Promise<BurstResult> {
+  say(`== worker burst: ${burstTitle(spec)}`);
+  await connectBench(uri);
+  const { users, senders, docsPerMs, futureJobs } = await seedAround(spec);
   const env = workerEnv(uri, queryLogDir, p);
   const leaseMs = loadConfig(env).WORKER_LEASE_MS;
   const procs = await Promise.all(Array.from({ length: spec.workers }, () => startOurWorker(env)));
   const probes = procs.map((w) => new WorkerProbe(w));
   try {
     const due = ceilToSecond(Date.now() + 2_000 + (1.5 * 2 * users.length) / docsPerMs);
-    const messages = messagesTo(users, senders, () => due);
     const mark = markOf(p);
-    await insertMessages(db, messages, 'burst');
+    await insertMessages(
+      benchDb(),
+      messagesTo(users, senders, () => due),
+      'burst',
+    );
     const seededAheadMs = due - Date.now();
     await sleep(due - 500 - Date.now());
     await Promise.all(probes.map((x) => x.mark()));
@@ -160,37 +196,19 @@ export async function runBurst(
     await sleep(500); // a late doubled push would show now
     const endedAt = Date.now();
     await Promise.all(probes.filter((x) => x !== victim?.probe).map((x) => x.scrape()));
-    const dueOf = new Map([...tokens].map((t) => [t, due]));
-    const pushes = pushesSince(p, mark);
-    // Pushed means within the window; a doubled push counts whenever it came.
-    const { lags, firstPush } = lagsOf(
-      dueOf,
-      pushes.filter((x) => x.at <= deadline),
-      Math.min(endedAt, deadline),
-    );
-    const { doubled } = lagsOf(dueOf, pushes, endedAt);
-    const times = [...firstPush.values()];
-    const span = times.length > 1 ? (Math.max(...times) - Math.min(...times)) / 1000 : 0;
     const totals = spanTotals(probes);
     return {
       spec,
       futureJobs,
       seededAheadMs,
       windowS: (deadline - due) / 1000,
-      pushed: firstPush.size,
-      lost: spec.messages - firstPush.size,
-      doubled,
-      pushesPerS: span > 0 ? firstPush.size / span : undefined,
-      firstAfterDueMs: times.length ? Math.min(...times) - due : undefined,
-      lastAfterDueMs: times.length ? Math.max(...times) - due : undefined,
-      p50: quantile(lags, 0.5),
-      p99: quantile(lags, 0.99),
-      max: quantile(lags, 1),
+      ...seenBy(pushesSince(p, mark), tokens, due, deadline, endedAt),
       killed,
       commandsPerPush: [...totals.commands]
         .map(([command, n]) => ({ command, perPush: n / Math.max(totals.sent, 1) }))
         .sort((a, b) => b.perPush - a.perPush),
       sentRecorded: totals.sent,
+      scrapeFailures: probes.reduce((sum, x) => sum + x.failures, 0),
       takeovers: totals.takeovers,
       peakRssMb: probes.map((x) => x.peakRssMb),
     };

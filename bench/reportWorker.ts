@@ -104,6 +104,17 @@ export function burstSection(bs: BurstResult[], latencyMs: number): string[] {
       'taken out:',
     '',
     ...commandsTable(bs),
+    ...scrapeNote(bs),
+  ];
+}
+
+function scrapeNote(bs: BurstResult[]): string[] {
+  const failed = bs.filter((b) => b.scrapeFailures > 0);
+  if (!failed.length) return [];
+  const which = failed.map((b) => `${runName(b)}: ${b.scrapeFailures}`).join('; ');
+  return [
+    '',
+    `Worker scrapes unanswered within 5 s (those runs' command figures end at an earlier scrape): ${which}.`,
   ];
 }
 

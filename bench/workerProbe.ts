@@ -2,7 +2,7 @@
  * A worker process seen from outside, as an operator sees it: its /metrics (behind
  * OPERATOR_TOKEN) for the database commands it started and the pushes it recorded as
  * sent, and /proc for its peak memory. Each scrape keeps the last figures, so a worker
- * killed later is still known by what it said last.
+ * killed later is still known by what it said last (the bench never scrapes a dead one).
  */
 import { peakRssMb, type WorkerProc } from './procs';
 
@@ -56,6 +56,8 @@ export class WorkerProbe {
   start?: Figures;
   last?: Figures;
   peakRssMb?: number;
+  /** Scrapes that got no answer (the report says so: the figures are then older). */
+  failures = 0;
   private scrapes = 0;
 
   constructor(readonly proc: WorkerProc) {}
@@ -72,7 +74,8 @@ export class WorkerProbe {
       if (!res.ok) throw new Error(`metrics answered ${res.status}`);
       this.last = parseFigures(await res.text(), this.scrapes);
     } catch {
-      // killed, or too busy to answer in time: the last figures stand
+      // too busy to answer in time: the last figures stand
+      this.failures += 1;
     }
     this.scrapes += 1;
     return this.last;
