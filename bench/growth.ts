@@ -14,9 +14,15 @@ import { call, loginCookie } from './http';
 import { benchDb, connectBench, startOursInProcess, type CommandLog } from './inProcess';
 import { ourEnv } from './procs';
 import { say } from './progress';
-import { insertAll, insertUsers, messageDoc, pushJobDoc, userDocs, type UserDoc } from './seed';
-
-const YEAR = 365 * 86_400_000;
+import {
+  insertAll,
+  insertUsers,
+  messageDoc,
+  pushJobDoc,
+  storedMessages,
+  userDocs,
+  type UserDoc,
+} from './seed';
 
 export interface GrowthOp {
   name: string;
@@ -52,21 +58,9 @@ async function timed(commands: CommandLog, fn: () => Promise<unknown>): Promise<
 /** Other users' messages up to `total` stored messages. */
 async function fillTo(db: Db, total: number, others: UserDoc[]): Promise<void> {
   const have = await db.collection('messages').countDocuments();
-  const now = Date.now();
-  const pick = () => others[Math.floor(Math.random() * others.length)]!._id;
-  const messages = Array.from({ length: Math.max(0, total - have) }, (_, i) => {
-    const future = i % 2 === 1;
-    const delivery = new Date(now + (future ? 1 : -1) * (60_000 + Math.random() * YEAR));
-    return messageDoc({
-      sender: pick(),
-      receiver: pick(),
-      createdAt: new Date(Math.min(now, delivery.getTime()) - Math.random() * YEAR),
-      delivery,
-      state: future ? 'pending' : 'delivered',
-    });
-  });
+  const { messages, jobs, outcomes } = storedMessages(Math.max(0, total - have), others);
   await insertAll(db, 'messages', messages, `growth: messages to ${total}`);
-  const jobs = messages.filter((m) => m.state === 'pending').map(pushJobDoc);
+  await insertAll(db, 'push_outcomes', outcomes, `growth: push outcomes`);
   await insertAll(db, 'push_jobs', jobs, `growth: push jobs`);
 }
 

@@ -57,16 +57,23 @@ export async function startOurWeb(env: Record<string, string>): Promise<WebProc>
   return { handle: web, pid: web.child.pid ?? 0, tail, baseUrl };
 }
 
+export interface WorkerProc extends Proc {
+  /** Where it serves /metrics, when started with WORKER_METRICS_PORT. */
+  metricsPort: number | undefined;
+}
+
 /** A worker process; resolves once its loop runs (its "worker started" log line). */
-export async function startOurWorker(env: Record<string, string>): Promise<Proc> {
+export async function startOurWorker(env: Record<string, string>): Promise<WorkerProc> {
   const tail: string[] = [];
-  let started!: () => void;
-  const ready = new Promise<void>((resolve) => (started = resolve));
+  let started!: (port: number | undefined) => void;
+  const ready = new Promise<number | undefined>((resolve) => (started = resolve));
   const handle = startProcess(
     'workers/notifier.ts',
     env,
     keeper(tail, (line) => {
-      if (line.includes('"worker started"')) started();
+      if (!line.includes('"worker started"')) return;
+      const { metricsPort } = JSON.parse(line) as { metricsPort?: unknown };
+      started(typeof metricsPort === 'number' ? metricsPort : undefined);
     }),
   );
   const exited = new Promise<never>((_, reject) =>
@@ -74,8 +81,8 @@ export async function startOurWorker(env: Record<string, string>): Promise<Proc>
       reject(new Error(`worker exited with ${code} before starting:\n${tail.join('\n')}`)),
     ),
   );
-  await Promise.race([ready, exited]);
-  return { handle, pid: handle.child.pid ?? 0, tail };
+  const metricsPort = await Promise.race([ready, exited]);
+  return { handle, pid: handle.child.pid ?? 0, tail, metricsPort };
 }
 
 /**

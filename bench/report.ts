@@ -5,7 +5,10 @@ import type { CoverageResult } from './coverage';
 import type { SelfTime } from './cpuProfile';
 import type { GrowthResult } from './growth';
 import type { ProfileResult } from './profile';
-import type { BacklogResult, SteadyResult } from './worker';
+import type { BurstResult } from './burst';
+import { f0, f1, mb, n, table } from './markdown';
+import { burstGrowthSection, burstSection, rssCell, steadySection, workerDbSection } from './reportWorker';
+import type { SteadyResult } from './worker';
 import type { WorkerDbResult } from './workerDb';
 
 export interface Environment {
@@ -19,8 +22,9 @@ export interface Environment {
   loadBefore: number[];
   loadAfter: number[];
   seconds: number;
-  /** How long each phase took, e.g. "growth 40 s". */
-  phases: string[];
+  /** How long each phase took, with the load average (1, 5, 15 min) before and after it. */
+  phases: { name: string; seconds: number; loadBefore: number[]; loadAfter: number[] }[];
+  providerLatencyMs: number;
 }
 
 export interface BenchResults {
@@ -29,24 +33,16 @@ export interface BenchResults {
   profiles: ProfileResult[];
   ablation?: AblationResult;
   growth?: GrowthResult;
-  backlog: BacklogResult[];
+  burst: BurstResult[];
+  burstGrowth: BurstResult[];
   workerDb?: WorkerDbResult;
   steady?: SteadyResult;
   coverage?: CoverageResult;
   notes: string[];
 }
 
-const f0 = (x: number) => x.toFixed(0);
-const f1 = (x: number) => x.toFixed(1);
-const mb = (x: number | undefined) => (x === undefined ? 'n/a' : `${f0(x)} MB`);
-const n = (x: number) => x.toLocaleString('en-US');
-const row = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
-
-function table(head: string[], rows: (string | number)[][]): string[] {
-  return [row(head), row(head.map(() => '---')), ...rows.map(row)];
-}
-
 function header(e: Environment): string[] {
+  const load = (l: number[]) => l.map(f1).join(', ');
   return [
     '# Benchmark results',
     '',
@@ -59,10 +55,15 @@ function header(e: Environment): string[] {
         ['Node', e.node],
         ['database', e.database],
         ['backend', e.backend],
-        ['load average (1, 5, 15 min) before', e.loadBefore.map(f1).join(', ')],
-        ['load average (1, 5, 15 min) after', e.loadAfter.map(f1).join(', ')],
-        ['phases', e.phases.join(', ')],
+        ['fake providers', `answer after ${e.providerLatencyMs} ms (--provider-latency-ms)`],
+        ['load average (1, 5, 15 min) before', load(e.loadBefore)],
+        ['load average (1, 5, 15 min) after', load(e.loadAfter)],
       ],
+    ),
+    '',
+    ...table(
+      ['phase', 'took', 'load average before', 'after'],
+      e.phases.map((p) => [p.name, `${f0(p.seconds)} s`, load(p.loadBefore), load(p.loadAfter)]),
     ),
   ];
 }
@@ -116,78 +117,15 @@ function apiSection(a: ApiResult): string[] {
   ];
 }
 
-const lag = (l: { ms: number; atLeast?: boolean }) => `${l.atLeast ? '> ' : ''}${n(Math.round(l.ms))} ms`;
-
-function workerSection(backlog: BacklogResult[], steady: SteadyResult | undefined): string[] {
-  const out = ['## 2. Worker', ''];
-  if (backlog.length) {
-    out.push(
-      ...table(
-        ['due when the workers start', 'workers', 'pushed', 'over', 'pushes/s', 'duplicates'],
-        backlog.map((b) => [
-          n(b.messages),
-          b.workers,
-          n(b.pushed),
-          `${f1(b.seconds)} s`,
-          `**${f0(b.pushesPerS)}**`,
-          b.duplicates,
-        ]),
-      ),
-      '',
-      'Pushes per second from the first push to the last one, until every message was pushed or the window closed.',
-      '',
-    );
-  }
-  if (steady) {
-    out.push(
-      ...table(
-        [
-          'steady load',
-          'messages',
-          'lag p50',
-          'lag p99',
-          'lag max',
-          'before due',
-          'duplicates',
-          'not pushed',
-        ],
-        [
-          [
-            `${steady.ratePerS}/s for ${steady.seconds} s, 1 worker`,
-            n(steady.messages),
-            lag(steady.p50),
-            `**${lag(steady.p99)}**`,
-            lag(steady.max),
-            steady.early,
-            steady.duplicates,
-            `${steady.missing} (within ${steady.waitS} s after the last due time)`,
-          ],
-        ],
-      ),
-      '',
-      "Lag: from the message's delivery_time to the fake provider receiving its first push; a message not pushed by the end counts as at least its wait so far (`>`).",
-    );
-    if (steady.note) out.push('', `Note: ${steady.note}.`);
-  }
-  return out;
-}
-
-function workerDbSection(w: WorkerDbResult): string[] {
-  const total = w.commands.reduce((sum, c) => sum + c.totalMs, 0);
-  return [
-    `Where the worker's time goes: the loop in the bench process, ${n(w.backlog)} due, ${n(w.pushes)} pushes in ${f1(w.seconds)} s ` +
-      `(${f0(w.pushes / w.seconds)}/s), every database command timed:`,
-    '',
-    ...table(
-      ['command', 'per push', 'mean ms', 'share of database time'],
-      w.commands.map((c) => [
-        c.command,
-        c.perPush.toFixed(2),
-        f1(c.meanMs),
-        `${((c.totalMs / (total || 1)) * 100).toFixed(0)} %`,
-      ]),
-    ),
-  ];
+function workerSection(r: BenchResults): string[] {
+  const parts = [
+    burstSection(r.burst, r.env.providerLatencyMs),
+    burstGrowthSection(r.burstGrowth),
+    r.steady ? steadySection(r.steady) : [],
+    r.workerDb ? workerDbSection(r.workerDb) : [],
+  ].filter((p) => p.length);
+  if (!parts.length) return [];
+  return ['## 2. Worker', '', ...parts.flatMap((p) => [...p, ''])];
 }
 
 function growthSection(g: GrowthResult): string[] {
@@ -216,13 +154,16 @@ function memorySection(r: BenchResults): string[] {
     rows.push(['web (ours) after the API load', mb(r.api.peakRssMb.ours)]);
     rows.push(['baseline after the API load', mb(r.api.peakRssMb.baseline)]);
   }
-  for (const b of r.backlog)
-    rows.push([`worker, backlog of ${n(b.messages)} with ${b.workers} worker(s) (largest)`, mb(b.peakRssMb)]);
+  for (const b of [...r.burst, ...r.burstGrowth]) {
+    const stored = b.spec.stored ? ` among ${n(b.spec.stored)} stored` : '';
+    const what = `worker, burst of ${n(b.spec.messages)}${stored} with ${b.spec.workers} worker(s)${b.killed ? ', one killed' : ''}`;
+    rows.push([what, rssCell(b)]);
+  }
   if (!rows.length) return [];
   return [
     '## 5. Memory',
     '',
-    'Peak resident set (VmHWM) of the child processes, which run from the TypeScript sources through tsx.',
+    'Peak resident set (VmHWM) of the child processes, which run from the TypeScript sources through tsx; a killed worker as read right before the kill.',
     '',
     ...table(['process', 'peak RSS'], rows),
   ];
@@ -280,8 +221,7 @@ function ablationSection(a: AblationResult): string[] {
 export function renderReport(r: BenchResults): string {
   const parts = [header(r.env)];
   if (r.api) parts.push(apiSection(r.api));
-  if (r.backlog.length || r.steady) parts.push(workerSection(r.backlog, r.steady));
-  if (r.workerDb) parts.push(workerDbSection(r.workerDb));
+  parts.push(workerSection(r));
   if (r.coverage) {
     parts.push([
       '## 3. Index coverage',

@@ -1,10 +1,12 @@
 /**
- * `npm run bench [-- --quick] [--backend sqlite|postgresql] [--out FILE] [--only api,profile,growth,worker,coverage]`
+ * `npm run bench [-- --quick] [--backend sqlite|postgresql] [--out FILE] [--provider-latency-ms 40]
+ *   [--only api,profile,growth,burst,burst-growth,steady,workerdb,coverage]`
+ * (`--only worker` stands for burst,burst-growth,steady,workerdb)
  *
  * Starts its own database (README "Benchmarks"), fake push providers, our web and worker
  * processes and the baseline as children, loads them with autocannon from this process,
- * and writes the results to bench/RESULTS.md. No assertion on speed: it measures.
- * --quick takes under 3 minutes on 2 cores; the full run under 20.
+ * and writes the results to bench/RESULTS.md. No assertion on speed: it measures. Every
+ * phase is bounded in time (windows, durations, repetitions below).
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -23,10 +25,14 @@ import { profileEndpoint } from './profile';
 import { ourEnv } from './procs';
 import { say } from './progress';
 import { renderReport, type BenchResults } from './report';
-import { runBacklog, runSteady, type Providers } from './worker';
+import type { BurstResult } from './burst';
+import { runBurst, type BurstSpec } from './burst';
+import { runSteady, type Providers } from './worker';
 import { runWorkerDb } from './workerDb';
 
-const PHASES = ['api', 'profile', 'growth', 'worker', 'coverage'] as const;
+const PHASES = ['api', 'profile', 'growth', 'burst', 'burst-growth', 'steady', 'workerdb', 'coverage'];
+/** Names that stand for several phases. */
+const ALIASES: Record<string, string[]> = { worker: ['burst', 'burst-growth', 'steady', 'workerdb'] };
 
 const { values: args } = parseArgs({
   options: {
@@ -34,8 +40,17 @@ const { values: args } = parseArgs({
     backend: { type: 'string', default: 'sqlite' },
     out: { type: 'string', default: path.join(__dirname, 'RESULTS.md') },
     only: { type: 'string', default: PHASES.join(',') },
+    'provider-latency-ms': { type: 'string', default: '40' },
   },
 });
+
+function phasesOf(only: string): Set<string> {
+  const names = only.split(',').flatMap((x) => ALIASES[x] ?? [x]);
+  const unknown = names.filter((x) => !PHASES.includes(x));
+  if (unknown.length)
+    throw new Error(`--only: unknown phase ${unknown.join(', ')}; phases: ${PHASES.join(', ')}`);
+  return new Set(names);
+}
 
 const SETTINGS = {
   quick: {
@@ -43,9 +58,12 @@ const SETTINGS = {
     profileS: 3,
     profiled: ['/receive_all'] as const,
     ablationReps: 300,
-    workerDbS: 6,
+    workerDb: { messages: 1_000, seconds: 6 },
     growth: { sizes: [1_000, 10_000], reps: 2 },
-    backlog: { messages: 1_000, windowS: 8 },
+    // Windows sized for the engine of today (about 8 pushes/s): a burst is not pushed
+    // within them, and the report says how much was.
+    burst: { messages: 1_000, single: 2_000, windowS: 15 },
+    burstGrowth: { due: 500, stored: [1_000, 10_000], windowS: 15 },
     steady: { rate: 100, seconds: 15, waitS: 10 },
   },
   full: {
@@ -53,10 +71,11 @@ const SETTINGS = {
     profileS: 10,
     profiled: ['/receive_all', '/send'] as const,
     ablationReps: 600,
-    workerDbS: 20,
+    workerDb: { messages: 5_000, seconds: 20 },
     growth: { sizes: [2_000, 20_000], reps: 7 },
-    backlog: { messages: 5_000, windowS: 60 },
-    steady: { rate: 100, seconds: 60, waitS: 120 },
+    burst: { messages: 10_000, single: 5_000, windowS: 90 },
+    burstGrowth: { due: 2_000, stored: [2_000, 20_000], windowS: 45 },
+    steady: { rate: 100, seconds: 60, waitS: 60 },
   },
 };
 
@@ -65,12 +84,19 @@ function machine(): string {
   return `${cpus[0]?.model ?? 'unknown CPU'} x ${cpus.length}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GB RAM, ${os.type()} ${os.release()}`;
 }
 
-async function startProviders(): Promise<Providers> {
+/**
+ * The fake FCM and the fake APNs, both HTTP/2 over TLS with the test CA, each answering
+ * after `latencyMs`, as a real provider would.
+ */
+async function startProviders(latencyMs: number): Promise<Providers> {
   const tls = makeTestTls();
   const [fcm, apns] = await Promise.all([startFakeFcm(tls), startFakeApns(tls)]);
+  fcm.setDelay(latencyMs);
+  apns.setDelay(latencyMs);
   return {
     fcm,
     apns,
+    latencyMs,
     env: {
       FCM_CREDENTIALS: fcm.credentials,
       FCM_API_URL: fcm.url,
@@ -91,11 +117,12 @@ interface Run {
   results: BenchResults;
 }
 
-/** Runs a phase and notes how long it took (the report lists it). */
+/** Runs a phase and notes how long it took and the load around it (the report lists them). */
 async function phase(r: Run, name: string, fn: () => Promise<void>): Promise<void> {
   const t = Date.now();
+  const loadBefore = os.loadavg();
   await fn();
-  r.results.env.phases.push(`${name} ${Math.round((Date.now() - t) / 1000)} s`);
+  r.results.env.phases.push({ name, seconds: (Date.now() - t) / 1000, loadBefore, loadAfter: os.loadavg() });
 }
 
 async function apiAndProfile(r: Run): Promise<void> {
@@ -119,22 +146,46 @@ async function apiAndProfile(r: Run): Promise<void> {
   }
 }
 
+/** Each burst run is a phase of its own, on a database of its own. */
+async function burstRun(r: Run, name: string, spec: BurstSpec, into: BurstResult[]): Promise<void> {
+  await phase(r, name, async () => {
+    into.push(await runBurst(r.uri(name.replace(/\W+/g, '_')), r.queryLogDir, r.providers, spec));
+  });
+}
+
 async function workerPhases(r: Run): Promise<void> {
-  const { s, results, providers } = r;
-  for (const workers of [1, 2]) {
-    await phase(r, `worker backlog x${workers}`, async () => {
-      const uri = r.uri(`backlog${workers}`);
-      const b = s.backlog;
-      results.backlog.push(await runBacklog(uri, r.queryLogDir, providers, b.messages, workers, b.windowS));
+  const { s, only, results, providers } = r;
+  if (only.has('burst')) {
+    const { messages, single, windowS } = s.burst;
+    await burstRun(r, `burst ${messages} x1`, { messages, workers: 1, windowS }, results.burst);
+    await burstRun(r, `burst ${messages} x2`, { messages, workers: 2, windowS }, results.burst);
+    await burstRun(
+      r,
+      `burst ${messages} x2 kill`,
+      { messages, workers: 2, kill: true, windowS },
+      results.burst,
+    );
+    await burstRun(r, `burst ${single} x1`, { messages: single, workers: 1, windowS }, results.burst);
+  }
+  if (only.has('burst-growth')) {
+    const { due, stored, windowS } = s.burstGrowth;
+    for (const n of stored) {
+      const spec = { messages: due, workers: 1, stored: n, windowS };
+      await burstRun(r, `burst ${due} among ${n}`, spec, results.burstGrowth);
+    }
+  }
+  if (only.has('workerdb')) {
+    await phase(r, 'worker database time', async () => {
+      const { messages, seconds } = s.workerDb;
+      results.workerDb = await runWorkerDb(r.uri('workerdb'), providers, messages, seconds);
     });
   }
-  await phase(r, 'worker database time', async () => {
-    results.workerDb = await runWorkerDb(r.uri('workerdb'), providers, s.backlog.messages, s.workerDbS);
-  });
-  await phase(r, 'worker steady', async () => {
-    const { rate, seconds, waitS } = s.steady;
-    results.steady = await runSteady(r.uri('steady'), r.queryLogDir, providers, rate, seconds, waitS);
-  });
+  if (only.has('steady')) {
+    await phase(r, 'worker steady', async () => {
+      const { rate, seconds, waitS } = s.steady;
+      results.steady = await runSteady(r.uri('steady'), r.queryLogDir, providers, rate, seconds, waitS);
+    });
+  }
 }
 
 async function runPhases(r: Run): Promise<void> {
@@ -145,7 +196,7 @@ async function runPhases(r: Run): Promise<void> {
       results.growth = await runGrowthPhase(r.uri('growth'), r.queryLogDir, s.growth.sizes, s.growth.reps);
     });
   }
-  if (only.has('worker')) await workerPhases(r);
+  await workerPhases(r);
   await mongoose.disconnect();
   if (only.has('coverage')) {
     await phase(r, 'index coverage', async () => {
@@ -154,13 +205,13 @@ async function runPhases(r: Run): Promise<void> {
   }
 }
 
-function newResults(mode: 'quick' | 'full', backend: Backend, db: BenchDb): BenchResults {
-  const flags = `${mode === 'quick' ? ' -- --quick' : ''}${backend === 'postgresql' ? ' --backend postgresql' : ''}`;
+function newResults(mode: 'quick' | 'full', db: BenchDb, latencyMs: number): BenchResults {
+  const argv = process.argv.slice(2);
   return {
     env: {
       date: new Date().toISOString(),
       mode,
-      command: `npm run bench${flags}`,
+      command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
       machine: machine(),
       node: process.version,
       database: db.version,
@@ -169,9 +220,11 @@ function newResults(mode: 'quick' | 'full', backend: Backend, db: BenchDb): Benc
       loadAfter: [],
       seconds: 0,
       phases: [],
+      providerLatencyMs: latencyMs,
     },
     profiles: [],
-    backlog: [],
+    burst: [],
+    burstGrowth: [],
     notes: [
       'Our processes run from the TypeScript sources through tsx (as `npm run dev`), NODE_ENV=production, ' +
         'LOG_LEVEL=info, DB_QUERY_LOG_DIR set (command monitoring on); login limits raised so that the load is ' +
@@ -184,16 +237,20 @@ async function main(): Promise<void> {
   const mode = args.quick ? 'quick' : 'full';
   const backend = args.backend as Backend;
   if (backend !== 'sqlite' && backend !== 'postgresql') throw new Error('--backend is sqlite or postgresql');
+  const latencyMs = Number(args['provider-latency-ms']);
+  if (!Number.isInteger(latencyMs) || latencyMs < 0)
+    throw new Error('--provider-latency-ms is a whole number');
+  const only = phasesOf(args.only);
   const started = Date.now();
   say(`bench (${mode}): starting the database (${process.env.MONGODB_URI ? 'MONGODB_URI' : backend})`);
   const db = await startBenchDb(backend, () => {});
   const prefix = `bench${Date.now().toString(36)}`;
-  const results = newResults(mode, backend, db);
-  const providers = await startProviders();
+  const results = newResults(mode, db, latencyMs);
+  const providers = await startProviders(latencyMs);
   try {
     await runPhases({
       s: SETTINGS[mode],
-      only: new Set(args.only.split(',')),
+      only,
       uri: (name) => db.uri(`${prefix}_${name}`),
       queryLogDir: mkdtempSync(path.join(os.tmpdir(), 'pictever-bench-queries-')),
       providers,

@@ -2,12 +2,14 @@
  * Bench data written in bulk with the raw driver, field for field as the server writes
  * it: users as signup + login + define_first_phone_number leave them (with their
  * phone_owners claim), messages and push jobs as POST /send stores them
- * (src/services/messages/send.ts), delivered messages as the worker records them.
+ * (src/services/messages/send.ts), delivered messages with the push outcome the worker
+ * records for them (push_outcomes; the worker does not write messages).
  */
 import { randomBytes } from 'node:crypto';
 import bcrypt from 'bcrypt';
 import { ObjectId, type Db, type Document } from 'mongodb';
 import { sha256 } from '../scripts/lib/appClient';
+import { DAY_MS } from '../src/domain/time';
 import { step, endStep } from './progress';
 
 export const BENCH_PASSWORD_HEX = sha256('bench password');
@@ -61,6 +63,7 @@ export interface MessageSpec {
   receiver: ObjectId;
   createdAt: Date;
   delivery: Date;
+  /** 'delivered': storedMessages gives it a push outcome (outcomeDoc). */
   state?: 'pending' | 'delivered';
   text?: string;
 }
@@ -68,8 +71,7 @@ export interface MessageSpec {
 /** A message as sendMessages stores it for an account receiver. */
 export function messageDoc(
   s: MessageSpec,
-): Document & { _id: ObjectId; receiver_id: ObjectId; delivery_time: Date } {
-  const delivered = s.state === 'delivered';
+): Document & { _id: ObjectId; receiver_id: ObjectId; delivery_time: Date; receive_label: string } {
   return {
     _id: new ObjectId(),
     sender_id: s.sender,
@@ -85,17 +87,36 @@ export function messageDoc(
     receive_color: COLORS[Math.floor(Math.random() * COLORS.length)]!,
     version: '1.0',
     send_now: s.delivery.getTime() <= s.createdAt.getTime(),
-    state: s.state ?? 'pending',
     blocked: false,
-    ...(delivered ? { push: { outcome: 'sent', at: s.delivery, provider_id: 'bench', attempts: 1 } } : {}),
   };
 }
 
-/** The push job sendMessages queues with a message to an account. */
+/** The push outcome the worker records for a delivered message (push_outcomes). */
+export function outcomeDoc(m: { _id: ObjectId; receiver_id: ObjectId; delivery_time: Date }) {
+  return {
+    _id: new ObjectId().toHexString(),
+    kind: 'message',
+    message_id: m._id,
+    user_id: m.receiver_id,
+    outcome: 'sent',
+    provider: 'fcm',
+    provider_id: 'bench',
+    attempts: 1,
+    due_at: m.delivery_time,
+    at: m.delivery_time,
+    worker: 'bench',
+  };
+}
+
+/**
+ * The push job sendMessages queues with a message to an account; `label` (the message's
+ * receive_label) is what the worker pushes, without reading the message.
+ */
 export function pushJobDoc(m: {
   _id: ObjectId;
   receiver_id: ObjectId;
   delivery_time: Date;
+  receive_label: string;
   created_at?: unknown;
 }) {
   return {
@@ -103,9 +124,35 @@ export function pushJobDoc(m: {
     kind: 'message',
     user_id: m.receiver_id,
     message_id: m._id,
+    label: m.receive_label,
     due_at: m.delivery_time,
     created_at: m.created_at instanceof Date ? m.created_at : new Date(),
   };
+}
+
+const YEAR_MS = 365 * DAY_MS;
+
+/**
+ * `n` messages between `users` as a live database holds them: half delivered within the
+ * past year, half pending within the next year with their push jobs. The pending ones are
+ * at least a day ahead, so none falls due while a bench phase runs.
+ */
+export function storedMessages(n: number, users: UserDoc[], now = Date.now()) {
+  const pick = () => users[Math.floor(Math.random() * users.length)]!._id;
+  const messages = Array.from({ length: n }, (_, i) => {
+    const future = i % 2 === 1;
+    const delivery = new Date(now + (future ? 1 : -1) * (DAY_MS + Math.random() * (YEAR_MS - DAY_MS)));
+    return messageDoc({
+      sender: pick(),
+      receiver: pick(),
+      createdAt: new Date(Math.min(now, delivery.getTime()) - Math.random() * YEAR_MS),
+      delivery,
+      state: future ? 'pending' : 'delivered',
+    });
+  });
+  const jobs = messages.filter((m) => m.delivery_time.getTime() > now).map(pushJobDoc);
+  const outcomes = messages.filter((m) => m.delivery_time.getTime() <= now).map(outcomeDoc);
+  return { messages, jobs, outcomes };
 }
 
 export async function insertAll(db: Db, collection: string, docs: Document[], label: string, batch = 1_000) {

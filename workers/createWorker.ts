@@ -1,11 +1,12 @@
 /**
  * The wiring of one notification worker: database connection, push sender, mailer,
  * delivery loop, periodic jobs, metrics (logged every minute, and served on
- * WORKER_METRICS_PORT when set). The process entry (notifier.ts) and the benchmarks
- * (bench/workerDb.ts) build their worker here.
+ * WORKER_METRICS_PORT when set, database commands included). The process entry
+ * (notifier.ts) and the benchmarks (bench/workerDb.ts) build their worker here.
  */
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
+import type { CommandStartedEvent } from 'mongodb';
 import type { Connection } from 'mongoose';
 import type { Config } from '../src/config';
 import { checkClock, disconnectDatabase, openDatabase } from '../src/db/mongo';
@@ -17,7 +18,7 @@ import { startPeriodicJobs, type PeriodicJobs } from './periodic/schedule';
 import '../src/models';
 import { startMetricsServer, type MetricsServer } from './metricsServer';
 import { NotifierLoop, type LoopDeps } from './delivery/loop';
-import { createWorkerMetrics } from './metrics';
+import { countDatabaseCommands, createWorkerMetrics } from './metrics';
 
 const METRICS_LOG_MS = 60_000;
 
@@ -68,8 +69,12 @@ function loopSettings(config: Config): LoopDeps['settings'] {
   };
 }
 
-async function openConnection(config: Config, logger: Logger): Promise<Connection> {
-  const connection = await openDatabase(config, logger, 'worker');
+async function openConnection(
+  config: Config,
+  logger: Logger,
+  onCommand: (e: CommandStartedEvent) => void,
+): Promise<Connection> {
+  const connection = await openDatabase(config, logger, 'worker', onCommand);
   await checkClock(connection, logger, config.CLOCK_SKEW_ALLOWANCE_MS);
   return connection;
 }
@@ -80,10 +85,14 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
   const settings = loopSettings(config); // checks the lease before connecting
   const id = deps.workerId ?? `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const sender = createPushSender(config, logger, deps.push);
-  const ownConnection = !deps.connection;
-  const connection = deps.connection ?? (await openConnection(config, logger));
-  const mailer = createMailer(config, logger);
   const metrics = createWorkerMetrics(logger, now);
+  const countCommand = countDatabaseCommands(metrics.registry);
+  const ownConnection = !deps.connection;
+  const connection = deps.connection ?? (await openConnection(config, logger, countCommand));
+  // A borrowed connection's commands are counted only if its owner turned monitoring on,
+  // and they include the owner's own commands.
+  if (!ownConnection) connection.getClient().on('commandStarted', countCommand);
+  const mailer = createMailer(config, logger);
   const loop = new NotifierLoop({
     sender,
     logger,
@@ -124,6 +133,7 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     await sender.close();
     await mailer.close?.();
     if (ownConnection) await disconnectDatabase();
+    else connection.getClient().off('commandStarted', countCommand);
   };
 
   return {

@@ -2,8 +2,11 @@
  * The worker's counters (workers/delivery/metrics.ts) in Prometheus form. Counters and
  * gauges are read from the DeliveryMetrics fields at scrape time; the lag histogram is fed
  * one observation at a time (a histogram cannot be rebuilt from totals), in seconds. The
- * due backlog is counted at scrape time, by the web's /waiting count (countDueJobs).
+ * due backlog is counted at scrape time, by the web's /waiting count (countDueJobs). The
+ * database commands the process starts are counted by name and collection, from the
+ * driver's command monitoring.
  */
+import type { CommandStartedEvent } from 'mongodb';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Logger } from '../src/logger';
 import { countDueJobs } from '../src/models/pushJob';
@@ -38,6 +41,35 @@ function totalCounter(registry: Registry, name: string, help: string, read: () =
       this.inc(read());
     },
   });
+}
+
+/**
+ * The collection a command works on: named by the command itself (find, insert, update,
+ * delete, aggregate, createIndexes…) or, for getMore, in its `collection` field; '' for
+ * commands on no collection (hello, ping, endSessions…).
+ */
+export function commandCollection(e: Pick<CommandStartedEvent, 'command' | 'commandName'>): string {
+  const named: unknown = e.command[e.commandName];
+  if (typeof named === 'string') return named;
+  const collection: unknown = e.command.collection;
+  return typeof collection === 'string' ? collection : '';
+}
+
+/**
+ * Registers `pictever_worker_db_commands_total{command,collection}` and returns the
+ * listener that counts into it (wired to the client's `commandStarted`). Round trips per
+ * push are its increase divided by the deliveries' (both per process): what the bench
+ * reports, and what an operator watches when the database is the bottleneck. The labels
+ * stay few: our code names a fixed set of collections.
+ */
+export function countDatabaseCommands(registry: Registry): (e: CommandStartedEvent) => void {
+  const counter = new Counter({
+    name: 'pictever_worker_db_commands_total',
+    help: 'Database commands this worker process started, by command name and collection',
+    labelNames: ['command', 'collection'] as const,
+    registers: [registry],
+  });
+  return (e) => counter.inc({ command: e.commandName, collection: commandCollection(e) });
 }
 
 /** Registers every worker metric; `now` is the clock of the due backlog count. */

@@ -2,6 +2,7 @@
  * The one Mongoose connection of a process. Start-up waits for the database; once
  * connected, the driver reconnects by itself and requests fail fast (503) meanwhile.
  */
+import type { CommandStartedEvent } from 'mongodb';
 import mongoose, { type Connection } from 'mongoose';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
@@ -12,6 +13,12 @@ export interface ConnectOptions {
   queryLogDir?: string;
   /** Names the process in the recorded file and the driver's appName. */
   processName?: string;
+  /**
+   * Called with every command the client starts (driver command monitoring), from the
+   * first one; the worker counts its commands with it. Monitoring costs a little on every
+   * command, so the web process leaves it unset.
+   */
+  onCommand?: (event: CommandStartedEvent) => void;
 }
 
 export async function connectDatabase(
@@ -30,8 +37,9 @@ export async function connectDatabase(
     connectTimeoutMS: 5_000,
     maxPoolSize: 20,
     appName: options.processName,
-    monitorCommands: options.queryLogDir !== undefined,
+    monitorCommands: options.queryLogDir !== undefined || options.onCommand !== undefined,
   });
+  if (options.onCommand) connection.getClient().on('commandStarted', options.onCommand);
   if (options.queryLogDir) {
     recordQueryShapes(connection.getClient(), options.queryLogDir, options.processName ?? 'process');
   }
@@ -42,15 +50,22 @@ export async function connectDatabase(
 /**
  * Connect-or-fail start-up of a process that owns its connection (web, worker, release,
  * seed): MONGODB_URI set, connected, every model's indexes created before any work.
- * `processName` names it to the driver and in the recorded query shapes.
+ * `processName` names it to the driver and in the recorded query shapes; `onCommand`, when
+ * given, sees every command from the index creation on.
  */
-export async function openDatabase(config: Config, logger: Logger, processName: string): Promise<Connection> {
+export async function openDatabase(
+  config: Config,
+  logger: Logger,
+  processName: string,
+  onCommand?: ConnectOptions['onCommand'],
+): Promise<Connection> {
   if (!config.MONGODB_URI) {
     throw new Error('MONGODB_URI is not set: run `npm start`, which starts the embedded database, or set it');
   }
   const connection = await connectDatabase(config.MONGODB_URI, logger, {
     queryLogDir: config.DB_QUERY_LOG_DIR,
     processName,
+    onCommand,
   });
   await ensureIndexes(connection);
   return connection;

@@ -36,6 +36,8 @@ export interface FakeApns {
   requests: ApnsRequest[];
   sessions: number;
   script(token: string, answers: ApnsAnswer[]): void;
+  /** Delay of every answer that has none scripted (as FakeFcm's), e.g. a provider's latency. */
+  setDelay(ms: number): void;
   forToken(token: string): ApnsRequest[];
   close(): Promise<void>;
 }
@@ -71,6 +73,7 @@ export async function startFakeApns(tls: TestTls): Promise<FakeApns> {
   const teamId = randomBytes(5).toString('hex').toUpperCase();
   const scripts = new Map<string, ApnsAnswer[]>();
   const fake = { requests: [] as ApnsRequest[], sessions: 0 };
+  let delayMs = 0;
 
   const answer = (stream: ServerHttp2Stream, status: number, reason?: string) => {
     const headers = { ':status': status, 'apns-id': randomUUID() };
@@ -104,7 +107,8 @@ export async function startFakeApns(tls: TestTls): Promise<FakeApns> {
       fake.requests.push({ token, headers, payload, at: Date.now() });
       const scripted = scripts.get(token)?.shift();
       const send = () => answer(stream, scripted?.status ?? 200, scripted?.reason);
-      if (scripted?.delayMs) setTimeout(send, scripted.delayMs);
+      const wait = scripted?.delayMs ?? delayMs;
+      if (wait > 0) setTimeout(send, wait);
       else send();
     });
   });
@@ -122,6 +126,9 @@ export async function startFakeApns(tls: TestTls): Promise<FakeApns> {
       APNS_PORT: String(port),
     },
     script: (token: string, answers: ApnsAnswer[]) => scripts.set(token, [...answers]),
+    setDelay: (ms: number) => {
+      delayMs = ms;
+    },
     forToken: (token: string) => fake.requests.filter((r) => r.token === token),
     close: () =>
       new Promise<void>((resolve) => {

@@ -1,14 +1,17 @@
 /**
  * The worker's metrics port (WORKER_METRICS_PORT): a real worker process serving
- * Prometheus text and readiness behind the operator token, its counters and lag
- * histogram moving with a delivery; and, in process, the due backlog gauge, the
- * histogram's units and the 404 when no token is configured.
+ * Prometheus text and readiness behind the operator token, its counters, lag histogram
+ * and database command counts moving with a delivery; and, in process, the due backlog
+ * gauge, the histogram's units, the command counter's labels and the 404 when no token
+ * is configured.
  */
+import { MongoClient } from 'mongodb';
 import mongoose, { Types } from 'mongoose';
+import { Registry } from 'prom-client';
 import request from 'supertest';
 import { PushJob } from '../../src/models';
 import { metricsApp } from '../../workers/metricsServer';
-import { createWorkerMetrics } from '../../workers/metrics';
+import { countDatabaseCommands, createWorkerMetrics } from '../../workers/metrics';
 import { captureLogger } from '../helpers/app';
 import { useTestDatabase } from '../helpers/db';
 import { startFakeFcm, type FakeFcm } from '../helpers/fakeFcm';
@@ -30,6 +33,16 @@ const scrape = (path: string, token?: string) =>
 function sample(text: string, series: string): number | undefined {
   const line = text.split('\n').find((l) => l.startsWith(`${series} `));
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+const COMMANDS = 'pictever_worker_db_commands_total';
+
+/** The sum of the command counts whose labels include `labels` (e.g. `collection="x"`). */
+function commandsWith(text: string, labels: string): number {
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith(`${COMMANDS}{`) && l.includes(labels))
+    .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
 }
 
 beforeAll(async () => {
@@ -106,6 +119,26 @@ describe('the worker metrics port, a real worker process', () => {
     expect(sample(text, 'pictever_worker_push_lag_seconds_bucket{le="+Inf"}')).toBe(1);
   });
 
+  it('when the worker starts and delivers then its database commands are counted by name and collection', async () => {
+    const before = await (await scrape('/metrics', TOKEN)).text();
+    expect(before).toContain(`# TYPE ${COMMANDS} counter`);
+    // Counted from the first command on: the index creation at start-up (one per index).
+    expect(
+      sample(before, `${COMMANDS}{command="createIndexes",collection="push_jobs"}`),
+    ).toBeGreaterThanOrEqual(1);
+    const user = await makeReceiver({ os: 'android' });
+    await queueMessage(user._id, { due: new Date(Date.now() - 1000) });
+    await eventually(() => fcm.forToken(user.device!.reg_id).length > 0, 10_000, 'the push');
+    const after = await (await scrape('/metrics', TOKEN)).text();
+    // The queue is read on the way to every push; which commands is the engine's choice.
+    expect(commandsWith(after, 'collection="push_jobs"')).toBeGreaterThan(
+      commandsWith(before, 'collection="push_jobs"'),
+    );
+    expect(commandsWith(after, 'collection="messages"')).toBeGreaterThan(
+      commandsWith(before, 'collection="messages"'),
+    );
+  });
+
   it('when the worker gets SIGTERM then it exits 0 and its metrics port is closed', async () => {
     await worker.stop();
     expect(await worker.exited).toEqual({ code: 0, signal: null });
@@ -137,6 +170,27 @@ describe('the worker metrics, in process', () => {
     const { logger } = captureLogger();
     const text = await createWorkerMetrics(logger, () => now).registry.metrics();
     expect(sample(text, 'pictever_worker_due_pushes')).toBe(2);
+  });
+
+  it('when a monitored client runs commands then each is counted under its name and collection', async () => {
+    const registry = new Registry();
+    const client = await MongoClient.connect(db.uri(), { monitorCommands: true });
+    try {
+      client.on('commandStarted', countDatabaseCommands(registry));
+      const claims = client.db().collection('push_claims');
+      await claims.insertMany([{ _id: 'a:0' }, { _id: 'b:0' }, { _id: 'c:0' }] as never[]);
+      await claims.insertOne({ _id: 'd:0' } as never);
+      // A batch of one: the rest comes by getMore, which names its collection elsewhere.
+      await claims.find({}, { batchSize: 1 }).toArray();
+      await client.db().admin().ping();
+    } finally {
+      await client.close();
+    }
+    const text = await registry.metrics();
+    expect(sample(text, `${COMMANDS}{command="insert",collection="push_claims"}`)).toBe(2);
+    expect(sample(text, `${COMMANDS}{command="find",collection="push_claims"}`)).toBe(1);
+    expect(sample(text, `${COMMANDS}{command="getMore",collection="push_claims"}`)).toBeGreaterThanOrEqual(1);
+    expect(sample(text, `${COMMANDS}{command="ping",collection=""}`)).toBe(1);
   });
 
   it('when lags are observed then the histogram is in seconds with the prom bucket bounds', async () => {
