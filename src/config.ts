@@ -262,7 +262,7 @@ export const schema = z.object({
     'longest sleep of the notification worker between two looks at the push queue (it wakes earlier for a known due time)',
   ),
   WORKER_CONCURRENCY: int(1_000, 1, 5_000).describe(
-    'most pushes one worker process has in flight at once (the ceiling of its send slots); slots follow the providers\' latency, WORKER_TARGET_RATE times the mean send time, at least 16',
+    "most pushes one worker process has in flight at once (the ceiling of its send slots); slots follow the providers' latency, WORKER_TARGET_RATE times the mean send time, at least 16",
   ),
   WORKER_TARGET_RATE: int(1_000, 1, 100_000).describe(
     'pushes per second one worker sizes its send slots for: with providers answering in 40 ms, 1,000/s needs 40 pushes in flight; one look at the queue reads four times the slots',

@@ -182,7 +182,9 @@ export async function checkDelivery(
     }
   }
   const outcomeOf = (m: { _id: unknown }) => outcome.get(String(m._id));
-  const delivered = msgs.filter((m) => ['sent', 'no_token', 'dead_token'].includes(outcomeOf(m) ?? '')).length;
+  const delivered = msgs.filter((m) =>
+    ['sent', 'no_token', 'dead_token'].includes(outcomeOf(m) ?? ''),
+  ).length;
   const notSent = msgs.filter((m) => outcomeOf(m) !== 'sent').length;
   return {
     stored: msgs.length,

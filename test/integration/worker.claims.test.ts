@@ -66,7 +66,7 @@ describe('push claims', () => {
     const b = await claimBatch([...jobs, await newJob()], worker('b'));
     expect(b.claims).toHaveLength(1);
     expect(b.lost.map((j) => String(j._id))).toEqual(jobs.map((j) => String(j._id)));
-    expect(await takeOver(jobs[0]!, worker('b'))).toEqual({ kind: 'held', until: a.claims[0]!.leaseUntil });
+    expect(await takeOver(jobs[0], worker('b'))).toEqual({ kind: 'held', until: a.claims[0]?.leaseUntil });
   });
 
   it('when many claimants race for one job then exactly one wins', async () => {
@@ -147,6 +147,10 @@ describe('push claims', () => {
     const fresh = (await PushJob.findById(job._id).lean()) as JobRecord;
     expect(readyAt(fresh)).toBe(clock + 5000); // the loop picks it from then on
     clock += 5000;
-    expect(await claim(fresh, worker('b'))).toMatchObject({ claimNo: 1, takeover: false, job: { attempt: 1 } });
+    expect(await claim(fresh, worker('b'))).toMatchObject({
+      claimNo: 1,
+      takeover: false,
+      job: { attempt: 1 },
+    });
   });
 });

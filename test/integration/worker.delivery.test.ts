@@ -43,7 +43,6 @@ afterAll(async () => {
   await Promise.all([fcm?.close(), apns?.close()]);
 });
 
-
 describe('the notification worker, one process', () => {
   it('when an Android message becomes due then exactly one data push arrives within 2 s, none before', async () => {
     const user = await makeReceiver({ os: 'android' });

@@ -5,7 +5,7 @@
 import { Types } from 'mongoose';
 import mongoose from 'mongoose';
 import { createLogger } from '../../src/logger';
-import { JobRun, Message, PushClaim, claimId } from '../../src/models';
+import { JobRun, PushClaim, claimId } from '../../src/models';
 import { runCleanup } from '../../workers/periodic/cleanup';
 import { testConfig } from '../helpers/app';
 import { useTestDatabase } from '../helpers/db';
@@ -58,11 +58,7 @@ describe('periodic jobs in two workers', () => {
     await smtp.waitFor((m) => m.to.includes(en.email), 10_000);
     await smtp.waitFor((m) => m.to.includes(fr.email), 10_000);
     await smtp.waitFor((m) => m.to.includes(be.email), 10_000);
-    await eventually(
-      async () => (await outcomeOf(orphan))?.outcome === 'sent',
-      10_000,
-      'the sweep',
-    );
+    await eventually(async () => (await outcomeOf(orphan))?.outcome === 'sent', 10_000, 'the sweep');
     await sleep(2500); // more runs in both workers
 
     const to = (u: { email: string }) => smtp.messages.filter((m) => m.to.includes(u.email));

@@ -317,7 +317,12 @@ describe('delivery of a claimed job', () => {
     const taken = await takeOver(job, { workerId: 'b', leaseMs: 10_000, now: () => clock });
     expect(taken).toMatchObject({ kind: 'claimed', claim: { claimNo: 1, takeover: true, settled: true } });
     const claim = (taken as { claim: Claim }).claim;
-    expect(await run(claim, deps(false, () => clock))).toBe('dropped');
+    expect(
+      await run(
+        claim,
+        deps(false, () => clock),
+      ),
+    ).toBe('dropped');
     expect(fcm.forToken(user.device!.reg_id)).toHaveLength(1);
     expect(await pushOutcomesOf(id)).toMatchObject([{ outcome: 'sent', attempts: 1, worker: 'test' }]);
     expect(await PushJob.countDocuments({ _id: job._id })).toBe(0);
@@ -345,7 +350,7 @@ describe('delivery of a claimed job', () => {
       expect(o!.reason).toMatch(/^configuration error: fcm 403 SENDER_ID_MISMATCH/);
     }
     const failures = await failedPushes({ limit: 100 });
-    expect(failures.filter((f) => ids.some((id) => id.equals(f.message_id!)))).toHaveLength(3);
+    expect(failures.filter((f) => ids.some((id) => id.equals(f.message_id)))).toHaveLength(3);
     expect(await PushJob.countDocuments({ message_id: { $in: ids } })).toBe(0);
     const errors = capture.logLines
       .map((l) => JSON.parse(l) as { level: number; msg: string })

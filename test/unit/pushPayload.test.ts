@@ -223,7 +223,9 @@ describe('devices and records', () => {
       reason: 'gave up after 3 attempts: fcm 503',
       attempts: 3,
     });
-    expect(finalRecord({ outcome: 'config_error', reason: 'BadTopic', code: 'BadTopic' }, 1, 'apns')).toMatchObject({
+    expect(
+      finalRecord({ outcome: 'config_error', reason: 'BadTopic', code: 'BadTopic' }, 1, 'apns'),
+    ).toMatchObject({
       outcome: 'failed',
       reason: 'configuration error: BadTopic',
     });

@@ -74,7 +74,8 @@ export async function takeOver(candidate: JobRecord, s: ClaimSettings): Promise<
   let n = candidate.claim_no ?? 0;
   for (let step = 0; step <= MAX_EXPIRED_CHAIN; step++) {
     const held = await PushClaim.findById(claimId(candidate._id, n)).lean();
-    if (held && held.lease_until.getTime() > s.now()) return { kind: 'held', until: held.lease_until.getTime() };
+    if (held && held.lease_until.getTime() > s.now())
+      return { kind: 'held', until: held.lease_until.getTime() };
     const next = held ? n + 1 : n; // expired: the next number; given back: the same one
     const leaseUntil = s.now() + s.leaseMs;
     if (await insertIfAbsent(PushClaim.collection, claimDoc(candidate._id, next, s, leaseUntil) as never)) {

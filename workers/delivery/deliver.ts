@@ -195,14 +195,19 @@ async function sendAndRecord(
  * Takes a claimed job to its outcome. Throws only on database errors before sending
  * (the loop gives the claim back) or while rescheduling (the lease then expires).
  */
-export async function deliver(claim: Claim, device: Device | null | undefined, deps: DeliveryDeps): Promise<Outcome> {
+export async function deliver(
+  claim: Claim,
+  device: Device | null | undefined,
+  deps: DeliveryDeps,
+): Promise<Outcome> {
   if (claim.settled) {
     deps.recorder.remove(claim.job._id);
     return logDelivery(deps, claim, 'dropped', { reason: "settled by an earlier owner's outcome" });
   }
   const plan = await planFor(claim, device);
   const attempts = claim.job.attempt ?? 0;
-  if (plan.action === 'drop') return finish(claim, { outcome: 'dropped', reason: plan.reason, attempts }, deps);
+  if (plan.action === 'drop')
+    return finish(claim, { outcome: 'dropped', reason: plan.reason, attempts }, deps);
   if (plan.action === 'no_token') return finish(claim, { outcome: 'no_token', attempts }, deps);
   // Only lease takeovers exhaust attempts before a send (a worker died holding it each time).
   if (attempts >= deps.settings.maxAttempts) {

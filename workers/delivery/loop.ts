@@ -185,7 +185,11 @@ export class NotifierLoop {
       this.deps.random,
     );
     this.readAheadAt = now;
-    this.nextDueAt = Math.min(...open.map(readyAt).filter((t) => t > now), ...this.held.values(), now + pollMs);
+    this.nextDueAt = Math.min(
+      ...open.map(readyAt).filter((t) => t > now),
+      ...this.held.values(),
+      now + pollMs,
+    );
   }
 
   private isOpen(id: string): boolean {
@@ -227,7 +231,10 @@ export class NotifierLoop {
           'lease taken over',
         );
       }
-      await this.deliverClaim(claim, claim.settled ? Promise.resolve(new Map()) : loadDevices([claim.job]));
+      await this.deliverClaim(
+        claim,
+        claim.settled ? Promise.resolve<Devices>(new Map()) : loadDevices([claim.job]),
+      );
     });
   }
 

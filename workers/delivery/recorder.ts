@@ -73,25 +73,27 @@ export class OutcomeRecorder {
     clearTimeout(this.recordTimer);
     this.recordTimer = undefined;
     // After a failed close() the chain is rejected: later flushes still run.
-    this.recording = this.recording.catch(() => undefined).then(async () => {
-      const batch = [...this.toRecord.values()].slice(0, this.settings.maxBatch);
-      if (batch.length === 0) return;
-      try {
-        // A duplicate is an outcome that landed already (a retried insert, a raced takeover).
-        await insertEachIfAbsent(PushOutcome.collection, batch as never[]);
-      } catch (err) {
-        this.retryLater('recording push outcomes failed; will retry', err, batch.length, () =>
-          this.flushRecords(),
-        );
-        return;
-      }
-      for (const doc of batch) {
-        this.toRecord.delete(doc._id);
-        this.toRemove.add(doc._id);
-      }
-      this.scheduleRemove();
-      if (this.toRecord.size > 0) this.recordTimer ??= setTimeout(() => void this.flushRecords(), 0);
-    });
+    this.recording = this.recording
+      .catch(() => undefined)
+      .then(async () => {
+        const batch = [...this.toRecord.values()].slice(0, this.settings.maxBatch);
+        if (batch.length === 0) return;
+        try {
+          // A duplicate is an outcome that landed already (a retried insert, a raced takeover).
+          await insertEachIfAbsent(PushOutcome.collection, batch as never[]);
+        } catch (err) {
+          this.retryLater('recording push outcomes failed; will retry', err, batch.length, () =>
+            this.flushRecords(),
+          );
+          return;
+        }
+        for (const doc of batch) {
+          this.toRecord.delete(doc._id);
+          this.toRemove.add(doc._id);
+        }
+        this.scheduleRemove();
+        if (this.toRecord.size > 0) this.recordTimer ??= setTimeout(() => void this.flushRecords(), 0);
+      });
     return this.recording;
   }
 
@@ -103,20 +105,22 @@ export class OutcomeRecorder {
   private flushRemovals(): Promise<void> {
     clearTimeout(this.removeTimer);
     this.removeTimer = undefined;
-    this.removing = this.removing.catch(() => undefined).then(async () => {
-      const ids = [...this.toRemove].slice(0, this.settings.maxBatch);
-      if (ids.length === 0) return;
-      try {
-        await PushJob.deleteMany({ _id: { $in: ids } });
-      } catch (err) {
-        this.retryLater('removing finished push jobs failed; will retry', err, ids.length, () =>
-          this.flushRemovals(),
-        );
-        return;
-      }
-      for (const id of ids) this.toRemove.delete(id);
-      if (this.toRemove.size > 0) this.scheduleRemove();
-    });
+    this.removing = this.removing
+      .catch(() => undefined)
+      .then(async () => {
+        const ids = [...this.toRemove].slice(0, this.settings.maxBatch);
+        if (ids.length === 0) return;
+        try {
+          await PushJob.deleteMany({ _id: { $in: ids } });
+        } catch (err) {
+          this.retryLater('removing finished push jobs failed; will retry', err, ids.length, () =>
+            this.flushRemovals(),
+          );
+          return;
+        }
+        for (const id of ids) this.toRemove.delete(id);
+        if (this.toRemove.size > 0) this.scheduleRemove();
+      });
     return this.removing;
   }
 
