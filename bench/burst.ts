@@ -135,7 +135,7 @@ async function seedAround(spec: BurstSpec) {
     const { messages, jobs, outcomes } = storedMessages(spec.stored, others);
     await insertAll(db, 'messages', messages, 'burst: stored messages');
     await insertAll(db, 'push_outcomes', outcomes, 'burst: their push outcomes');
-    await insertAll(db, 'push_jobs', jobs, 'burst: future push jobs');
+    await insertAll(db, 'push_schedule', jobs, 'burst: future push jobs');
     futureJobs = jobs.length;
   }
   return { users, senders, docsPerMs, futureJobs };

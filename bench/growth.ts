@@ -61,7 +61,7 @@ async function fillTo(db: Db, total: number, others: UserDoc[]): Promise<void> {
   const { messages, jobs, outcomes } = storedMessages(Math.max(0, total - have), others);
   await insertAll(db, 'messages', messages, `growth: messages to ${total}`);
   await insertAll(db, 'push_outcomes', outcomes, `growth: push outcomes`);
-  await insertAll(db, 'push_jobs', jobs, `growth: push jobs`);
+  await insertAll(db, 'push_schedule', jobs, `growth: push jobs`);
 }
 
 /** Due message jobs for the claim measurements, one per claim. */

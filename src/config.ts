@@ -288,6 +288,13 @@ export const schema = z.object({
   PUSH_OUTCOME_RETENTION_DAYS: int(90, 1).describe(
     'days a push outcome (sent, dead token, failed with its reason) is kept in push_outcomes for operators',
   ),
+  WORKER_PROMOTE_CRON: z
+    .string()
+    .regex(/^\s*\S+(\s+\S+){4,5}\s*$/, 'must be a cron pattern of 5 or 6 fields')
+    .default('* * * * *')
+    .describe(
+      'cron pattern of the move of pushes due within 5 minutes from push_schedule into push_jobs; at least every 4 minutes',
+    ),
   WORKER_SWEEP_CRON: z
     .string()
     .regex(/^\s*\S+(\s+\S+){4,5}\s*$/, 'must be a cron pattern of 5 or 6 fields')

@@ -18,6 +18,7 @@ import { startPeriodicJobs, type PeriodicJobs } from './periodic/schedule';
 import '../src/models';
 import { startMetricsServer, type MetricsServer } from './metricsServer';
 import { NotifierLoop, type LoopDeps } from './delivery/loop';
+import { promoteDue } from './delivery/promote';
 import { countDatabaseCommands, createWorkerMetrics } from './metrics';
 
 const METRICS_LOG_MS = 60_000;
@@ -119,6 +120,10 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     periodic = startPeriodicJobs({ config, logger, mailer, workerId: id, now: () => new Date(now()) });
     timer = setInterval(() => logger.info({ metrics: metrics.snapshot() }, 'worker metrics'), METRICS_LOG_MS);
     timer.unref();
+    // Pushes that fell due while no worker ran: at once, not at the next minute.
+    await promoteDue(new Date(now())).catch((err: unknown) =>
+      logger.warn({ err }, 'moving due pushes from push_schedule failed; the promote job retries'),
+    );
     loop.start();
     logger.info(
       { worker: id, push: sender.name, concurrency: config.WORKER_CONCURRENCY, metricsPort: server?.port },

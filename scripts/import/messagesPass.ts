@@ -10,6 +10,7 @@ import { TARGET, type PassDeps } from './passDeps';
 import { addNote, recordSkip, type CollectionStats } from './report';
 import { streamPass, type BatchContext } from './stream';
 import { bool, idText, type LegacyDoc } from './values';
+import { SCHEDULE_AHEAD_MS } from '../../src/models/pushJob';
 
 /** The bottle documents of this batch's messages, by message id. */
 async function bottlesOf(deps: PassDeps, batch: LegacyDoc[]): Promise<Map<string, LegacyDoc>> {
@@ -91,10 +92,17 @@ async function writeBatch(
     const job = mapped[i]?.job;
     return job ? [job] : [];
   });
-  const jobOutcome = await insertIgnoringDuplicates(deps.target.collection(TARGET.pushJobs), jobs);
-  addNote(stats, 'push jobs scheduled', undefined, insertedIndexes(jobs.length, jobOutcome).length);
-  for (const [i, reason] of jobOutcome.failed)
-    addNote(stats, `push job not stored (${reason})`, idText(jobs[i]?._id));
+  // As the web queues them (src/services/pushes/queue.ts): later pushes wait in push_schedule.
+  const soon = Date.now() + SCHEDULE_AHEAD_MS;
+  for (const [collection, list] of [
+    [TARGET.pushJobs, jobs.filter((j) => j.due_at.getTime() <= soon)],
+    [TARGET.pushSchedule, jobs.filter((j) => j.due_at.getTime() > soon)],
+  ] as const) {
+    const jobOutcome = await insertIgnoringDuplicates(deps.target.collection(collection), list);
+    addNote(stats, 'push jobs scheduled', undefined, insertedIndexes(list.length, jobOutcome).length);
+    for (const [i, reason] of jobOutcome.failed)
+      addNote(stats, `push job not stored (${reason})`, idText(list[i]?._id));
+  }
 }
 
 export async function importMessages(deps: PassDeps, stats: CollectionStats): Promise<void> {

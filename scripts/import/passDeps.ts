@@ -32,6 +32,7 @@ export const TARGET = {
   phoneOwners: 'phone_owners',
   messages: 'messages',
   pushJobs: 'push_jobs',
+  pushSchedule: 'push_schedule',
   addressBookEntries: 'address_book_entries',
   sendChoices: 'send_choices',
   receiveLabels: 'receive_labels',

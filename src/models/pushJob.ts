@@ -1,7 +1,13 @@
 /**
- * The push outbox: one document per push still to be sent, and nothing else, so the
- * worker's scan stays as small as the pending work (the embedded database scans every
- * query). Jobs are deleted once their outcome is recorded in push_outcomes.
+ * The push queue, in two collections of one shape (README "Worker"):
+ *   push_jobs      pushes due within SCHEDULE_AHEAD_MS (and those overdue): what the
+ *                  worker scans, claims and removes once the outcome is recorded, so it
+ *                  stays as small as the work of the next few minutes;
+ *   push_schedule  pushes due later (a message sent for next year), moved into push_jobs
+ *                  by the worker's promote job a few minutes before they are due. On the
+ *                  embedded database every read or delete scans its collection: the
+ *                  pushes of the coming months are thus read once a minute, not per push.
+ * The web queues through queuePushes (src/services/pushes/queue.ts), which picks one.
  *
  * kind 'message': push for a due message. `label` is the message's receive_label, copied
  *                 when the job is queued, so that the worker needs no read of the message
@@ -37,16 +43,26 @@ const pushJobSchema = new Schema(
   { collection: 'push_jobs', versionKey: false },
 );
 
-pushJobSchema.index({ due_at: 1 }); // the worker's "what is due" scan, oldest first
-pushJobSchema.index({ message_id: 1 }); // block_contacts and the sweep: a message's jobs
+pushJobSchema.index({ due_at: 1 }); // the worker's "what is due" scan; the promote job
+pushJobSchema.index({ message_id: 1 }); // block_contacts, resend and the sweep: a message's jobs
 
 export type PushJobFields = InferSchemaType<typeof pushJobSchema>;
 export type PushJobDoc = HydratedDocument<PushJobFields>;
 export const PushJob = model('PushJob', pushJobSchema);
+/** Pushes due later than SCHEDULE_AHEAD_MS when queued (see above). */
+export const PushSchedule = model('PushSchedule', pushJobSchema.clone(), 'push_schedule');
+
+/**
+ * Pushes due within this go straight into push_jobs; later ones wait in push_schedule.
+ * The promote job runs every minute and moves what is due within this time, so a push is
+ * in push_jobs four minutes before it is due even if a run or two is missed.
+ */
+export const SCHEDULE_AHEAD_MS = 5 * 60_000;
 
 /**
  * The due backlog: jobs due at `at` and not sent yet, over all workers (the web's /waiting
- * and the worker's gauge). Served by the {due_at: 1} index; a query, so a caller may bound it.
+ * and the worker's gauge). Served by the {due_at: 1} index. A due push still in
+ * push_schedule (the promote job has not run for minutes) is not counted.
  */
 export function countDueJobs(at: Date) {
   return PushJob.countDocuments({ due_at: { $lte: at } });

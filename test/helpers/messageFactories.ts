@@ -67,7 +67,6 @@ export interface StoredMessageOptions {
   receiver: Types.ObjectId | null;
   created?: Date;
   delivery?: Date;
-  state?: 'pending' | 'delivered' | 'failed';
   blocked?: boolean;
   send_now?: boolean;
   receiver_phone?: string;
@@ -86,7 +85,6 @@ function messageDoc(o: StoredMessageOptions) {
     receive_label: 'Sent just now',
     receive_color: 'ffdc1a',
     send_now: o.send_now ?? false,
-    state: o.state ?? 'pending',
     blocked: o.blocked ?? false,
   };
 }

@@ -91,7 +91,7 @@ describe('sizes of a send', () => {
 describe('bounded lists', () => {
   it('when contacts_to_block lists more than BLOCK_MAX_CONTACTS ids then 400 and nothing is blocked', async () => {
     await send(bob, [`id${alice.user.id}`]).expect(200);
-    const pending = await Message.findOne({ sender_id: bob.user.oid, state: 'pending' }).lean();
+    const pending = await Message.findOne({ sender_id: bob.user.oid, receiver_id: alice.user.oid }).lean();
     const three = [bob.user.id, new Types.ObjectId().toHexString(), new Types.ObjectId().toHexString()];
     const res = await sendAndroid(alice.post('/block_contacts'), {
       contacts_to_block: JSON.stringify(three),

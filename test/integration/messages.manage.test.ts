@@ -13,6 +13,7 @@ import {
   testClock,
 } from '../helpers/messageFactories';
 import { loggedIn, type Client } from '../helpers/session';
+import { countQueued, findQueued } from '../helpers/queues';
 
 useTestDatabase();
 const clock = testClock(Date.UTC(2025, 2, 4, 12, 0, 0));
@@ -45,7 +46,6 @@ describe('POST /resend', () => {
         receiver: rita.user.oid,
         created: ago(86400),
         delivery: ago(3600),
-        state: 'delivered',
         message: 'again',
       }),
     );
@@ -64,7 +64,7 @@ describe('POST /resend', () => {
       receive_color: 'ffdc1a',
       receive_label: 'Sent a few months ago',
     });
-    expect(await PushJob.find({ message_id: m!._id }).lean()).toEqual([
+    expect(await findQueued({ message_id: m!._id })).toEqual([
       expect.objectContaining({
         kind: 'message',
         user_id: rita.user.oid,
@@ -82,7 +82,7 @@ describe('POST /resend', () => {
     const sender = await sendAndroid(sam.post('/resend'), { message_id: msg }).expect(200);
     expect([stranger.text, sender.text]).toEqual(['', '']);
     expect(await Message.findById(msg).lean()).toEqual(before);
-    expect(await PushJob.countDocuments({ message_id: oid(msg) })).toBe(0);
+    expect(await countQueued({ message_id: oid(msg) })).toBe(0);
   });
 
   it('when the receiver resends a blocked message then an empty 200 and nothing changes', async () => {
@@ -91,14 +91,14 @@ describe('POST /resend', () => {
     const res = await sendIos(rita.post('/resend'), { message_id: msg }).expect(200);
     expect(res.text).toBe('');
     expect(await Message.findById(msg).lean()).toEqual(before);
-    expect(await PushJob.countDocuments({ message_id: oid(msg) })).toBe(0);
+    expect(await countQueued({ message_id: oid(msg) })).toBe(0);
   });
 
   it('when the id is unknown then an empty 200 and nothing stored; malformed or missing then 400', async () => {
     const unknown = '5f0000000000000000000999';
     const res = await sendIos(rita.post('/resend'), { message_id: unknown }).expect(200);
     expect(res.text).toBe('');
-    expect(await PushJob.countDocuments({ message_id: oid(unknown) })).toBe(0);
+    expect(await countQueued({ message_id: oid(unknown) })).toBe(0);
     expect(await Message.exists({ _id: oid(unknown) })).toBeNull();
     await sendIos(rita.post('/resend'), { message_id: 'xyz' }).expect(400);
     await sendIos(rita.post('/resend'), {}).expect(400);
@@ -125,7 +125,8 @@ describe('GET /get_my_status', () => {
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
     expect(res.text).toBe('Explorer');
     expect((await User.findById(u.user.oid).lean())!.status_rank).toBe(1);
-    await Message.updateMany({ sender_id: u.user.oid }, { $set: { state: 'delivered' } });
+    // All delivered: their times have passed.
+    await Message.updateMany({ sender_id: u.user.oid }, { $set: { delivery_time: new Date(0) } });
     expect((await u.get('/get_my_status').expect(200)).text).toBe('Explorer');
   });
 
@@ -166,7 +167,6 @@ describe('POST /block_contacts', () => {
       sender: pest.user.oid,
       receiver: me.user.oid,
       delivery: ago(5),
-      state: 'delivered',
       message: 'old from pest',
     });
     expect((await me.get('/get_number_of_future_messages').expect(200)).text).toBe('2');
@@ -175,12 +175,14 @@ describe('POST /block_contacts', () => {
       200,
     );
 
+    // Pending is the delivery time: a send-now message is delivered when sent, so blocking
+    // later does not take it back from the receiver's timeline.
     const blocked = await Message.find({
       blocked: true,
       message: { $in: ['pest to me', 'me to pest', 'pest now'] },
     }).lean();
-    expect(blocked).toHaveLength(3);
-    expect(await PushJob.countDocuments({ message_id: { $in: blocked.map((m) => m._id) } })).toBe(0);
+    expect(blocked.map((m) => m.message).sort()).toEqual(['me to pest', 'pest to me']);
+    expect(await countQueued({ message_id: { $in: blocked.map((m) => m._id) } })).toBe(0);
     expect((await Message.findById(delivered).lean())!.blocked).toBe(false);
     expect((await me.get('/get_number_of_future_messages').expect(200)).text).toBe('1');
     clock.advance(7200);
@@ -188,6 +190,7 @@ describe('POST /block_contacts', () => {
     expect(res.body.new_messages.map((i: { message: string }) => i.message).sort()).toEqual([
       'friend to me',
       'old from pest',
+      'pest now',
     ]);
   });
 

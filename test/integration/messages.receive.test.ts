@@ -32,7 +32,6 @@ describe('GET /receive_all', () => {
         created: ago(7200),
         delivery: ago(60),
         message: 'in window',
-        state: 'delivered',
       }),
     );
     await storeMessage({
@@ -157,7 +156,6 @@ describe('GET /get_number_of_future_messages', () => {
       sender: sam.user.oid,
       receiver: me.user.oid,
       delivery: ago(10),
-      state: 'delivered',
     });
     await storeMessage({ sender: sam.user.oid, receiver: me.user.oid, send_now: true });
     await storeMessage({ sender: sam.user.oid, receiver: other.user.oid, delivery: later(3600) });

@@ -70,7 +70,6 @@ async function messagesAt(receiver: Types.ObjectId, groups: [number, number][]):
       created: new Date(at - 86_400_000),
       delivery: new Date(at),
       message: `g${g} #${i}`,
-      state: 'delivered' as const,
     })),
   );
   await storeMessages(list);

@@ -100,9 +100,14 @@ describe('round trips per request', () => {
         delivery_option: WEEK,
       }).expect(200),
     );
-    expect(large).toEqual(small);
+    // The pushes take one insert per queue used: teasers (due now) go to push_jobs, the
+    // messages due in a week to push_schedule; the rest is the same command for command.
+    const queues = /^insert push_(jobs|schedule)$/;
+    expect(large.filter((c) => !queues.test(c))).toEqual(small.filter((c) => !queues.test(c)));
+    expect(large.filter((c) => queues.test(c))).toEqual(['insert push_jobs', 'insert push_schedule']);
+    expect(small.filter((c) => queues.test(c)).length).toBeGreaterThanOrEqual(1);
     // Two of them are the daily quotas: one hit for the whole send, then the day's sum.
-    expect(small.length).toBeLessThanOrEqual(10);
+    expect(large.length).toBeLessThanOrEqual(11);
   });
 
   it('when the same send is retried then it costs no more than the first', async () => {
@@ -169,7 +174,6 @@ describe('round trips per request', () => {
         sender: b.user.oid,
         receiver: a.user.oid,
         delivery: clock.now(),
-        state: 'delivered',
       });
       await b.get('/get_my_status').expect(200); // a rank increase costs one more write: settle it first
       return [
@@ -215,7 +219,7 @@ describe('round trips per request', () => {
     };
     const small = await claim('0033650000001', 2);
     expect(await claim('0033650000002', 150)).toEqual(small);
-    expect(small.length).toBeLessThanOrEqual(4);
+    expect(small.length).toBeLessThanOrEqual(5); // the find, two updates, one insert per queue
     const catalog = await measure('catalog load (every CATALOG_CACHE_SECONDS)', () => loadCatalog());
     expect(catalog).toHaveLength(3);
     await measure('statusNamer (contact lists)', () => statusNamer(t.config, 'fr'));

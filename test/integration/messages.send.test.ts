@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { AddressBookEntry, Message, PushJob, User } from '../../src/models';
+import { AddressBookEntry, Message, PushJob, PushSchedule, User } from '../../src/models';
 import { RANDOM_DELAY } from '../../src/domain/deliveryTime';
 import { RECEIVE_COLORS } from '../../src/domain/colors';
 import { buildTestApp, type TestApp } from '../helpers/app';
@@ -13,6 +13,7 @@ import {
   testClock,
 } from '../helpers/messageFactories';
 import { loggedIn, type Client } from '../helpers/session';
+import { countQueued } from '../helpers/queues';
 
 useTestDatabase();
 const clock = testClock();
@@ -71,16 +72,20 @@ describe('POST /send: delivery types', () => {
       sound_id: '',
       version: '1.0',
       receive_label: 'Sent a week ago',
-      state: 'pending',
       blocked: false,
       send_now: false,
     });
     expect(m!.created_at).toEqual(clock.now());
     expect(seconds(m!.delivery_time)).toBe(nowS() + 7 * 86400);
     expect(RECEIVE_COLORS).toContain(m!.receive_color);
-    const jobs = await PushJob.find({ message_id: m!._id }).lean();
-    expect(jobs).toEqual([
-      expect.objectContaining({ kind: 'message', user_id: bob.user.oid, due_at: m!.delivery_time }),
+    // A week ahead: it waits in push_schedule, with the label the worker will push.
+    expect(await PushSchedule.find({ message_id: m!._id }).lean()).toEqual([
+      expect.objectContaining({
+        kind: 'message',
+        user_id: bob.user.oid,
+        due_at: m!.delivery_time,
+        label: m!.receive_label,
+      }),
     ]);
   });
 
@@ -126,7 +131,7 @@ describe('POST /send: delivery types', () => {
       expect(m!.delivery_time).toEqual(clock.now());
       expect(m!.send_now).toBe(true);
       expect(m!.receive_label).toBe('Sent just now');
-      expect(await PushJob.countDocuments({ message_id: m!._id, due_at: clock.now() })).toBe(1);
+      expect(await countQueued({ message_id: m!._id, due_at: clock.now() })).toBe(1);
     }
   });
 
@@ -170,7 +175,7 @@ describe('POST /send: receivers', () => {
     }).expect(200);
     const m = await Message.findOne({ message: 'by-number' }).lean();
     expect(m).toMatchObject({ receiver_id: bob.user.oid, receiver_phone: bob.user.phone });
-    expect(await PushJob.countDocuments({ message_id: m!._id, kind: 'message' })).toBe(1);
+    expect(await countQueued({ message_id: m!._id, kind: 'message' })).toBe(1);
   });
 
   it('when num has no account then a hidden bottle is kept and nobody is pushed', async () => {
@@ -186,7 +191,7 @@ describe('POST /send: receivers', () => {
       receiver_phone: phone,
       receive_label: 'Envoyé il y a une semaine',
     });
-    expect(await PushJob.countDocuments({ message_id: m!._id })).toBe(0);
+    expect(await countQueued({ message_id: m!._id })).toBe(0);
   });
 
   it('when one send lists several receivers, one twice by id and number, then each gets one message', async () => {
@@ -202,9 +207,7 @@ describe('POST /send: receivers', () => {
       [bob.user.id, chloe.user.id, phone].sort(),
     );
     expect(new Set(stored.map((m) => m.delivery_time.getTime())).size).toBe(1);
-    expect(
-      await PushJob.countDocuments({ kind: 'message', message_id: { $in: stored.map((m) => m._id) } }),
-    ).toBe(2);
+    expect(await countQueued({ kind: 'message', message_id: { $in: stored.map((m) => m._id) } })).toBe(2);
   });
 });
 
@@ -325,7 +328,7 @@ describe('POST /send: teasers', () => {
       receiver_ids: JSON.stringify([`id${alice.user.id}`]),
       delivery_option: JSON.stringify({ type: WEEK_KEY }),
     }).expect(200);
-    expect(await PushJob.countDocuments({ kind: 'teaser', created_at: clock.now() })).toBe(0);
+    expect(await countQueued({ kind: 'teaser', created_at: clock.now() })).toBe(0);
   });
 
   it('when the receiver has no device then no teaser', async () => {
@@ -335,7 +338,7 @@ describe('POST /send: teasers', () => {
       receiver_ids: JSON.stringify([`id${bob.user.id}`]),
       delivery_option: JSON.stringify({ type: WEEK_KEY }),
     }).expect(200);
-    expect(await PushJob.countDocuments({ kind: 'teaser', created_at: clock.now() })).toBe(0);
+    expect(await countQueued({ kind: 'teaser', created_at: clock.now() })).toBe(0);
     await User.updateOne(
       { _id: bob.user.oid },
       { $set: { device: { phone: bob.user.phone, os: 'android', reg_id: 'token' } } },

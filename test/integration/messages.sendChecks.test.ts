@@ -4,6 +4,7 @@ import { buildTestApp, type TestApp } from '../helpers/app';
 import { useTestDatabase } from '../helpers/db';
 import { iosJson, seedTestCatalog, sendAndroid, sendIos, testClock } from '../helpers/messageFactories';
 import { loggedIn, type Client } from '../helpers/session';
+import { countQueued } from '../helpers/queues';
 
 useTestDatabase();
 const clock = testClock();
@@ -20,7 +21,7 @@ const nextPhone = () => `00336${String(10_000_000 + ++phoneCounter)}`;
 async function counts() {
   return {
     messages: await Message.countDocuments({}),
-    jobs: await PushJob.countDocuments({}),
+    jobs: await countQueued({}),
     claims: await SendDedup.countDocuments({}),
   };
 }
@@ -90,7 +91,7 @@ describe('POST /send: retries', () => {
     await sendIos(alice.post('/send'), fields('retry-seq')).expect(200);
     expect(await stored('retry-seq')).toBe(2);
     expect(
-      await PushJob.countDocuments({
+      await countQueued({
         kind: 'message',
         user_id: bob.user.oid,
         created_at: { $gte: new Date(clock.now().getTime() - 200_000) },

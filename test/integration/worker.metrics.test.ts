@@ -134,9 +134,15 @@ describe('the worker metrics port, a real worker process', () => {
     expect(commandsWith(after, 'collection="push_jobs"')).toBeGreaterThan(
       commandsWith(before, 'collection="push_jobs"'),
     );
-    expect(commandsWith(after, 'collection="messages"')).toBeGreaterThan(
-      commandsWith(before, 'collection="messages"'),
+    // The outcome is recorded in push_outcomes; the worker never touches messages.
+    await eventually(
+      async () =>
+        commandsWith(await (await scrape('/metrics', TOKEN)).text(), 'collection="push_outcomes"') >
+        commandsWith(before, 'collection="push_outcomes"'),
+      5000,
+      'the outcome insert',
     );
+    expect(commandsWith(after, 'collection="messages"')).toBe(commandsWith(before, 'collection="messages"'));
   });
 
   it('when the worker gets SIGTERM then it exits 0 and its metrics port is closed', async () => {

@@ -10,7 +10,7 @@ import mongoose from 'mongoose';
 import { startDevDb, type DevDb } from '../../scripts/lib/devdb';
 import { freePort } from '../../scripts/lib/stack';
 import { ensureIndexes } from '../../src/db/mongo';
-import { Message } from '../../src/models';
+import { Message, PushJob, PushOutcome } from '../../src/models';
 import { startFakeFcm, type FakeFcm } from '../helpers/fakeFcm';
 import { eventually, queueMany, sleep } from '../helpers/workerFixtures';
 import { startedWorker, type WorkerHandle } from '../helpers/workerProcess';
@@ -41,7 +41,7 @@ afterAll(async () => {
 
 /** Says what was left and what the worker last said, to tell a slow machine from a bug. */
 async function explain(w: WorkerHandle, err: Error): Promise<never> {
-  const pending = await Message.countDocuments({ state: 'pending' });
+  const pending = (await Message.countDocuments({})) - (await PushOutcome.countDocuments({}));
   const said = w.logs
     .filter((l) => Number(l.level) >= 40)
     .slice(-5)
@@ -74,7 +74,9 @@ describe('a database restart', () => {
     const all = new Set(batches.flatMap((b) => b.users.map((u) => u.device!.reg_id)));
     const pushed = () => new Set(fcm.requests.map((r) => r.token)).size === all.size;
     await eventually(pushed, 40_000, 'every push').catch((err: Error) => explain(w, err));
-    const recorded = async () => (await Message.countDocuments({ state: 'pending' })) === 0;
+    const recorded = async () =>
+      (await PushOutcome.countDocuments({})) === (await Message.countDocuments({})) &&
+      (await PushJob.countDocuments({})) === 0;
     await eventually(recorded, 20_000, 'the records').catch((err: Error) => explain(w, err));
     expect(fcm.requests).toHaveLength(all.size); // none twice
     const scanErrors = w.logs.filter((l) => l.msg === 'push queue scan failed; backing off').length;

@@ -7,6 +7,7 @@ import cron, { type ScheduledTask } from 'node-cron';
 import type { Config } from '../../src/config';
 import type { Logger } from '../../src/logger';
 import type { Mailer } from '../../src/mail/mailer';
+import { promoteDue } from '../delivery/promote';
 import { runCleanup } from './cleanup';
 import { sendSignupReminders } from './reminder';
 import { runCoordinator } from './runs';
@@ -28,6 +29,7 @@ export interface PeriodicJobs {
 export function startPeriodicJobs(deps: PeriodicDeps): PeriodicJobs {
   const { config, logger } = deps;
   const jobs: { name: string; pattern: string; run: () => Promise<unknown> }[] = [
+    { name: 'promote', pattern: config.WORKER_PROMOTE_CRON, run: () => promoteDue(deps.now()) },
     {
       name: 'sweep',
       pattern: config.WORKER_SWEEP_CRON,

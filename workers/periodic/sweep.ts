@@ -19,7 +19,7 @@ import type { Types } from 'mongoose';
 import type { Logger } from '../../src/logger';
 import { MINUTE_MS } from '../../src/domain/time';
 import { Message } from '../../src/models/message';
-import { PushJob } from '../../src/models/pushJob';
+import { PushJob, PushSchedule } from '../../src/models/pushJob';
 import { PushOutcome } from '../../src/models/pushOutcome';
 import { forgetOnce, takeOnce } from './runs';
 
@@ -61,10 +61,15 @@ async function requeue(m: Candidate, workerId: string, now: Date): Promise<boole
 /** The candidates of one page that have neither a queued job nor an outcome for their time. */
 async function orphansOf(page: Candidate[]): Promise<Candidate[]> {
   const ids = page.map((m) => m._id);
-  const queued = await PushJob.find({ message_id: { $in: ids } })
-    .select({ message_id: 1 })
-    .lean();
-  const withJob = new Set(queued.map((j) => String(j.message_id)));
+  const [near, later] = await Promise.all(
+    [PushJob, PushSchedule].map((queue) =>
+      queue
+        .find({ message_id: { $in: ids } })
+        .select({ message_id: 1 })
+        .lean(),
+    ),
+  );
+  const withJob = new Set([...near!, ...later!].map((j) => String(j.message_id)));
   const rest = page.filter((m) => !withJob.has(String(m._id)));
   if (rest.length === 0) return [];
   const outcomes = await PushOutcome.find({ message_id: { $in: rest.map((m) => m._id) } })

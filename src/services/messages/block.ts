@@ -1,13 +1,13 @@
 /**
  * POST /block_contacts (../shared/CONTRACT.md §3): every pending message (not due yet)
  * between the user and each listed user, both directions, becomes blocked (never pushed,
- * returned or counted), and its queued pushes are removed: the worker does not read the
+ * returned or counted), and its queued pushes are removed (both queues): the worker does not read the
  * message before pushing. Three queries whatever the number of messages.
  */
 import type { Types } from 'mongoose';
 import { ONE_BATCH } from '../../db/queries';
 import { Message } from '../../models/message';
-import { PushJob } from '../../models/pushJob';
+import { unqueueMessages } from '../pushes/queue';
 
 /**
  * Returns how many messages were blocked. `contacts`: the form's list as the route checked
@@ -37,7 +37,7 @@ export async function blockContacts(
   const messageIds = pending.map((m) => m._id);
   const [blocked] = await Promise.all([
     Message.updateMany({ _id: { $in: messageIds } }, { $set: { blocked: true } }),
-    PushJob.deleteMany({ message_id: { $in: messageIds } }),
+    unqueueMessages(messageIds),
   ]);
   return blocked.modifiedCount;
 }

@@ -7,7 +7,7 @@
 import type { Types } from 'mongoose';
 import { ONE_BATCH } from '../../db/queries';
 import { Message } from '../../models/message';
-import { PushJob } from '../../models/pushJob';
+import { queuePushes } from '../pushes/queue';
 
 /** Returns how many bottles were claimed. */
 export async function claimBottles(userId: Types.ObjectId, phone: string, now: Date): Promise<number> {
@@ -40,6 +40,6 @@ export async function claimBottles(userId: Types.ObjectId, phone: string, now: D
     due_at: b.delivery_time.getTime() <= now.getTime() ? now : b.delivery_time,
     created_at: now,
   }));
-  await PushJob.insertMany(jobs);
+  await queuePushes(jobs, now);
   return bottles.length;
 }

@@ -10,7 +10,7 @@ import { receiveLabelText } from '../../domain/labels';
 import { labelLanguage } from '../../domain/language';
 import { resendDelaySeconds } from '../../domain/resend';
 import { Message } from '../../models/message';
-import { PushJob } from '../../models/pushJob';
+import { queuePushes, unqueueMessages } from '../pushes/queue';
 import { countryCodeOf, futureMessageCount, type MessageDeps } from './messages';
 
 /** `id`: the message_id of the form, checked by the route. */
@@ -58,13 +58,9 @@ export async function resendMessage(
   );
   // A job still queued for an earlier time (a resend before) would push before the
   // message shows: the worker no longer reads the message, so it goes.
-  await PushJob.deleteMany({ message_id: id });
-  await PushJob.create({
-    kind: 'message',
-    user_id: userId,
-    message_id: id,
-    label,
-    due_at: delivery,
-    created_at: now,
-  });
+  await unqueueMessages([id]);
+  await queuePushes(
+    [{ kind: 'message', user_id: userId, message_id: id, label, due_at: delivery, created_at: now }],
+    now,
+  );
 }

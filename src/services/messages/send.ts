@@ -23,7 +23,7 @@ import { AppError } from '../../errors';
 import { AddressBookEntry } from '../../models/addressBook';
 import { Message } from '../../models/message';
 import { PhoneOwner } from '../../models/phoneOwner';
-import { PushJob } from '../../models/pushJob';
+import { queuePushes } from '../pushes/queue';
 import { SendDedup } from '../../models/sendDedup';
 import { User } from '../../models/user';
 import type { MessageDeps } from './messages';
@@ -264,7 +264,7 @@ export async function sendMessages(
   const charge = await chargeSend(deps, senderId, { messages, jobs, keys: claim.keys, now });
   await storeMessages(messages, charge, claim.keys);
   await Promise.all([
-    jobs.length > 0 && PushJob.insertMany(jobs),
+    queuePushes(jobs, now),
     // Keeps the claims of this sender to the last few minutes (no TTL index: see README).
     SendDedup.deleteMany({ sender_id: senderId, expires_at: { $lt: now } }).exec(),
   ]);
