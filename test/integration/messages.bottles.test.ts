@@ -1,4 +1,4 @@
-import { Message, PhoneOwner, PushJob } from '../../src/models';
+import { Message, PhoneOwner } from '../../src/models';
 import { claimBottles } from '../../src/services/messages/bottles';
 import { buildTestApp, type TestApp } from '../helpers/app';
 import { useTestDatabase } from '../helpers/db';

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { Message, PushJob, User } from '../../src/models';
+import { Message, User } from '../../src/models';
 import { RESEND_FRESH_DELAY } from '../../src/domain/resend';
 import { buildTestApp, type TestApp } from '../helpers/app';
 import { useTestDatabase } from '../helpers/db';

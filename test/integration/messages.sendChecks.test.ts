@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { Message, PushJob, SendDedup } from '../../src/models';
+import { Message, SendDedup } from '../../src/models';
 import { buildTestApp, type TestApp } from '../helpers/app';
 import { useTestDatabase } from '../helpers/db';
 import { iosJson, seedTestCatalog, sendAndroid, sendIos, testClock } from '../helpers/messageFactories';

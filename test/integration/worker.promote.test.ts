@@ -64,7 +64,7 @@ describe('the push queues', () => {
     const now = new Date();
     const job = push(new Date(now.getTime() + 3 * MINUTE));
     const [doc] = await PushSchedule.insertMany([job]);
-    await PushJob.collection.insertOne(doc!.toObject() as never); // the dead run's insert
+    await PushJob.collection.insertOne(doc!.toObject()); // the dead run's insert
     expect(await promoteDue(now)).toBe(1);
     expect(await PushJob.countDocuments({ message_id: job.message_id })).toBe(1);
     expect(await PushSchedule.countDocuments({})).toBe(0);
