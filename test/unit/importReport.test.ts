@@ -44,6 +44,7 @@ describe('import report', () => {
       phoneOwners: models.PhoneOwner.collection.collectionName,
       messages: models.Message.collection.collectionName,
       pushJobs: models.PushJob.collection.collectionName,
+      pushSchedule: models.PushSchedule.collection.collectionName,
       addressBookEntries: models.AddressBookEntry.collection.collectionName,
       sendChoices: models.SendChoice.collection.collectionName,
       receiveLabels: models.ReceiveLabel.collection.collectionName,
