@@ -256,7 +256,9 @@ describe('delivery of a claimed job', () => {
   const recorder = new OutcomeRecorder(logger, Math.random, {
     recordDelayMs: 0,
     removeEveryMs: 0,
+    removeGapFactor: 0,
     maxBatch: 500,
+    maxRemoveBatch: 2000,
   });
   const deps = (stopping: boolean, now: () => number = Date.now) => ({
     sender,

@@ -24,10 +24,25 @@ export interface RecorderSettings {
   recordDelayMs: number;
   /** Shortest time between two deletes of finished jobs. */
   removeEveryMs: number;
+  /**
+   * The time between two deletes is also at least this many times the last delete's
+   * duration, so deleting takes at most 1 / (1 + factor) of the database's time: on the
+   * embedded database a delete scans the queue, and it writes while nothing else does.
+   */
+  removeGapFactor: number;
+  /** Most outcomes in one insert. */
   maxBatch: number;
+  /** Most jobs in one delete (its cost hardly depends on the count there). */
+  maxRemoveBatch: number;
 }
 
-export const RECORDER_DEFAULTS: RecorderSettings = { recordDelayMs: 20, removeEveryMs: 250, maxBatch: 500 };
+export const RECORDER_DEFAULTS: RecorderSettings = {
+  recordDelayMs: 20,
+  removeEveryMs: 250,
+  removeGapFactor: 8,
+  maxBatch: 500,
+  maxRemoveBatch: 2000,
+};
 
 type OutcomeDoc = PushOutcomeFields & { _id: string };
 
@@ -40,6 +55,9 @@ export class OutcomeRecorder {
   private removeTimer?: NodeJS.Timeout;
   private recording: Promise<void> = Promise.resolve();
   private removing: Promise<void> = Promise.resolve();
+  private removeRunning = false;
+  /** When the last delete ended, and how long it took (ms). */
+  private lastRemove = { endedAt: 0, tookMs: 0 };
   private closing = false;
 
   constructor(
@@ -98,8 +116,11 @@ export class OutcomeRecorder {
   }
 
   private scheduleRemove(): void {
-    if (this.toRemove.size >= this.settings.maxBatch) void this.flushRemovals();
-    else this.removeTimer ??= setTimeout(() => void this.flushRemovals(), this.settings.removeEveryMs);
+    if (this.removeRunning || this.removeTimer) return; // the running delete schedules the next
+    const { removeEveryMs, removeGapFactor } = this.settings;
+    const gapMs = Math.max(removeEveryMs, removeGapFactor * this.lastRemove.tookMs);
+    const waitMs = Math.max(0, this.lastRemove.endedAt + gapMs - Date.now());
+    this.removeTimer = setTimeout(() => void this.flushRemovals(), waitMs);
   }
 
   private flushRemovals(): Promise<void> {
@@ -108,8 +129,10 @@ export class OutcomeRecorder {
     this.removing = this.removing
       .catch(() => undefined)
       .then(async () => {
-        const ids = [...this.toRemove].slice(0, this.settings.maxBatch);
+        const ids = [...this.toRemove].slice(0, this.settings.maxRemoveBatch);
         if (ids.length === 0) return;
+        const startedAt = Date.now();
+        this.removeRunning = true;
         try {
           await PushJob.deleteMany({ _id: { $in: ids } });
         } catch (err) {
@@ -117,6 +140,9 @@ export class OutcomeRecorder {
             this.flushRemovals(),
           );
           return;
+        } finally {
+          this.removeRunning = false;
+          this.lastRemove = { endedAt: Date.now(), tookMs: Date.now() - startedAt };
         }
         for (const id of ids) this.toRemove.delete(id);
         if (this.toRemove.size > 0) this.scheduleRemove();
