@@ -1,25 +1,36 @@
 /**
- * Per-user daily quotas (src/services/messages/quotas.ts): one document per counted request and
- * quota, carrying how much of it the request uses, so that a send to 2,000 receivers is
- * one insert, and a user's use of the day is one aggregate sum per kind (no $inc, which is
- * not atomic on the embedded database). One kind per document because the embedded
- * database sums only the first `$sum` of a `$group` (the others come back 0); grouping by
- * kind needs one. The cleanup job deletes the days before yesterday.
+ * Per-user daily quotas (src/services/messages/quotas.ts): one document per counted request,
+ * carrying what it uses of each quota (a send to 2,000 receivers is one insert), numbered
+ * densely per user and day: `_id` is `${user}:${day}:${seq}`, so that a number is taken by a
+ * unique insert, the one write the embedded database decides atomically. A refund zeroes the
+ * amounts and keeps the document, which keeps the numbering dense. The cleanup job deletes
+ * the days before yesterday.
+ *
+ * Collection `quota_seq`: the previous shape (`quota_hits`, one unnumbered document per
+ * kind) is not read. On the day of the switch what it counted is not counted again; after
+ * that day it holds only old hits and can be dropped.
  */
 import { Schema, model } from 'mongoose';
-import { QUOTA_KINDS } from '../domain/quota';
 
 const quotaHitSchema = new Schema(
   {
+    _id: { type: String, required: true },
     user_id: { type: Schema.Types.ObjectId, required: true },
     day: { type: Number, required: true }, // whole UTC days since the epoch
-    kind: { type: String, enum: QUOTA_KINDS, required: true },
-    amount: { type: Number, required: true },
+    seq: { type: Number, required: true }, // 0, 1, 2… per user and day, no gap
+    messages: { type: Number, required: true },
+    pushes: { type: Number, required: true },
+    lookups: { type: Number, required: true },
   },
-  { collection: 'quota_hits', versionKey: false },
+  { collection: 'quota_seq', versionKey: false },
 );
 
-quotaHitSchema.index({ user_id: 1, day: 1 }); // a user's use of the day
+quotaHitSchema.index({ user_id: 1, day: 1, seq: 1 }); // the count of the day; the prefix up to a seq
 quotaHitSchema.index({ day: 1 }); // cleanup
+
+/** The `_id` of a user's hit number `seq` of `day`: two requests cannot both insert it. */
+export function quotaHitId(userId: { toString(): string }, day: number, seq: number): string {
+  return `${userId.toString()}:${day}:${seq}`;
+}
 
 export const QuotaHit = model('QuotaHit', quotaHitSchema);

@@ -1,19 +1,26 @@
 /**
  * Per-user daily quotas (README "Limits"): messages stored, pushes caused and numbers looked
- * up, per UTC day, shared by every web process. A request inserts one hit per quota it
- * uses, carrying the amount (one insert whatever the amounts), then sums the user's hits of
- * the day by quota; over one it deletes its hits again and answers 429 with Retry-After
- * (the seconds until UTC midnight).
+ * up, per UTC day, shared by every web process. A request takes the next number of the
+ * user's day: it counts the day's hits (c), inserts its hit, carrying all its amounts, at
+ * `_id` `${user}:${day}:${c}` and, on a duplicate key, at c+1, c+2… Then it sums the hits
+ * numbered up to its own; over a quota it zeroes its amounts (a refund) and answers 429 with
+ * Retry-After (the seconds until UTC midnight). Count, insert, read: three commands.
  *
- * Exactness: on MongoDB and on the embedded database alike, what is admitted in a day never
- * exceeds a quota, also when requests race: each sums after its own insert, so of two racers
- * the later-inserted sees the other's hit. The price is on the refusing side: racers that
- * would together go over may both be refused, and a refused request's hit counts for others
- * until it is deleted. A crash between the insert and a refund leaves the hit counted: the
- * quota can be undercounted in the user's disfavour, never overrun.
+ * Why never over a quota, also when requests race, on MongoDB and on the embedded database
+ * alike (whose only atomic write is a unique insert): a hit is inserted at number s only
+ * once 0..s-1 exist (the count saw that many, the duplicates the rest), and no hit leaves
+ * the day (a refund rewrites only its own amounts, and reading the old, larger value is
+ * conservative), so the numbers are dense and the read after one's own insert sees every
+ * hit numbered before it. Of the requests admitted on a quota, the one numbered last summed
+ * all the others, so together they fit. Why not all racers refused: the lowest-numbered
+ * sums only hits that came before, so it is admitted whenever it fits alone. A refused
+ * request may still count for a later one until its refund lands, and a crash between the
+ * insert and a refund leaves the hit counted: the error is in the user's disfavour.
  */
 import type { Types } from 'mongoose';
 import type { Config } from '../../config';
+import { ONE_BATCH } from '../../db/queries';
+import { insertIfAbsent } from '../../db/writeErrors';
 import {
   QUOTA_KINDS,
   exceededQuota,
@@ -23,7 +30,7 @@ import {
   type QuotaKind,
 } from '../../domain/quota';
 import { AppError } from '../../errors';
-import { QuotaHit } from '../../models/quotaHit';
+import { QuotaHit, quotaHitId } from '../../models/quotaHit';
 
 export function quotaLimits(config: Config): QuotaAmounts {
   return {
@@ -39,6 +46,9 @@ const NAMES: Record<QuotaKind, string> = {
   lookups: 'contact lookups',
 };
 
+/** Numbers tried after the count: each lost one is a request of the same user inserted meanwhile. */
+const MAX_TRIES = 64;
+
 /** Gives a charged request's share back (its work failed after the charge). */
 export interface QuotaCharge {
   refund(): Promise<void>;
@@ -46,13 +56,35 @@ export interface QuotaCharge {
 
 const NO_CHARGE: QuotaCharge = { refund: () => Promise.resolve() };
 
-async function dayTotal(userId: Types.ObjectId, day: number): Promise<QuotaAmounts> {
-  const rows = await QuotaHit.aggregate<{ _id: QuotaKind; n: number }>([
-    { $match: { user_id: userId, day } },
-    { $group: { _id: '$kind', n: { $sum: '$amount' } } },
-  ]);
+/** Inserts the hit at the day's next free number and returns that number. */
+async function insertNextHit(userId: Types.ObjectId, day: number, amounts: QuotaAmounts): Promise<number> {
+  const first = await QuotaHit.countDocuments({ user_id: userId, day });
+  for (let seq = first; seq < first + MAX_TRIES; seq++) {
+    const hit = { _id: quotaHitId(userId, day, seq), user_id: userId, day, seq, ...amounts };
+    if (await insertIfAbsent(QuotaHit.collection, hit as never)) return seq;
+  }
+  // Nothing was inserted, so nothing is charged: only a flood of one user's requests gets here.
+  throw AppError.tooManyRequests('too many requests at once, try again in a moment', 1);
+}
+
+/**
+ * What the hits numbered 0..seq of the day use of `kinds`. A find summed here: the embedded
+ * database computes only the first `$sum` of a `$group` (README "Databases").
+ */
+async function prefixTotal(
+  userId: Types.ObjectId,
+  day: number,
+  seq: number,
+  kinds: QuotaKind[],
+): Promise<QuotaAmounts> {
+  const hits = await QuotaHit.find(
+    { user_id: userId, day, seq: { $lte: seq } },
+    { _id: 0, messages: 1, pushes: 1, lookups: 1 },
+  )
+    .batchSize(ONE_BATCH)
+    .lean<Partial<QuotaAmounts>[]>();
   const total: QuotaAmounts = { messages: 0, pushes: 0, lookups: 0 };
-  for (const r of rows) if (QUOTA_KINDS.includes(r._id)) total[r._id] = r.n;
+  for (const h of hits) for (const k of kinds) total[k] += h[k] ?? 0;
   return total;
 }
 
@@ -68,15 +100,20 @@ export async function chargeDailyQuotas(
   const counted = QUOTA_KINDS.filter((k) => limits[k] > 0 && used[k] > 0);
   if (counted.length === 0) return NO_CHARGE;
   const day = quotaDay(now);
-  const hits = await QuotaHit.insertMany(
-    counted.map((kind) => ({ user_id: userId, day, kind, amount: used[kind] })),
-  );
+  const amounts: QuotaAmounts = { messages: 0, pushes: 0, lookups: 0 };
+  for (const k of counted) amounts[k] = used[k];
+  const seq = await insertNextHit(userId, day, amounts);
   const charge: QuotaCharge = {
+    // Zeroed, not deleted: a deleted number could be taken again by a later request, which
+    // would then be numbered before admitted hits that never saw it.
     refund: async () => {
-      await QuotaHit.deleteMany({ _id: { $in: hits.map((h) => h._id) } });
+      await QuotaHit.updateOne(
+        { _id: quotaHitId(userId, day, seq) },
+        { $set: { messages: 0, pushes: 0, lookups: 0 } },
+      );
     },
   };
-  const over = exceededQuota(used, await dayTotal(userId, day), limits);
+  const over = exceededQuota(used, await prefixTotal(userId, day, seq, counted), limits);
   if (!over) return charge;
   await charge.refund();
   throw AppError.tooManyRequests(
