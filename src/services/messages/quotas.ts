@@ -1,10 +1,11 @@
 /**
  * Per-user daily quotas (README "Limits"): messages stored, pushes caused and numbers looked
  * up, per UTC day, shared by every web process. A request takes the next number of the
- * user's day: it counts the day's hits (c), inserts its hit, carrying all its amounts, at
+ * user's day: it reads the day's hits (c of them), inserts its hit, carrying all its amounts, at
  * `_id` `${user}:${day}:${c}` and, on a duplicate key, at c+1, c+2… Then it sums the hits
  * numbered up to its own; over a quota it zeroes its amounts (a refund) and answers 429 with
- * Retry-After (the seconds until UTC midnight). Count, insert, read: three commands.
+ * Retry-After (the seconds until UTC midnight). Read, insert, read: three commands; a request
+ * already over a quota by the hits there is refused after the first read, writing nothing.
  *
  * Why never over a quota, also when requests race, on MongoDB and on the embedded database
  * alike (whose only atomic write is a unique insert): a hit is inserted at number s only
@@ -56,9 +57,13 @@ export interface QuotaCharge {
 
 const NO_CHARGE: QuotaCharge = { refund: () => Promise.resolve() };
 
-/** Inserts the hit at the day's next free number and returns that number. */
-async function insertNextHit(userId: Types.ObjectId, day: number, amounts: QuotaAmounts): Promise<number> {
-  const first = await QuotaHit.countDocuments({ user_id: userId, day });
+/** Inserts the hit at the day's next free number from `first` on and returns that number. */
+async function insertNextHit(
+  userId: Types.ObjectId,
+  day: number,
+  first: number,
+  amounts: QuotaAmounts,
+): Promise<number> {
   for (let seq = first; seq < first + MAX_TRIES; seq++) {
     const hit = { _id: quotaHitId(userId, day, seq), user_id: userId, day, seq, ...amounts };
     if (await insertIfAbsent(QuotaHit.collection, hit as never)) return seq;
@@ -68,27 +73,37 @@ async function insertNextHit(userId: Types.ObjectId, day: number, amounts: Quota
 }
 
 /**
- * What the hits numbered 0..seq of the day use of `kinds`. A find summed here: the embedded
- * database computes only the first `$sum` of a `$group` (README "Databases").
+ * The user's hits of the day, or those numbered 0..upTo: how many, and what they use. A
+ * find summed here: the embedded database computes only the first `$sum` of a `$group`
+ * (README "Databases").
  */
-async function prefixTotal(
+async function readHits(
   userId: Types.ObjectId,
   day: number,
-  seq: number,
-  kinds: QuotaKind[],
-): Promise<QuotaAmounts> {
-  const hits = await QuotaHit.find(
-    { user_id: userId, day, seq: { $lte: seq } },
-    { _id: 0, messages: 1, pushes: 1, lookups: 1 },
-  )
+  upTo?: number,
+): Promise<{ count: number; total: QuotaAmounts }> {
+  const filter =
+    upTo === undefined ? { user_id: userId, day } : { user_id: userId, day, seq: { $lte: upTo } };
+  const hits = await QuotaHit.find(filter, { _id: 0, messages: 1, pushes: 1, lookups: 1 })
     .batchSize(ONE_BATCH)
     .lean<Partial<QuotaAmounts>[]>();
   const total: QuotaAmounts = { messages: 0, pushes: 0, lookups: 0 };
-  for (const h of hits) for (const k of kinds) total[k] += h[k] ?? 0;
-  return total;
+  for (const h of hits) for (const k of QUOTA_KINDS) total[k] += h[k] ?? 0;
+  return { count: hits.length, total };
 }
 
-/** Counts `use` against the user's quotas of the day; 429 when the day's total goes over one. */
+function overQuota(over: QuotaKind, limits: QuotaAmounts, now: Date): AppError {
+  return AppError.tooManyRequests(
+    `daily limit of ${limits[over]} ${NAMES[over]} reached; try again after midnight UTC`,
+    secondsUntilNextDay(now),
+  );
+}
+
+/**
+ * Counts `use` against the user's quotas of the day; 429 when the day's total goes over one.
+ * A request that the hits already there put over a quota is refused before it writes
+ * anything (refusing is always safe), so a client retrying after a 429 adds no document.
+ */
 export async function chargeDailyQuotas(
   config: Config,
   userId: Types.ObjectId,
@@ -102,7 +117,12 @@ export async function chargeDailyQuotas(
   const day = quotaDay(now);
   const amounts: QuotaAmounts = { messages: 0, pushes: 0, lookups: 0 };
   for (const k of counted) amounts[k] = used[k];
-  const seq = await insertNextHit(userId, day, amounts);
+  const before = await readHits(userId, day);
+  const withThis = { ...before.total };
+  for (const k of counted) withThis[k] += used[k];
+  const early = exceededQuota(used, withThis, limits);
+  if (early) throw overQuota(early, limits, now);
+  const seq = await insertNextHit(userId, day, before.count, amounts);
   const charge: QuotaCharge = {
     // Zeroed, not deleted: a deleted number could be taken again by a later request, which
     // would then be numbered before admitted hits that never saw it.
@@ -113,13 +133,10 @@ export async function chargeDailyQuotas(
       );
     },
   };
-  const over = exceededQuota(used, await prefixTotal(userId, day, seq, counted), limits);
+  const over = exceededQuota(used, (await readHits(userId, day, seq)).total, limits);
   if (!over) return charge;
   await charge.refund();
-  throw AppError.tooManyRequests(
-    `daily limit of ${limits[over]} ${NAMES[over]} reached; try again after midnight UTC`,
-    secondsUntilNextDay(now),
-  );
+  throw overQuota(over, limits, now);
 }
 
 /** Deletes the hits of the days before yesterday; the worker's cleanup job runs it. */
