@@ -52,11 +52,12 @@ func main() {
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
 		log.Fatal(err)
 	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	cfg := &ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{TCP: addr},
 		Handler:   "sqlite",
 		SQLiteURL: "file:" + abs + "/",
-		Logger:    slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})),
+		Logger:    logger,
 	}
 	if *pgURL != "" {
 		cfg.Handler = "postgresql"
@@ -79,6 +80,9 @@ func main() {
 
 	done := make(chan error, 1)
 	go func() { done <- f.Run(ctx) }()
+	if *pgURL == "" {
+		go watchIDIndexes(ctx, abs, 200*time.Millisecond, logger) // idindex.go
+	}
 
 	// Wait until the port accepts connections before announcing the URI.
 	deadline := time.Now().Add(30 * time.Second)
