@@ -14,6 +14,7 @@ import { metricsApp } from '../../workers/metricsServer';
 import { countDatabaseCommands, createWorkerMetrics } from '../../workers/metrics';
 import { captureLogger } from '../helpers/app';
 import { useTestDatabase } from '../helpers/db';
+import { COMMANDS, commandsWith, sample } from '../helpers/workerMetrics';
 import { startFakeFcm, type FakeFcm } from '../helpers/fakeFcm';
 import { eventually, makeReceiver, queueMessage } from '../helpers/workerFixtures';
 import { startedWorker, type WorkerHandle } from '../helpers/workerProcess';
@@ -28,22 +29,6 @@ let base = '';
 
 const scrape = (path: string, token?: string) =>
   fetch(`${base}${path}`, token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } });
-
-/** The value of one sample line, e.g. `name{label="x"}`; undefined when absent. */
-function sample(text: string, series: string): number | undefined {
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
-}
-
-const COMMANDS = 'pictever_worker_db_commands_total';
-
-/** The sum of the command counts whose labels include `labels` (e.g. `collection="x"`). */
-function commandsWith(text: string, labels: string): number {
-  return text
-    .split('\n')
-    .filter((l) => l.startsWith(`${COMMANDS}{`) && l.includes(labels))
-    .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
-}
 
 beforeAll(async () => {
   fcm = await startFakeFcm();
