@@ -35,8 +35,8 @@ type dbFile struct {
 func watchIDIndexes(ctx context.Context, dir string, every time.Duration, logger *slog.Logger) {
 	open := map[string]*dbFile{}
 	defer func() {
-		for _, f := range open {
-			f.db.Close()
+		for path, f := range open {
+			forget(path, f)
 		}
 	}()
 	ticker := time.NewTicker(every)
@@ -57,7 +57,7 @@ func watchIDIndexes(ctx context.Context, dir string, every time.Duration, logger
 		}
 		for path, f := range open {
 			if !seen[path] {
-				f.db.Close()
+				forget(path, f)
 				delete(open, path)
 			}
 		}
@@ -66,6 +66,17 @@ func watchIDIndexes(ctx context.Context, dir string, every time.Duration, logger
 			return
 		case <-ticker.C:
 		}
+	}
+}
+
+// forget closes the handle of a dropped database. FerretDB removed its file after closing
+// its own connections; ours was then the last one open, so SQLite kept the -wal and -shm
+// files: they are removed here unless the database was created again meanwhile.
+func forget(path string, f *dbFile) {
+	f.db.Close()
+	if _, err := os.Stat(path); os.IsNotExist(err) {
+		os.Remove(path + "-wal")
+		os.Remove(path + "-shm")
 	}
 }
 

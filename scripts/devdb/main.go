@@ -80,8 +80,14 @@ func main() {
 
 	done := make(chan error, 1)
 	go func() { done <- f.Run(ctx) }()
+	watched := make(chan struct{})
 	if *pgURL == "" {
-		go watchIDIndexes(ctx, abs, 200*time.Millisecond, logger) // idindex.go
+		go func() {
+			watchIDIndexes(ctx, abs, 200*time.Millisecond, logger) // idindex.go
+			close(watched)
+		}()
+	} else {
+		close(watched)
 	}
 
 	// Wait until the port accepts connections before announcing the URI.
@@ -99,7 +105,11 @@ func main() {
 	}
 	fmt.Printf("mongodb://%s/\n", addr)
 
-	if err := <-done; err != nil && ctx.Err() == nil {
+	err = <-done
+	failed := err != nil && ctx.Err() == nil
+	stop()
+	<-watched // it closes its files once ctx ends
+	if failed {
 		log.Fatal(err)
 	}
 }

@@ -6,7 +6,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -32,7 +32,11 @@ export interface DevDbOptions {
 
 function sourceHash(): string {
   const h = createHash('sha256');
-  for (const f of ['main.go', 'go.mod', 'go.sum']) h.update(readFileSync(path.join(SOURCE_DIR, f)));
+  // Every Go file of the package, and the module files: a change to any rebuilds.
+  const files = readdirSync(SOURCE_DIR)
+    .filter((f) => f.endsWith('.go') || f === 'go.mod' || f === 'go.sum')
+    .sort();
+  for (const f of files) h.update(f).update(readFileSync(path.join(SOURCE_DIR, f)));
   return h.digest('hex').slice(0, 12);
 }
 
