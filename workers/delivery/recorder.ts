@@ -2,8 +2,9 @@
  * Stages 5 and 6, record and finish, in batches: a final answer is inserted into
  * push_outcomes (one unordered insert for everything answered in the last few
  * milliseconds), then the jobs whose outcome has landed are removed from push_jobs (one
- * delete for many jobs; on the embedded database a delete scans the queue, so deletes are
- * fewer and larger than inserts). Neither write decides a race: the claim did.
+ * delete command for many jobs, a statement per `_id`: the embedded database serves a
+ * filter of exactly one `_id` from its index but scans the queue for `_id: {$in}`).
+ * Neither write decides a race: the claim did.
  *
  * Order is what keeps a push from going out twice: a job is removed only after its
  * outcome is in, and a worker taking an expired claim over looks for the outcome first.
@@ -12,7 +13,7 @@
  * it was still in flight. Ids waiting here are skipped by this worker's scans.
  * Writes that fail are retried until they land, or until the process must exit.
  */
-import type { Types } from 'mongoose';
+import { Types } from 'mongoose';
 import { insertEachIfAbsent } from '../../src/db/writeErrors';
 import type { Logger } from '../../src/logger';
 import { PushJob } from '../../src/models/pushJob';
@@ -26,13 +27,13 @@ export interface RecorderSettings {
   removeEveryMs: number;
   /**
    * The time between two deletes is also at least this many times the last delete's
-   * duration, so deleting takes at most 1 / (1 + factor) of the database's time: on the
-   * embedded database a delete scans the queue, and it writes while nothing else does.
+   * duration, so deleting takes at most 1 / (1 + factor) of the database's time (a slow
+   * database is not kept busy by removals; the embedded database writes one at a time).
    */
   removeGapFactor: number;
   /** Most outcomes in one insert. */
   maxBatch: number;
-  /** Most jobs in one delete (its cost hardly depends on the count there). */
+  /** Most jobs in one delete command. */
   maxRemoveBatch: number;
 }
 
@@ -134,7 +135,10 @@ export class OutcomeRecorder {
         const startedAt = Date.now();
         this.removeRunning = true;
         try {
-          await PushJob.deleteMany({ _id: { $in: ids } });
+          await PushJob.collection.bulkWrite(
+            ids.map((id) => ({ deleteOne: { filter: { _id: new Types.ObjectId(id) } } })),
+            { ordered: false },
+          );
         } catch (err) {
           this.retryLater('removing finished push jobs failed; will retry', err, ids.length, () =>
             this.flushRemovals(),
