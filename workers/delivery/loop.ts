@@ -3,10 +3,12 @@
  * find due (find.ts), claim (claims.ts, one insert per batch), load (load.ts, the
  * receivers' devices), send (deliver.ts), record and finish (recorder.ts, in batches).
  *
- * One step: read the oldest due jobs (kept for one poll interval, so a backlog is not
- * re-read for every batch), claim as many as there are free send slots, picked at random
- * so that workers do not all fight over the same ones, launch them, and sleep until the
- * next due time, half the slots freed, or the poll interval. Send slots follow the
+ * One step: read the oldest jobs due now or within a poll interval (kept for that
+ * interval, so neither a backlog nor a steady stream is re-read for every batch), claim as
+ * many due ones as there are free send slots, picked at random so that workers do not all
+ * fight over the same ones, launch them, and sleep until the next due time (at least
+ * BATCH_GAP_MS after the last claim, so that a steady stream is claimed a few at a time),
+ * half the slots freed, or the poll interval. Send slots follow the
  * providers' latency (Little's law: WORKER_TARGET_RATE pushes/s times the mean send
  * time), between 16 and WORKER_CONCURRENCY. Errors are answered with a growing pause, so
  * it never spins and outlives a database restart.
@@ -55,6 +57,12 @@ export interface LoopDeps {
 const MIN_SLOTS = 16;
 /** Send time assumed before the first answer. */
 const INITIAL_SEND_MS = 100;
+/**
+ * Shortest time between two claim batches when jobs fall due one after another: at 100
+ * due a second, a batch of about 3 costs one claim insert instead of 3, for at most this
+ * much more lag.
+ */
+const BATCH_GAP_MS = 25;
 
 export class NotifierLoop {
   private state: LoopState = 'idle';
@@ -64,7 +72,10 @@ export class NotifierLoop {
   private readonly recorder: OutcomeRecorder;
   /** Due jobs read by the last scan and not launched yet. */
   private readAhead: JobRecord[] = [];
+  /** Jobs the last scan found due within the poll interval, soonest last. */
+  private upcoming: JobRecord[] = [];
   private readAheadAt = 0;
+  private lastBatchAt = 0;
   private nextDueAt = 0;
   /** Moving mean of the provider calls' duration, in ms. */
   private sendMs = INITIAL_SEND_MS;
@@ -145,9 +156,15 @@ export class NotifierLoop {
     const free = this.slots() - this.inFlight.size;
     if (free <= 0) return pollMs; // a finishing delivery wakes us
     const now = this.deps.now();
-    if (this.readAhead.length === 0 || now - this.readAheadAt >= pollMs) {
+    if (now - this.readAheadAt >= pollMs) {
       await this.scan(now);
       if (this.state !== 'running') return 0;
+    } else {
+      this.takeDue(now);
+      if (this.readAhead.length === 0 && this.upcoming.length === 0) {
+        await this.scan(now);
+        if (this.state !== 'running') return 0;
+      }
     }
     const picked: JobRecord[] = [];
     while (picked.length < free && this.readAhead.length > 0) {
@@ -158,9 +175,21 @@ export class NotifierLoop {
         if (lookAt <= now && !this.inFlight.has(id)) this.launchTakeover(job);
       } else if (this.isOpen(id)) picked.push(job);
     }
-    if (picked.length > 0) await this.claimAndLaunch(picked, now);
+    if (picked.length > 0) {
+      this.lastBatchAt = now;
+      await this.claimAndLaunch(picked, now);
+    }
     if (this.readAhead.length > 0) return pollMs; // more is due: wait for free slots
-    return Math.max(0, this.nextDueAt - now);
+    const nextDue = this.upcoming.at(-1);
+    const wakeAt = nextDue ? Math.min(readyAt(nextDue), this.nextDueAt) : this.nextDueAt;
+    return Math.max(0, wakeAt - now, this.lastBatchAt + BATCH_GAP_MS - now);
+  }
+
+  /** Moves the upcoming jobs due by `now` to the read-ahead. */
+  private takeDue(now: number): void {
+    const due: JobRecord[] = [];
+    while (this.upcoming.length > 0 && readyAt(this.upcoming.at(-1)!) <= now) due.push(this.upcoming.pop()!);
+    if (due.length > 0) this.readAhead = shuffle([...this.readAhead, ...due], this.deps.random);
   }
 
   /**
@@ -184,12 +213,10 @@ export class NotifierLoop {
       open.filter((j) => readyAt(j) <= now),
       this.deps.random,
     );
+    this.upcoming = open.filter((j) => readyAt(j) > now).sort((a, b) => readyAt(b) - readyAt(a));
     this.readAheadAt = now;
-    this.nextDueAt = Math.min(
-      ...open.map(readyAt).filter((t) => t > now),
-      ...this.held.values(),
-      now + pollMs,
-    );
+    // The poll interval bounds the wait: jobs queued after this read are found by the next.
+    this.nextDueAt = Math.min(...this.held.values(), now + pollMs);
   }
 
   private isOpen(id: string): boolean {
