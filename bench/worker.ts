@@ -11,6 +11,7 @@ import type { Db } from 'mongodb';
 import type { FakeApns } from '../test/helpers/fakeApns';
 import type { FakeFcm } from '../test/helpers/fakeFcm';
 import { DAY_MS } from '../src/domain/time';
+import { SCHEDULE_AHEAD_MS } from '../src/models/pushJob';
 import { benchDb, connectBench } from './inProcess';
 import { ourEnv, startOurWorker } from './procs';
 import { say, step, endStep } from './progress';
@@ -84,9 +85,19 @@ export function messagesTo(users: UserDoc[], senders: UserDoc[], dueOf: (i: numb
   );
 }
 
+/**
+ * Stores messages and queues their pushes as the web does (src/services/pushes/queue.ts):
+ * due within SCHEDULE_AHEAD_MS into push_jobs, later into push_schedule, from which the
+ * worker's promote job moves them.
+ */
 export async function insertMessages(db: Db, messages: ReturnType<typeof messagesTo>, label: string) {
   await insertAll(db, 'messages', messages, `${label}: messages`);
-  await insertAll(db, 'push_jobs', messages.map(pushJobDoc), `${label}: push jobs`);
+  const soon = Date.now() + SCHEDULE_AHEAD_MS;
+  const jobs = messages.map(pushJobDoc);
+  const near = jobs.filter((j) => j.due_at.getTime() <= soon);
+  const later = jobs.filter((j) => j.due_at.getTime() > soon);
+  if (near.length > 0) await insertAll(db, 'push_jobs', near, `${label}: push jobs`);
+  if (later.length > 0) await insertAll(db, 'push_schedule', later, `${label}: scheduled push jobs`);
 }
 
 /**

@@ -291,9 +291,9 @@ export const schema = z.object({
   WORKER_PROMOTE_CRON: z
     .string()
     .regex(/^\s*\S+(\s+\S+){4,5}\s*$/, 'must be a cron pattern of 5 or 6 fields')
-    .default('* * * * *')
+    .default('*/5 * * * * *')
     .describe(
-      'cron pattern of the move of pushes due within 5 minutes from push_schedule into push_jobs; at least every 4 minutes',
+      'cron pattern (seconds first when 6 fields) of the move of pushes due within 20 s from push_schedule into push_jobs; at least every 15 s',
     ),
   WORKER_SWEEP_CRON: z
     .string()

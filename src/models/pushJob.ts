@@ -2,11 +2,12 @@
  * The push queue, in two collections of one shape (README "Worker"):
  *   push_jobs      pushes due within SCHEDULE_AHEAD_MS (and those overdue): what the
  *                  worker scans, claims and removes once the outcome is recorded, so it
- *                  stays as small as the work of the next few minutes;
+ *                  stays as small as the work of the next seconds;
  *   push_schedule  pushes due later (a message sent for next year), moved into push_jobs
- *                  by the worker's promote job a few minutes before they are due. On the
- *                  embedded database every read or delete scans its collection: the
- *                  pushes of the coming months are thus read once a minute, not per push.
+ *                  by the worker's promote job seconds before they are due. On the
+ *                  embedded database every read scans its collection (about 38 us a
+ *                  document): the pushes of the coming months are read once per promote
+ *                  run, and the worker's due reads, twice a second, see only push_jobs.
  * The web queues through queuePushes (src/services/pushes/queue.ts), which picks one.
  *
  * kind 'message': push for a due message. `label` is the message's receive_label, copied
@@ -54,10 +55,12 @@ export const PushSchedule = model('PushSchedule', pushJobSchema.clone(), 'push_s
 
 /**
  * Pushes due within this go straight into push_jobs; later ones wait in push_schedule.
- * The promote job runs every minute and moves what is due within this time, so a push is
- * in push_jobs four minutes before it is due even if a run or two is missed.
+ * The promote job runs every 5 s (WORKER_PROMOTE_CRON) and moves what is due within this
+ * time, so a push is in push_jobs about 15 s before it is due even if two runs are missed.
+ * Short, because push_jobs holds everything due within it: at 100 pushes due a second
+ * that is 2,000 jobs, and each due read of the embedded database scans them all (75 ms).
  */
-export const SCHEDULE_AHEAD_MS = 5 * 60_000;
+export const SCHEDULE_AHEAD_MS = 20_000;
 
 /**
  * The due backlog: jobs due at `at` and not sent yet, over all workers (the web's /waiting

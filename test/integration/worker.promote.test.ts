@@ -1,7 +1,7 @@
 /**
  * The two push queues on the real database: the web puts a push due within
  * SCHEDULE_AHEAD_MS into push_jobs and a later one into push_schedule, and the promote
- * job moves it into push_jobs a few minutes before it is due, once.
+ * job moves it into push_jobs seconds before it is due, once.
  */
 import { Types } from 'mongoose';
 import { PushJob, PushSchedule, SCHEDULE_AHEAD_MS } from '../../src/models';
@@ -25,7 +25,7 @@ beforeEach(async () => {
 });
 
 describe('the push queues', () => {
-  it('when pushes are queued then those due within five minutes go to push_jobs and later ones wait', async () => {
+  it('when pushes are queued then those due within SCHEDULE_AHEAD_MS (20 s) go to push_jobs and later ones wait', async () => {
     const now = new Date();
     const soon = push(new Date(now.getTime() + SCHEDULE_AHEAD_MS));
     const later = push(new Date(now.getTime() + SCHEDULE_AHEAD_MS + 1));
@@ -37,14 +37,15 @@ describe('the push queues', () => {
     expect(await PushSchedule.countDocuments({})).toBe(2);
   });
 
-  it('when the promote job runs then what falls due within five minutes moves once, with its fields', async () => {
+  it('when the promote job runs then what falls due within 20 s moves once, with its fields', async () => {
     const now = new Date();
     const in10 = push(new Date(now.getTime() + 10 * MINUTE));
     const in60 = push(new Date(now.getTime() + 60 * MINUTE));
     await queuePushes([in10, in60], now);
     expect(await promoteDue(now)).toBe(0);
-    const sixLater = new Date(now.getTime() + 6 * MINUTE);
-    expect(await promoteDue(sixLater)).toBe(1);
+    const shortlyBefore = new Date(in10.due_at.getTime() - 15_000); // 15 s before it is due
+    expect(await promoteDue(new Date(shortlyBefore.getTime() - 10_000))).toBe(0); // 25 s before
+    expect(await promoteDue(shortlyBefore)).toBe(1);
     expect(await PushJob.find({}).lean()).toEqual([
       expect.objectContaining({
         kind: 'message',
@@ -56,13 +57,13 @@ describe('the push queues', () => {
     expect((await PushSchedule.find({}).lean()).map((j) => String(j.message_id))).toEqual([
       String(in60.message_id),
     ]);
-    expect(await promoteDue(sixLater)).toBe(0);
+    expect(await promoteDue(shortlyBefore)).toBe(0);
     expect(await PushJob.countDocuments({})).toBe(1);
   });
 
   it('when a run died between its insert and its delete then the next run moves the copies without doubling them', async () => {
     const now = new Date();
-    const job = push(new Date(now.getTime() + 3 * MINUTE));
+    const job = push(new Date(now.getTime() + 10_000));
     const [doc] = await PushSchedule.insertMany([job]);
     await PushJob.collection.insertOne(doc!.toObject()); // the dead run's insert
     expect(await promoteDue(now)).toBe(1);
