@@ -37,7 +37,13 @@ describe('numbered quota hits', () => {
       const refused = settled.find((s) => s.status === 'rejected');
       expect(refused?.reason).toMatchObject(OVER);
       // The loser either read the winner's hit (refused before writing) or was numbered 1.
-      expect([[[0, 3]], [[0, 3], [1, 0]]]).toContainEqual(await hitsOf(users[i]!));
+      expect([
+        [[0, 3]],
+        [
+          [0, 3],
+          [1, 0],
+        ],
+      ]).toContainEqual(await hitsOf(users[i]!));
     }
   });
 
