@@ -39,7 +39,7 @@ export interface RecorderSettings {
 
 export const RECORDER_DEFAULTS: RecorderSettings = {
   recordDelayMs: 20,
-  removeEveryMs: 250,
+  removeEveryMs: 100,
   removeGapFactor: 8,
   maxBatch: 500,
   maxRemoveBatch: 2000,
