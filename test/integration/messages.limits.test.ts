@@ -110,8 +110,8 @@ describe('bounded lists', () => {
       200,
     );
     expect(JSON.parse(res.text)).toEqual([]); // bob is the fifth entry: not looked at
-    const hits = await QuotaHit.find({ user_id: alice.user.oid, lookups: { $gt: 0 } }).lean();
-    expect(hits.map((h) => h.lookups)).toEqual([3]); // the three numbers among the first four
+    const hits = await QuotaHit.find({ user_id: alice.user.oid, 'amounts.lookups': { $gt: 0 } }).lean();
+    expect(hits.map((h) => h.amounts.lookups)).toEqual([3]); // the three numbers among the first four
     const found = await sendAndroid(alice.post('/upload_contacts'), {
       contacts: JSON.stringify([bob.user.phone]),
     }).expect(200);
@@ -152,9 +152,9 @@ describe('daily quotas', () => {
     expect(await Message.countDocuments({ sender_id: sender.user.oid })).toBe(5);
     // The sends the day's hits already put over were refused before writing a hit.
     const hits = await QuotaHit.find({ user_id: sender.user.oid }).sort({ seq: 1 }).lean();
-    expect(hits.map((h) => [h.seq, h.messages])).toEqual([
-      [0, 3],
-      [1, 2],
+    expect(hits.map((h) => [h.seq, h.amounts.messages, h.total.messages])).toEqual([
+      [0, 3, 3],
+      [1, 2, 5],
     ]);
     // A new UTC day frees the quota.
     clock.set(Date.UTC(2025, 5, 12, 0, 0, 1));
@@ -219,11 +219,12 @@ describe('daily quotas', () => {
     // 2 messages each, 5 a day: whatever the interleaving, hits 0 and 1 fit and 2 to 5 do not.
     expect(results.map((r) => r.status).sort()).toEqual([200, 200, 429, 429, 429, 429]);
     expect(await Message.countDocuments({ sender_id: sender.user.oid })).toBe(4);
-    // A racer that read the first two hits was refused before writing; one that wrote was
-    // numbered after them and zeroed. Numbers stay dense.
+    // The chain holds the two admitted sends; the refused ones wrote nothing.
     const hits = await QuotaHit.find({ user_id: sender.user.oid }).sort({ seq: 1 }).lean();
-    expect(hits.map((h) => h.seq)).toEqual(hits.map((_, i) => i));
-    expect(hits.map((h) => h.messages)).toEqual([2, 2, ...hits.slice(2).map(() => 0)]);
+    expect(hits.map((h) => [h.seq, h.amounts.messages, h.total.messages])).toEqual([
+      [0, 2, 2],
+      [1, 2, 4],
+    ]);
   });
 
   it('when the cleanup runs then quota hits before yesterday are deleted, the others kept', async () => {
@@ -236,9 +237,8 @@ describe('daily quotas', () => {
         user_id: user,
         day: d,
         seq: 0,
-        messages: 1,
-        pushes: 1,
-        lookups: 0,
+        amounts: { messages: 1, pushes: 1, lookups: 0 },
+        total: { messages: 1, pushes: 1, lookups: 0 },
       })),
     );
     const removed = await runCleanup(now, createLogger('silent'), testConfig());

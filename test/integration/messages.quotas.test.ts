@@ -1,9 +1,8 @@
 /**
- * The numbering of daily quota hits (src/services/messages/quotas.ts), at the service:
- * racers are admitted in the order of their numbers, whatever the interleaving; a request
- * the day's hits already put over writes nothing; hits refused after their insert, and
- * refunded ones, keep their numbers with nothing charged, and later requests that fit are
- * admitted. The HTTP side (429 texts, Retry-After, stored messages) is in
+ * The chain of daily quota entries (src/services/messages/quotas.ts), at the service:
+ * racers are admitted in chain order, whatever the interleaving, and never past a quota;
+ * a refused request writes nothing; a refund appends its amounts negated, freeing its
+ * share. The HTTP side (429 texts, Retry-After, stored messages) is in
  * messages.limits.test.ts.
  */
 import { Types } from 'mongoose';
@@ -20,58 +19,50 @@ const OVER = { status: 429, reason: 'daily limit of 5 messages reached; try agai
 
 const charge = (user: Types.ObjectId, messages: number) => chargeDailyQuotas(config, user, { messages }, now);
 
-/** The user's hits of the day as [seq, messages], in order. */
-async function hitsOf(user: Types.ObjectId): Promise<[number, number][]> {
+/** The user's entries of the day as [seq, messages, running total], in order. */
+async function chainOf(user: Types.ObjectId): Promise<[number, number, number][]> {
   const hits = await QuotaHit.find({ user_id: user }).sort({ seq: 1 }).lean();
-  return hits.map((h) => [h.seq, h.messages]);
+  return hits.map((h) => [h.seq, h.amounts.messages, h.total.messages]);
 }
 
 const outcomes = (settled: PromiseSettledResult<unknown>[]) => settled.map((s) => s.status).sort();
 
-describe('numbered quota hits', () => {
-  it('when two requests race and only one fits then the lower number is admitted, ten times over', async () => {
+describe('the chain of quota entries', () => {
+  it('when two requests race and only one fits then one is admitted and the chain holds it alone, ten times over', async () => {
     const users = Array.from({ length: 10 }, () => new Types.ObjectId());
     const pairs = await Promise.all(users.map((u) => Promise.allSettled([charge(u, 3), charge(u, 3)])));
     for (const [i, settled] of pairs.entries()) {
       expect(outcomes(settled)).toEqual(['fulfilled', 'rejected']);
-      const refused = settled.find((s) => s.status === 'rejected');
-      expect(refused?.reason).toMatchObject(OVER);
-      // The loser either read the winner's hit (refused before writing) or was numbered 1.
-      expect([
-        [[0, 3]],
-        [
-          [0, 3],
-          [1, 0],
-        ],
-      ]).toContainEqual(await hitsOf(users[i]!));
+      expect(settled.find((s) => s.status === 'rejected')?.reason).toMatchObject(OVER);
+      expect(await chainOf(users[i]!)).toEqual([[0, 3, 3]]);
     }
   });
 
-  it('when eight requests of one message race against five then the first five numbers are admitted', async () => {
+  it('when eight requests of one message race against five then five are admitted, numbered 0 to 4', async () => {
     const user = new Types.ObjectId();
     const settled = await Promise.allSettled(Array.from({ length: 8 }, () => charge(user, 1)));
     expect(settled.filter((s) => s.status === 'fulfilled')).toHaveLength(5);
-    const hits = await hitsOf(user);
-    expect(hits.map(([, n]) => n)).toEqual([1, 1, 1, 1, 1, ...hits.slice(5).map(() => 0)]);
-    expect(hits.map(([seq]) => seq)).toEqual(hits.map((_, i) => i));
+    expect(await chainOf(user)).toEqual([0, 1, 2, 3, 4].map((n) => [n, 1, n + 1]));
   });
 
-  it('when a request is over by the hits there then it writes nothing; a refunded hit keeps its number at 0 and frees its share', async () => {
+  it('when a request is over then it writes nothing; a refund appends its amounts negated and frees its share', async () => {
     const user = new Types.ObjectId();
     const first = await charge(user, 2); // 0: 2 of 5
-    await expect(charge(user, 4)).rejects.toMatchObject(OVER); // 2 + 4 of 5: no hit
+    await expect(charge(user, 4)).rejects.toMatchObject(OVER); // 2 + 4 of 5: nothing written
     await charge(user, 3); // 1: 2 + 3 = 5
-    await expect(charge(user, 1)).rejects.toMatchObject(OVER); // 5 + 1 of 5: no hit
-    await first.refund(); // 0: its work failed, zeroed
-    await charge(user, 2); // 2: 0 + 3 + 2 = 5
-    expect(await hitsOf(user)).toEqual([
-      [0, 0],
-      [1, 3],
-      [2, 2],
+    await expect(charge(user, 1)).rejects.toMatchObject(OVER); // 5 + 1 of 5: nothing written
+    await first.refund(); // 2: its work failed, 5 - 2 = 3
+    await charge(user, 2); // 3: 3 + 2 = 5
+    await expect(charge(user, 1)).rejects.toMatchObject(OVER);
+    expect(await chainOf(user)).toEqual([
+      [0, 2, 2],
+      [1, 3, 5],
+      [2, -2, 3],
+      [3, 2, 5],
     ]);
   });
 
-  it('when a request uses only kinds without a quota then no hit is written', async () => {
+  it('when a request uses only kinds without a quota then nothing is written', async () => {
     const user = new Types.ObjectId();
     const use: Partial<QuotaAmounts> = { pushes: 3, lookups: 10 };
     await (await chargeDailyQuotas(config, user, use, now)).refund();

@@ -228,7 +228,7 @@ describe('sizes and quotas (item 3)', () => {
       expect(await Message.countDocuments({ sender_id: sender.user.oid })).toBe(2);
       // The refused send wrote no hit: the day's hits already put it over.
       const hits = await QuotaHit.find({ user_id: sender.user.oid }).sort({ seq: 1 }).lean();
-      expect(hits.map((h) => h.messages)).toEqual([2]);
+      expect(hits.map((h) => h.amounts.messages)).toEqual([2]);
     } finally {
       quota.server.closeAllConnections();
       await new Promise((resolve) => quota.server.close(resolve));
