@@ -9,8 +9,8 @@ import { Message, PushClaim, PushJob, PushOutcome } from '../../src/models';
 import { useTestDatabase } from '../helpers/db';
 import { startFakeFcm, type FakeFcm } from '../helpers/fakeFcm';
 import { eventually, queueMany } from '../helpers/workerFixtures';
-import { commandsWith } from '../helpers/workerMetrics';
-import { startedWorker, type WorkerHandle } from '../helpers/workerProcess';
+import { commandsWith, startedWorkerWithMetrics } from '../helpers/workerMetrics';
+import type { WorkerHandle } from '../helpers/workerProcess';
 
 jest.setTimeout(120_000);
 
@@ -27,16 +27,7 @@ const scrape = async () =>
 beforeAll(async () => {
   fcm = await startFakeFcm();
   fcm.setDelay(40); // a provider's latency: sends overlap, as in production
-  worker = await startedWorker({
-    MONGODB_URI: db.uri(),
-    FCM_CREDENTIALS: fcm.credentials,
-    FCM_API_URL: fcm.url,
-    NODE_EXTRA_CA_CERTS: fcm.caFile,
-    OPERATOR_TOKEN: TOKEN,
-    WORKER_METRICS_PORT: '0',
-  });
-  const started = worker.logs.find((l) => l.msg === 'worker started');
-  base = `http://127.0.0.1:${String(started?.metricsPort)}`;
+  ({ worker, base } = await startedWorkerWithMetrics(db.uri(), fcm, TOKEN));
 });
 
 afterAll(async () => {

@@ -14,10 +14,10 @@ import { metricsApp } from '../../workers/metricsServer';
 import { countDatabaseCommands, createWorkerMetrics } from '../../workers/metrics';
 import { captureLogger } from '../helpers/app';
 import { useTestDatabase } from '../helpers/db';
-import { COMMANDS, commandsWith, sample } from '../helpers/workerMetrics';
+import { COMMANDS, commandsWith, sample, startedWorkerWithMetrics } from '../helpers/workerMetrics';
 import { startFakeFcm, type FakeFcm } from '../helpers/fakeFcm';
 import { eventually, makeReceiver, queueMessage } from '../helpers/workerFixtures';
-import { startedWorker, type WorkerHandle } from '../helpers/workerProcess';
+import type { WorkerHandle } from '../helpers/workerProcess';
 
 jest.setTimeout(60_000);
 
@@ -32,16 +32,7 @@ const scrape = (path: string, token?: string) =>
 
 beforeAll(async () => {
   fcm = await startFakeFcm();
-  worker = await startedWorker({
-    MONGODB_URI: db.uri(),
-    FCM_CREDENTIALS: fcm.credentials,
-    FCM_API_URL: fcm.url,
-    NODE_EXTRA_CA_CERTS: fcm.caFile,
-    OPERATOR_TOKEN: TOKEN,
-    WORKER_METRICS_PORT: '0',
-  });
-  const started = worker.logs.find((l) => l.msg === 'worker started');
-  base = `http://127.0.0.1:${String(started?.metricsPort)}`;
+  ({ worker, base } = await startedWorkerWithMetrics(db.uri(), fcm, TOKEN));
 });
 
 afterAll(async () => {
