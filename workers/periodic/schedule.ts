@@ -28,8 +28,9 @@ export interface PeriodicJobs {
 
 export function startPeriodicJobs(deps: PeriodicDeps): PeriodicJobs {
   const { config, logger } = deps;
-  const jobs: { name: string; pattern: string; run: () => Promise<unknown> }[] = [
-    { name: 'promote', pattern: config.WORKER_PROMOTE_CRON, run: () => promoteDue(deps.now()) },
+  // `quiet`: a run that did nothing logs at debug (promote runs every 5 s).
+  const jobs: { name: string; pattern: string; run: () => Promise<unknown>; quiet?: boolean }[] = [
+    { name: 'promote', pattern: config.WORKER_PROMOTE_CRON, run: () => promoteDue(deps.now()), quiet: true },
     {
       name: 'sweep',
       pattern: config.WORKER_SWEEP_CRON,
@@ -57,7 +58,9 @@ export function startPeriodicJobs(deps: PeriodicDeps): PeriodicJobs {
         const run = job.run();
         running.add(run);
         try {
-          logger.info({ job: job.name, result: await run }, 'periodic job done');
+          const result = await run;
+          const level = job.quiet && result === 0 ? 'debug' : 'info';
+          logger[level]({ job: job.name, result }, 'periodic job done');
         } catch (err) {
           logger.error({ err, job: job.name }, 'periodic job failed');
         } finally {
