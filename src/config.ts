@@ -55,8 +55,8 @@ export const schema = z.object({
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .default('info')
     .describe('pino log level'),
-  SHUTDOWN_TIMEOUT_MS: int(10_000, 100).describe(
-    'how long SIGTERM waits for in-flight requests and pushes before exiting',
+  SHUTDOWN_TIMEOUT_MS: int(10_000, 100, 12_000).describe(
+    "how long SIGTERM waits for in-flight requests and pushes before exiting; at most 12,000, so that the worker's forced exit (twice this plus 5 s) comes before Heroku's kill at 30 s",
   ),
 
   // Database and sessions

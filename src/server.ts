@@ -9,6 +9,7 @@ import { checkClock, disconnectDatabase, openDatabase } from './db/mongo';
 import { answerClientError } from './http/errors';
 import { createLogger, type Logger } from './logger';
 import { createMailer } from './mail';
+import { guardProcess } from './processGuards';
 import { startupTasks } from './startup';
 import './models';
 
@@ -29,13 +30,20 @@ function warnAboutSettings(config: Config, logger: Logger): void {
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL, undefined, 'web');
+  guardProcess(logger, { exitOnRejection: config.NODE_ENV === 'production' });
   warnAboutSettings(config, logger);
   const connection = await openDatabase(config, logger, 'web');
   await checkClock(connection, logger, config.CLOCK_SKEW_ALLOWANCE_MS);
   await startupTasks({ logger });
   const mailer = createMailer(config, logger);
   const app = createApp({ config, logger, connection, mailer, now: () => new Date(), random: Math.random });
-  const server: Server = app.listen(config.PORT, () => {
+  // Express 5 hands a failed listen (a port in use, no permission) to this callback: a web
+  // process that serves nothing must not stay up looking healthy.
+  const server: Server = app.listen(config.PORT, (err?: Error) => {
+    if (err) {
+      logger.fatal({ err, port: config.PORT }, `web cannot listen on port ${config.PORT}: ${err.message}`);
+      process.exit(1);
+    }
     logger.info({ port: config.PORT, publicUrl: config.PUBLIC_URL }, 'web listening');
   });
 

@@ -6,6 +6,7 @@
  */
 import { loadConfig } from '../src/config';
 import { createLogger, type Logger } from '../src/logger';
+import { guardProcess } from '../src/processGuards';
 import { createWorker } from './createWorker';
 
 function onSignals(logger: Logger, timeoutMs: number, stop: (signal: string) => Promise<void>): void {
@@ -14,6 +15,7 @@ function onSignals(logger: Logger, timeoutMs: number, stop: (signal: string) => 
     if (stopping) return;
     stopping = true;
     // Draining is bounded; this guards against a stuck close (a hung database socket).
+    // SHUTDOWN_TIMEOUT_MS is at most 12 s, so this fires within Heroku's 30 s after SIGTERM.
     setTimeout(() => {
       logger.error('shutdown did not finish in time; exiting');
       process.exit(1);
@@ -33,6 +35,7 @@ function onSignals(logger: Logger, timeoutMs: number, stop: (signal: string) => 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL, undefined, 'worker');
+  guardProcess(logger, { exitOnRejection: config.NODE_ENV === 'production' });
   const worker = await createWorker({ config, logger });
   await worker.start();
   onSignals(logger, config.SHUTDOWN_TIMEOUT_MS * 2, async (signal) => {

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import mongoose from 'mongoose';
@@ -88,6 +89,61 @@ describe('the web process', () => {
       expect(failure?.code).toBe(1);
       expect(failure?.stderr).toMatch(/PUBLIC_URL: required in production/);
     }
+  }, 60_000);
+
+  it('when the web port is taken then the web process exits non-zero with the reason instead of staying up', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '0.0.0.0', resolve));
+    const port = (taken.address() as net.AddressInfo).port;
+    const root = path.join(__dirname, '..', '..');
+    const env = {
+      PATH: process.env.PATH ?? '',
+      MONGODB_URI: db.uri(),
+      PORT: String(port),
+      LOG_LEVEL: 'info',
+    };
+    try {
+      const failure = await run(process.execPath, ['--import', 'tsx', path.join(root, 'src/server.ts')], {
+        env,
+        cwd: root,
+        timeout: 30_000,
+      }).then(
+        () => null,
+        (err: unknown) => err as { code: number; stdout: string },
+      );
+      expect(failure?.code).toBe(1);
+      expect(failure?.stdout).toContain(`web cannot listen on port ${port}`);
+      expect(failure?.stdout).toContain('EADDRINUSE');
+      expect(failure?.stdout).not.toContain('web listening');
+    } finally {
+      taken.close();
+    }
+  }, 60_000);
+
+  it('when an exception or a rejection escapes then it is logged, and the process exits 1 (a rejection: in production)', async () => {
+    const root = path.join(__dirname, '..', '..');
+    const script = (escape: string, production: boolean) => `
+      const { createLogger } = require('./src/logger');
+      const { guardProcess } = require('./src/processGuards');
+      guardProcess(createLogger('info'), { exitOnRejection: ${String(production)} });
+      ${escape};
+      setTimeout(() => { console.log('still running'); process.exit(0); }, 300);`;
+    const outcome = (code: string) =>
+      run(process.execPath, ['--import', 'tsx', '-e', code], { cwd: root, timeout: 30_000 }).then(
+        (r) => ({ code: 0, stdout: r.stdout }),
+        (err: unknown) => err as { code: number; stdout: string },
+      );
+    const thrown = await outcome(script("setTimeout(() => { throw new Error('boom'); }, 10)", false));
+    expect(thrown.code).toBe(1);
+    expect(thrown.stdout).toContain('uncaught exception; exiting');
+    expect(thrown.stdout).toContain('boom');
+    const rejectedProd = await outcome(script("Promise.reject(new Error('lost write'))", true));
+    expect(rejectedProd.code).toBe(1);
+    expect(rejectedProd.stdout).toContain('unhandled promise rejection');
+    const rejectedDev = await outcome(script("Promise.reject(new Error('lost write'))", false));
+    expect(rejectedDev.code).toBe(0);
+    expect(rejectedDev.stdout).toContain('unhandled promise rejection');
+    expect(rejectedDev.stdout).toContain('still running');
   }, 60_000);
 
   it('when a web process starts without SESSION_SECRET or with the legacy Facebook login then each warns once', async () => {

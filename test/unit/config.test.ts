@@ -86,6 +86,11 @@ describe('loadConfig', () => {
     });
   });
 
+  it("when SHUTDOWN_TIMEOUT_MS would let the worker's forced exit pass Heroku's 30 s then it is refused", () => {
+    expect(loadConfig({ SHUTDOWN_TIMEOUT_MS: '12000' }).SHUTDOWN_TIMEOUT_MS).toBe(12_000);
+    expect(() => loadConfig({ SHUTDOWN_TIMEOUT_MS: '12001' })).toThrow(/SHUTDOWN_TIMEOUT_MS/);
+  });
+
   it('when FCM_API_URL is plain http to another host then it is refused; loopback is allowed', () => {
     expect(() => loadConfig({ FCM_API_URL: 'http://fcm.example.com' })).toThrow(/FCM_API_URL: must be https/);
     expect(loadConfig({ FCM_API_URL: 'http://127.0.0.1:9000' }).FCM_API_URL).toBe('http://127.0.0.1:9000');
