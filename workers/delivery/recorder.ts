@@ -29,6 +29,8 @@ export interface RecorderSettings {
    * The time between two deletes is also at least this many times the last delete's
    * duration, so deleting takes at most 1 / (1 + factor) of the database's time (a slow
    * database is not kept busy by removals; the embedded database writes one at a time).
+   * A delete's duration grows with its statements: a large factor would leave finished
+   * jobs queued for seconds on a busy machine, read again by every worker's scan.
    */
   removeGapFactor: number;
   /** Most outcomes in one insert. */
@@ -40,9 +42,9 @@ export interface RecorderSettings {
 export const RECORDER_DEFAULTS: RecorderSettings = {
   recordDelayMs: 20,
   removeEveryMs: 100,
-  removeGapFactor: 8,
+  removeGapFactor: 1,
   maxBatch: 500,
-  maxRemoveBatch: 2000,
+  maxRemoveBatch: 500,
 };
 
 type OutcomeDoc = PushOutcomeFields & { _id: string };
