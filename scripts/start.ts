@@ -33,10 +33,23 @@ function logSink(): (line: string) => void {
 function entry(name: 'src/server' | 'workers/notifier'): string[] | undefined {
   const file = compiled ? path.join(root, 'dist', `${name}.js`) : path.join(root, `${name}.ts`);
   if (!existsSync(file)) return undefined;
-  return compiled ? [file] : ['--import', 'tsx', file];
+  // Stack traces name the TypeScript lines: tsc writes the maps, Node reads them when asked.
+  return compiled ? ['--enable-source-maps', file] : ['--import', 'tsx', file];
+}
+
+/**
+ * A `.env` in the project folder, when there is one, sets what the environment does not
+ * (Node's own parser; the processes started below inherit it). Heroku uses config vars.
+ */
+function loadDotEnv(): void {
+  const file = path.join(root, '.env');
+  if (!existsSync(file)) return;
+  process.loadEnvFile(file);
+  say('settings read from .env');
 }
 
 async function main(): Promise<void> {
+  loadDotEnv();
   const config = loadConfig();
   let db: DevDb | undefined;
   let uri = config.MONGODB_URI;

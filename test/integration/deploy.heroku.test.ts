@@ -62,7 +62,10 @@ afterAll(async () => {
 describe('a Heroku deploy tried on this machine', () => {
   it('when built then the Procfile declares release, web and worker, and they load only dependencies', () => {
     expect(Object.keys(slug.procfile).sort()).toEqual(['release', 'web', 'worker']);
-    const entries = Object.values(slug.procfile).map((c) => /^node (\S+\.js)$/.exec(c)?.[1]);
+    // Node with source maps on, so that stack traces name the TypeScript lines.
+    const entries = Object.values(slug.procfile).map(
+      (c) => /^node --enable-source-maps (\S+\.js)$/.exec(c)?.[1],
+    );
     expect(entries.every(Boolean)).toBe(true);
     // Heroku prunes devDependencies after the build.
     const pkg = JSON.parse(readFileSync(path.join(slug.dir, 'package.json'), 'utf8')) as {
