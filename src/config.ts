@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import cron from 'node-cron';
 import { normalisePhone } from './domain/phone';
 import { DAY_S } from './domain/time';
 import { isHttpsOrLoopback } from './domain/urls';
@@ -18,6 +19,10 @@ const bool = (def: boolean) =>
 
 const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
   z.coerce.number().int().min(min).max(max).default(def);
+
+/** node-cron's own check (ranges, names, steps), the parser the worker schedules with. */
+const isCronPattern = (v: string) => cron.validate(v);
+const CRON_MESSAGE = 'must be a cron pattern node-cron accepts: 5 fields, or 6 with seconds first';
 
 /** FCM refuses an android.ttl beyond 4 weeks (2419200 s); the same ceiling serves APNs. */
 const MAX_PUSH_TTL_S = 28 * DAY_S;
@@ -290,24 +295,24 @@ export const schema = z.object({
   ),
   WORKER_PROMOTE_CRON: z
     .string()
-    .regex(/^\s*\S+(\s+\S+){4,5}\s*$/, 'must be a cron pattern of 5 or 6 fields')
+    .refine(isCronPattern, CRON_MESSAGE)
     .default('*/5 * * * * *')
     .describe(
       'cron pattern (seconds first when 6 fields) of the move of pushes due within 20 s from push_schedule into push_jobs; at least every 15 s',
     ),
   WORKER_SWEEP_CRON: z
     .string()
-    .regex(/^\s*\S+(\s+\S+){4,5}\s*$/, 'must be a cron pattern of 5 or 6 fields')
+    .refine(isCronPattern, CRON_MESSAGE)
     .default('* * * * *')
     .describe('cron pattern of the sweep that re-queues due pending messages that lost their push job'),
   WORKER_REMINDER_CRON: z
     .string()
-    .regex(/^\s*\S+(\s+\S+){4,5}\s*$/, 'must be a cron pattern of 5 or 6 fields')
+    .refine(isCronPattern, CRON_MESSAGE)
     .default('*/15 * * * *')
     .describe('cron pattern of the no-phone reminder emails (24 to 64 h after signup)'),
   WORKER_CLEANUP_CRON: z
     .string()
-    .regex(/^\s*\S+(\s+\S+){4,5}\s*$/, 'must be a cron pattern of 5 or 6 fields')
+    .refine(isCronPattern, CRON_MESSAGE)
     .default('17 * * * *')
     .describe('cron pattern of the cleanup of expired sessions, stale claims and old periodic-run keys'),
 });
@@ -406,6 +411,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     SESSION_SECRET_GENERATED: c.SESSION_SECRET === undefined,
   });
 }
+
+/**
+ * Settings for tests and local tools, not for a deployment: Heroku's deploy form (app.json)
+ * does not offer them, the README and .env.example still list them.
+ */
+export const LOCAL_ONLY_SETTINGS: readonly string[] = [
+  'FCM_API_URL',
+  'APNS_HOST',
+  'APNS_PORT',
+  'DB_QUERY_LOG_DIR',
+  'DEVDB_DIR',
+];
 
 /** Names and descriptions of every setting, for the README and .env.example checks. */
 export function describeSettings(): { name: string; description: string }[] {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { describeSettings, loadConfig } from '../../src/config';
+import { LOCAL_ONLY_SETTINGS, describeSettings, loadConfig } from '../../src/config';
 
 const root = path.resolve(__dirname, '../..');
 
@@ -84,6 +84,22 @@ describe('loadConfig', () => {
       SESSION_SECRET: 'given',
       SESSION_SECRET_GENERATED: false,
     });
+  });
+
+  it.each([
+    ['61 * * * *', 'a minute out of range'],
+    ['* * * *', 'four fields'],
+    ['*/5 * * * * * *', 'seven fields'],
+    ['every minute', 'words'],
+  ])("when a worker cron pattern is %p (%s) then it is refused by node-cron's own check", (pattern) => {
+    expect(() => loadConfig({ WORKER_CLEANUP_CRON: pattern })).toThrow(
+      /WORKER_CLEANUP_CRON: must be a cron pattern node-cron accepts/,
+    );
+  });
+
+  it('when the worker cron patterns are unset or valid then they load, seconds first with 6 fields', () => {
+    expect(loadConfig({}).WORKER_PROMOTE_CRON).toBe('*/5 * * * * *');
+    expect(loadConfig({ WORKER_SWEEP_CRON: '0 0 1 1 *' }).WORKER_SWEEP_CRON).toBe('0 0 1 1 *');
   });
 
   it("when SHUTDOWN_TIMEOUT_MS would let the worker's forced exit pass Heroku's 30 s then it is refused", () => {
@@ -242,9 +258,16 @@ describe('documentation of the settings', () => {
     expect(appJson.env.TRUST_PROXY_HOPS?.value).toBe('1');
   });
 
-  it("app.json's env lists every setting but PORT (Heroku sets it)", () => {
-    const appJson = JSON.parse(readFileSync(path.join(root, 'app.json'), 'utf8')) as { env: object };
-    const expected = settings.map((s) => s.name).filter((n) => n !== 'PORT');
+  it("app.json's env lists every setting but PORT (Heroku sets it) and the local ones; it generates both secrets", () => {
+    const appJson = JSON.parse(readFileSync(path.join(root, 'app.json'), 'utf8')) as {
+      env: Record<string, { generator?: string }>;
+    };
+    const expected = settings
+      .map((s) => s.name)
+      .filter((n) => n !== 'PORT' && !LOCAL_ONLY_SETTINGS.includes(n));
     expect(Object.keys(appJson.env).sort()).toEqual(expected.sort());
+    expect(Object.keys(appJson.env)).not.toContain('FCM_API_URL');
+    expect(appJson.env.SESSION_SECRET?.generator).toBe('secret');
+    expect(appJson.env.OPERATOR_TOKEN?.generator).toBe('secret');
   });
 });
