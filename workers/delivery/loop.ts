@@ -162,15 +162,12 @@ export class NotifierLoop {
     const free = this.slots() - this.inFlight.size;
     if (free <= 0) return pollMs; // a finishing delivery wakes us
     const now = this.deps.now();
-    if (now - this.readAheadAt >= pollMs) {
+    // Read again after the poll interval, or sooner once everything read was launched.
+    const fresh = now - this.readAheadAt < pollMs;
+    if (fresh) this.takeDue(now);
+    if (!fresh || (this.readAhead.length === 0 && this.upcoming.length === 0)) {
       await this.scan(now);
       if (this.state !== 'running') return 0;
-    } else {
-      this.takeDue(now);
-      if (this.readAhead.length === 0 && this.upcoming.length === 0) {
-        await this.scan(now);
-        if (this.state !== 'running') return 0;
-      }
     }
     const picked: JobRecord[] = [];
     while (picked.length < free && this.readAhead.length > 0) {

@@ -56,8 +56,11 @@ export interface QuotaCharge {
 const NO_CHARGE: QuotaCharge = { refund: () => Promise.resolve() };
 const ZERO: QuotaAmounts = { messages: 0, pushes: 0, lookups: 0 };
 
-function plus(a: QuotaAmounts, b: QuotaAmounts): QuotaAmounts {
-  return { messages: a.messages + b.messages, pushes: a.pushes + b.pushes, lookups: a.lookups + b.lookups };
+/** a + factor × b, kind by kind. */
+function plus(a: QuotaAmounts, b: QuotaAmounts, factor = 1): QuotaAmounts {
+  const sum = { ...ZERO };
+  for (const k of QUOTA_KINDS) sum[k] = a[k] + factor * b[k];
+  return sum;
 }
 
 /** The day's last entry: the highest number, served by the {user_id, day, seq} index. */
@@ -113,12 +116,7 @@ export async function chargeDailyQuotas(
         )
       : undefined;
   });
-  const back: QuotaAmounts = {
-    messages: -amounts.messages,
-    pushes: -amounts.pushes,
-    lookups: -amounts.lookups,
-  };
-  return { refund: () => append(userId, day, back, () => undefined) };
+  return { refund: () => append(userId, day, plus(ZERO, amounts, -1), () => undefined) };
 }
 
 /** Deletes the entries of the days before yesterday; the worker's cleanup job runs it. */

@@ -6,7 +6,7 @@
  * teasers) are queued in another. Messages are written first: if the process dies before
  * the push jobs, the worker's sweep of pending due messages without a job still delivers them.
  * Round trips whatever the number of receivers: catalog (cached), phone owners, users,
- * address book (teasers), claim, quota count, hit and sum, messages, then push jobs and
+ * address book (teasers), claim, the quota's last entry and the next, messages, then push jobs and
  * expired-claim cleanup.
  */
 import { Types } from 'mongoose';
