@@ -72,8 +72,12 @@ export class OutcomeRecorder {
   /** Records `doc` as the outcome of job `jobId`, then removes the job. */
   record(jobId: Types.ObjectId, doc: OutcomeDoc): void {
     this.toRecord.set(jobId.toHexString(), doc);
-    if (this.toRecord.size >= this.settings.maxBatch) void this.flushRecords();
-    else this.recordTimer ??= setTimeout(() => void this.flushRecords(), this.settings.recordDelayMs);
+    if (this.toRecord.size >= this.settings.maxBatch) this.inBackground(this.flushRecords());
+    else
+      this.recordTimer ??= setTimeout(
+        () => this.inBackground(this.flushRecords()),
+        this.settings.recordDelayMs,
+      );
   }
 
   /** Removes a job whose outcome is already recorded (a takeover found it). */
@@ -113,7 +117,8 @@ export class OutcomeRecorder {
           this.toRemove.add(doc._id);
         }
         this.scheduleRemove();
-        if (this.toRecord.size > 0) this.recordTimer ??= setTimeout(() => void this.flushRecords(), 0);
+        if (this.toRecord.size > 0)
+          this.recordTimer ??= setTimeout(() => this.inBackground(this.flushRecords()), 0);
       });
     return this.recording;
   }
@@ -123,7 +128,7 @@ export class OutcomeRecorder {
     const { removeEveryMs, removeGapFactor } = this.settings;
     const gapMs = Math.max(removeEveryMs, removeGapFactor * this.lastRemove.tookMs);
     const waitMs = Math.max(0, this.lastRemove.endedAt + gapMs - Date.now());
-    this.removeTimer = setTimeout(() => void this.flushRemovals(), waitMs);
+    this.removeTimer = setTimeout(() => this.inBackground(this.flushRemovals()), waitMs);
   }
 
   private flushRemovals(): Promise<void> {
@@ -156,11 +161,20 @@ export class OutcomeRecorder {
     return this.removing;
   }
 
+  /**
+   * A write started by a timer: a failure was logged by retryLater, or is close()'s to
+   * report once closing; it must not surface as an unhandled rejection (which, in
+   * production, ends the process, and after a close may fire on a closed connection).
+   */
+  private inBackground(write: Promise<void>): void {
+    write.catch(() => undefined);
+  }
+
   private retryLater(what: string, err: unknown, count: number, again: () => Promise<void>): void {
     if (this.closing) throw err; // close() reports it
     const waitMs = recordRetryMs(2, this.random);
     this.logger.warn({ err, count, waitMs }, what);
-    setTimeout(() => void again(), waitMs).unref();
+    setTimeout(() => this.inBackground(again()), waitMs).unref();
   }
 
   /** Writes everything waiting, retrying failed writes (tests, and close below). */
