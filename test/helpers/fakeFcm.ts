@@ -144,7 +144,10 @@ function reply(res: Res, status: number, body: unknown, headers: Record<string, 
   // The client may have given up (send timeout): its stream or socket is gone.
   const gone = 'stream' in res ? res.stream.destroyed : res.destroyed;
   if (gone || res.writableEnded) return;
-  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  // One call per type: @types/node 22 gives the two writeHead overload sets no common signature.
+  const head = { 'content-type': 'application/json', ...headers };
+  if ('stream' in res) res.writeHead(status, head);
+  else res.writeHead(status, head);
   res.end(JSON.stringify(body));
 }
 
