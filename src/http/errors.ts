@@ -5,7 +5,8 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ErrorRequestHandler } from 'express';
-import { AppError } from '../errors';
+import { AppError, type LimitPolicy } from '../errors';
+import { rateLimitHeaders } from './rateLimitHeaders';
 
 export { AppError };
 
@@ -68,14 +69,15 @@ export interface HttpError {
   reason: string;
   unexpected: boolean;
   retryAfterSeconds?: number;
+  limits?: readonly LimitPolicy[];
 }
 
 export function toHttpError(err: unknown): HttpError {
   if (err instanceof AppError) {
-    const { status, reason, retryAfterSeconds } = err;
+    const { status, reason, retryAfterSeconds, limits } = err;
     return retryAfterSeconds === undefined
       ? { status, reason, unexpected: false }
-      : { status, reason, unexpected: false, retryAfterSeconds };
+      : { status, reason, unexpected: false, retryAfterSeconds, limits };
   }
   if (isDatabaseDown(err)) {
     return { status: 503, reason: 'database unavailable, retry later', unexpected: true };
@@ -94,9 +96,12 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, next) => {
     next(err);
     return;
   }
-  const { status, reason, unexpected, retryAfterSeconds } = toHttpError(err);
+  const { status, reason, unexpected, retryAfterSeconds, limits } = toHttpError(err);
   if (retryAfterSeconds !== undefined) {
-    res.setHeader('Retry-After', String(Math.max(1, Math.ceil(retryAfterSeconds))));
+    const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
+    res.setHeader('Retry-After', String(seconds));
+    const fields = rateLimitHeaders(limits ?? [], seconds);
+    if (fields) res.setHeaders(new Map(Object.entries(fields)));
   }
   if (unexpected) req.log?.error({ err }, 'request failed');
   else req.log?.info({ status, reason }, 'request rejected');

@@ -34,6 +34,9 @@ describe('login failure limits', () => {
       const res = await login(limited.app, a.email, i === 9 ? a.password : password('y')).expect(429);
       expect(Number(res.headers['retry-after'])).toBeGreaterThan(800);
       expect(Number(res.headers['retry-after'])).toBeLessThanOrEqual(900);
+      // The IETF fields name the limit (3 failures per 15 minutes) and agree with Retry-After.
+      expect(res.headers['ratelimit-policy']).toBe('"login:fail:acct-addr";q=3;w=900');
+      expect(res.headers['ratelimit']).toBe(`"login:fail:acct-addr";r=0;t=${res.headers['retry-after']}`);
     }
     expect(await loginHits()).toBe(stored);
     const b = await createUser();

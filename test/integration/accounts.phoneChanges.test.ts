@@ -51,6 +51,7 @@ describe('number changes per 30 days', () => {
     expect(res.text).toBe('too many phone number changes, try again later');
     // The oldest change (a day ago) leaves the window in 29 days.
     expect(Number(res.headers['retry-after'])).toBe(29 * 86400);
+    expect(res.headers['ratelimit-policy']).toBe('"phone:changes";q=2;w=2592000');
     expect((await User.findById(u.user.id).lean())!.device!.phone).toBe(third);
     expect(await PhoneOwner.exists({ _id: fourth })).toBeNull();
     expect(await changeSlots(u)).toBe(2);

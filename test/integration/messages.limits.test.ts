@@ -144,6 +144,8 @@ describe('daily quotas', () => {
     ).expect(429);
     expect(res.text).toBe('daily limit of 5 messages reached; try again after midnight UTC');
     expect(res.headers['retry-after']).toBe('3600');
+    expect(res.headers['ratelimit-policy']).toBe('"daily:messages";q=5;w=86400');
+    expect(res.headers['ratelimit']).toBe('"daily:messages";r=0;t=3600');
     expect(await Message.countDocuments({ sender_id: sender.user.oid })).toBe(before.messages);
     expect(await SendDedup.countDocuments({ sender_id: sender.user.oid })).toBe(before.claims);
     // The refused send used nothing: two more messages still fit in the day, a third does not.

@@ -71,7 +71,9 @@ export async function takeChangeSlot(userId: Types.ObjectId, limit: number, now:
   }
   // With no change recorded (a cap of 0, or racers took every free slot) a whole window.
   const oldest = Math.min(now.getTime(), ...used.map((d) => d.at.getTime()));
-  throw AppError.tooManyRequests('too many phone number changes, try again later', (oldest - since) / 1000);
+  throw AppError.tooManyRequests('too many phone number changes, try again later', (oldest - since) / 1000, [
+    { name: 'phone:changes', quota: limit, windowSeconds: PHONE_CHANGE_WINDOW_MS / 1000 },
+  ]);
 }
 
 /** Gives back a slot taken by this request (`now` is its time) when the change failed. */

@@ -18,7 +18,7 @@
 import { createHash } from 'node:crypto';
 import { Types } from 'mongoose';
 import type { Config } from '../../config';
-import { AppError } from '../../errors';
+import { AppError, type LimitPolicy } from '../../errors';
 import { RateHit } from '../../models/rateHit';
 import { DAY_MS, MINUTE_MS } from '../../domain/time';
 
@@ -108,7 +108,13 @@ export async function hitRateLimits(
   const over = active.flatMap(([rule], i) =>
     counts[i]! > rule.limit ? [{ rule, key: keys[i]!, left: counts[i]! }] : [],
   );
-  if (over.length > 0) throw AppError.tooManyRequests(undefined, await retryAfter(over, now));
+  if (over.length > 0) {
+    throw AppError.tooManyRequests(
+      undefined,
+      await retryAfter(over, now),
+      over.map((o) => policyOf(o.rule)),
+    );
+  }
 }
 
 export interface AttemptKey {
@@ -154,6 +160,7 @@ export async function beginAttempt(keys: AttemptKey[], now: Date): Promise<Attem
     throw AppError.tooManyRequests(
       'too many failed attempts, try again later',
       await retryAfter(refusing, now),
+      refusing.map((r) => policyOf(r.rule)),
     );
   }
   return {
@@ -162,6 +169,12 @@ export async function beginAttempt(keys: AttemptKey[], now: Date): Promise<Attem
   };
 }
 
+/** A rule as the `RateLimit` headers of its 429 name it. */
+const policyOf = (rule: RateRule): LimitPolicy => ({
+  name: rule.scope,
+  quota: rule.limit,
+  windowSeconds: rule.windowMs / 1000,
+});
 const sinceOf = (rule: RateRule, now: Date) => new Date(now.getTime() - rule.windowMs);
 const untilOf = (rule: RateRule, now: Date) => new Date(now.getTime() + rule.windowMs);
 

@@ -28,6 +28,7 @@ import {
   type QuotaAmounts,
   type QuotaKind,
 } from '../../domain/quota';
+import { DAY_MS } from '../../domain/time';
 import { AppError } from '../../errors';
 import { QuotaHit, quotaHitId, type QuotaEntry } from '../../models/quotaHit';
 
@@ -113,6 +114,7 @@ export async function chargeDailyQuotas(
       ? AppError.tooManyRequests(
           `daily limit of ${limits[over]} ${NAMES[over]} reached; try again after midnight UTC`,
           secondsUntilNextDay(now),
+          [{ name: `daily:${over}`, quota: limits[over], windowSeconds: DAY_MS / 1000 }],
         )
       : undefined;
   });
