@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { MongoClient } from 'mongodb';
 import { startDevDb, type DevDb } from '../scripts/lib/devdb';
-import { withDatabase } from '../scripts/lib/mongoUri';
+import { withDatabase } from '../src/db/uri';
 import { freePort } from '../scripts/lib/stack';
 
 export type Backend = 'sqlite' | 'postgresql';
@@ -132,7 +132,7 @@ export async function startBenchDb(backend: Backend, log: (l: string) => void): 
   const version =
     `FerretDB ${ferretVersion()} (buildInfo version ${wire})` + (pg ? `, ${pg.version}` : ', SQLite backend');
   return {
-    uri: (name) => `${devdb.uri}${name}`,
+    uri: (name) => withDatabase(devdb.uri, name),
     backend: pg ? 'FerretDB on PostgreSQL (throw-away cluster)' : 'FerretDB on SQLite (embedded)',
     version,
     stop: async () => {

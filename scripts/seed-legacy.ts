@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { MongoClient, type Db, type Document, type ObjectId } from 'mongodb';
 import { startDevDb } from './lib/devdb';
-import { withDatabase } from './lib/mongoUri';
+import { withDatabase } from '../src/db/uri';
 import {
   idAt,
   insertCatalog,

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { loadConfig } from '../src/config';
+import { withDatabase } from '../src/db/uri';
 import { startDevDb, type DevDb } from './lib/devdb';
 
 const compiled = __filename.endsWith('.js');
@@ -56,7 +57,7 @@ async function main(): Promise<void> {
   if (!uri) {
     say(`no MONGODB_URI: starting the embedded database in ${config.DEVDB_DIR}`);
     db = await startDevDb({ dir: path.resolve(root, config.DEVDB_DIR), log: say });
-    uri = `${db.uri}pictever`;
+    uri = withDatabase(db.uri, 'pictever');
     say(`embedded database ready at ${uri}`);
   }
   const sink = logSink();

@@ -5,7 +5,6 @@
 import { randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
-import passport from 'passport';
 import { pinoHttp } from 'pino-http';
 import type { AppDeps } from './deps';
 import { serializeError } from './logger';
@@ -54,7 +53,6 @@ export function createApp(deps: AppDeps): Express {
       contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
     }),
   );
-  app.use(passport.initialize());
   app.use(sessionMiddleware(deps.config, deps.connection, deps.now));
 
   app.use(routes(deps, metrics));

@@ -10,6 +10,7 @@ import mongoose from 'mongoose';
 import { startFakeApns, type FakeApns } from '../../test/helpers/fakeApns';
 import { startFakeFcm, type FakeFcm } from '../../test/helpers/fakeFcm';
 import { makeTestTls } from '../../test/helpers/workerTls';
+import { withDatabase } from '../../src/db/uri';
 import { startDevDb, type DevDb } from './devdb';
 import { freePort, startProcess, startWeb, type ProcessHandle } from './stack';
 
@@ -53,7 +54,7 @@ export async function startStack(
     uri = url.toString();
   } else {
     await db.start();
-    uri = `${db.current!.uri}${name}`;
+    uri = withDatabase(db.current!.uri, name);
   }
   const tls = makeTestTls();
   const fcm = await startFakeFcm(tls);

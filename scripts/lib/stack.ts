@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { startDevDb, type DevDb } from './devdb';
-import { withDatabase } from './mongoUri';
+import { withDatabase } from '../../src/db/uri';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -41,7 +41,7 @@ export async function startDatabase(name: string): Promise<{ uri: string; devdb?
     return { uri: withDatabase(given, name) };
   }
   const devdb = await startDevDb({ dir: mkdtempSync(path.join(os.tmpdir(), `pictever-${name}-`)) });
-  return { uri: `${devdb.uri}${name}`, devdb };
+  return { uri: withDatabase(devdb.uri, name), devdb };
 }
 
 const STACK_SESSION_SECRET = randomBytes(32).toString('hex');

@@ -1,13 +1,14 @@
 /**
- * Password login with passport-local (usernameField `email`).
- *
- * The strategy is built per app (its verify function needs the app's config) and never
- * registered on the global passport: each request authenticates with a fresh object
- * inheriting from it, because passport binds a request's callbacks onto the strategy
- * object it is given, and a shared object would mix concurrent requests up.
+ * Password login with passport-local (usernameField `email`), as passport is designed to be
+ * used: a Passport of the app's own (`passwordLoginPassport`) with the local strategy registered by
+ * name, whose `authenticate` runs each request on a fresh object inheriting from the strategy.
+ * The strategy's verify function needs the app's config, so the instance is per app, never
+ * the global one. Nothing of passport runs on other requests: `authenticate` equips its
+ * request itself (passport 0.6+), so `passport.initialize()` is not mounted, and the session
+ * is read by src/http/session.ts (README "Accounts": why not `passport.session()`).
  */
 import type { Request, Response } from 'express';
-import passport from 'passport';
+import { Passport } from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
 import type { AppDeps } from '../deps';
 import { normaliseEmail } from '../domain/email';
@@ -23,11 +24,24 @@ function asError(err: unknown): Error {
 
 const MISSING_CREDENTIALS = 'missing email or password';
 
+/** A Passport of the app's own. */
+export type AppPassport = InstanceType<typeof Passport>;
+
+/** The name the local strategy is registered under. */
+const LOCAL = 'local';
+
 /**
- * An empty or missing email or password fails here without a check (401, as every failed
- * login); the login limits need the request: its address and the session it carries.
+ * The app's password login. An empty or missing email or password fails in passport-local
+ * without a check (401, as every failed login); the login limits need the request: its
+ * address and the session it carries.
  */
-export function localStrategy(deps: Pick<AppDeps, 'config' | 'now'>): LocalStrategy {
+export function passwordLoginPassport(deps: Pick<AppDeps, 'config' | 'now'>): AppPassport {
+  const passport = new Passport();
+  passport.use(LOCAL, localStrategy(deps));
+  return passport;
+}
+
+function localStrategy(deps: Pick<AppDeps, 'config' | 'now'>): LocalStrategy {
   return new LocalStrategy(
     {
       usernameField: 'email',
@@ -51,15 +65,10 @@ export function localStrategy(deps: Pick<AppDeps, 'config' | 'now'>): LocalStrat
 }
 
 /** The user when the form's email and password are right, else null. */
-export function authenticate(
-  strategy: LocalStrategy,
-  req: Request,
-  res: Response,
-): Promise<LoginUser | null> {
+export function authenticate(passport: AppPassport, req: Request, res: Response): Promise<LoginUser | null> {
   return new Promise((resolve, reject) => {
-    const perRequest = Object.create(strategy) as LocalStrategy;
     const middleware = passport.authenticate(
-      perRequest,
+      LOCAL,
       { session: false },
       (err: unknown, user: unknown, _info: unknown, status: unknown) => {
         if (err) reject(asError(err));

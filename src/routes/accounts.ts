@@ -3,7 +3,6 @@
  * Every form is validated here with zod (400 with a short reason); services do the rest.
  */
 import { Router, type Request, type Response } from 'express';
-import type { Strategy as LocalStrategy } from 'passport-local';
 import { z } from 'zod';
 import type { AppDeps } from '../deps';
 import { MAX_EMAIL_LENGTH, isValidEmail, normaliseEmail } from '../domain/email';
@@ -15,7 +14,7 @@ import {
   normalisePhone,
   normaliseRegId,
 } from '../domain/phone';
-import { authenticate, localStrategy } from '../http/auth';
+import { authenticate, passwordLoginPassport, type AppPassport } from '../http/auth';
 import { clientAddress, parseFields, sessionUserId } from '../http/edge';
 import { AppError } from '../http/errors';
 import { formBody } from '../http/form';
@@ -79,7 +78,7 @@ export function accountRoutes(deps: AppDeps): Router {
   const router = Router();
   const form = formBody();
   router.post('/signup', form, signupHandler(deps));
-  router.post('/login', form, loginHandler(deps, localStrategy(deps)));
+  router.post('/login', form, loginHandler(deps, passwordLoginPassport(deps)));
   router.post('/logout', logoutHandler); // not used by the apps: for people trying the API with curl
   router.post('/define_first_phone_number', requireLogin, form, phoneHandler(deps));
   router.get('/send_reset_mail', resetMailHandler(deps));
@@ -118,7 +117,7 @@ function parseLoginForm(body: unknown): LoginForm {
   }
 }
 
-function loginHandler(deps: AppDeps, strategy: LocalStrategy): Handler {
+function loginHandler(deps: AppDeps, passport: AppPassport): Handler {
   return async (req, res) => {
     const form = parseLoginForm(req.body);
     const address = clientAddress(req);
@@ -127,7 +126,7 @@ function loginHandler(deps: AppDeps, strategy: LocalStrategy): Handler {
       await hitFacebookLoginLimit(deps, address);
       user = await facebookUser(deps, form);
     } else {
-      user = await authenticate(strategy, req, res);
+      user = await authenticate(passport, req, res);
     }
     if (!user) throw AppError.unauthorized('wrong email or password');
     await logIn(req, { id: user.id }, { at: deps.now(), address });

@@ -6,14 +6,13 @@ import { randomBytes } from 'node:crypto';
 import mongoose, { type Connection } from 'mongoose';
 import { ensureIndexes } from '../../src/db/mongo';
 import { recordQueryShapes } from '../../src/db/queryShapes';
+import { withDatabase } from '../../src/db/uri';
 import '../../src/models';
 
 export function testDatabaseUri(): string {
   const base = process.env.TEST_MONGODB_URI;
   if (!base) throw new Error('TEST_MONGODB_URI is not set: run the tests through jest');
-  const url = new URL(base);
-  url.pathname = `/t_${randomBytes(6).toString('hex')}`;
-  return url.toString();
+  return withDatabase(base, `t_${randomBytes(6).toString('hex')}`);
 }
 
 /** Connects Mongoose to a fresh database before the file's tests and drops it after. */

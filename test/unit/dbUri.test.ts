@@ -1,5 +1,5 @@
-/** The scripts' and the bench's database naming on a MONGODB_URI (scripts/lib/mongoUri.ts). */
-import { withDatabase } from '../../scripts/lib/mongoUri';
+/** The scripts' and the bench's database naming on a MONGODB_URI (src/db/uri.ts). */
+import { withDatabase } from '../../src/db/uri';
 
 describe('withDatabase', () => {
   it('when the URI names no database then the name is added', () => {
