@@ -15,7 +15,7 @@ import { Writable } from 'node:stream';
 import mongoose from 'mongoose';
 import { MongoClient, type CommandStartedEvent } from 'mongodb';
 import { loadConfig } from '../src/config';
-import { ensureIndexes } from '../src/db/mongo';
+import { syncIndexes } from '../src/db/indexes';
 import { createLogger } from '../src/logger';
 import '../src/models';
 import { appOnDefaultConnection } from '../test/helpers/app';
@@ -55,7 +55,7 @@ export async function connectBench(uri: string): Promise<CommandLog> {
   await mongoose.disconnect();
   mongoose.set('autoIndex', false);
   await mongoose.connect(uri, { monitorCommands: true, maxPoolSize: 20, serverSelectionTimeoutMS: 5_000 });
-  await ensureIndexes(mongoose.connection);
+  await syncIndexes(mongoose.connection, loadConfig({ NODE_ENV: 'test' }), createLogger('warn'));
   return new CommandLog(mongoose.connection.getClient());
 }
 

@@ -14,7 +14,8 @@ import path from 'node:path';
 import mongoose from 'mongoose';
 import { MongoClient } from 'mongodb';
 import { loadConfig } from '../src/config';
-import { EXTRA_INDEXES } from '../src/db/mongo';
+import { modelIndexes } from '../src/db/indexes';
+import { declaredIndexes } from '../src/db/indexSpecs';
 import { recordQueryShapes } from '../src/db/queryShapes';
 import { createLogger } from '../src/logger';
 import { createMailer } from '../src/mail';
@@ -30,14 +31,12 @@ import { startDatabase, startProcess, startWeb } from './lib/stack';
 /** The catalog is a handful of documents read whole and cached. */
 const SMALL_COLLECTIONS = new Set(['send_choices', 'receive_labels', 'status_tiers']);
 
-function declaredIndexes(): Map<string, IndexKeys[]> {
+/** The indexes the release creates on MongoDB (TTL ones included), by collection. */
+function mongoIndexes(): Map<string, IndexKeys[]> {
   const map = new Map<string, IndexKeys[]>();
-  for (const model of Object.values(mongoose.models)) {
-    const keys = model.schema.indexes().map(([fields]) => Object.keys(fields));
-    map.set(model.collection.collectionName, keys);
-  }
-  for (const { collection, keys } of EXTRA_INDEXES) {
-    map.set(collection, [...(map.get(collection) ?? []), Object.keys(keys)]);
+  const config = loadConfig({ NODE_ENV: 'test' });
+  for (const spec of declaredIndexes(modelIndexes(mongoose.connection), { ttl: true }, config)) {
+    map.set(spec.collection, [...(map.get(spec.collection) ?? []), Object.keys(spec.key)]);
   }
   return map;
 }
@@ -107,7 +106,7 @@ async function main(): Promise<void> {
     else await dropDatabase(db.uri);
   }
   const shapes = readShapes([logDir, ...extraDirs]);
-  const { covered, uncovered } = checkCoverage(shapes, declaredIndexes(), SMALL_COLLECTIONS);
+  const { covered, uncovered } = checkCoverage(shapes, mongoIndexes(), SMALL_COLLECTIONS);
   for (const c of covered) {
     process.stdout.write(
       `ok   ${describeShape(c.shape)}  <- ${c.index ? `{${c.index.join(', ')}}` : c.note}\n`,

@@ -4,7 +4,9 @@
  * MONGODB_URI), then the checks of scripts/lib/hardeningWorld.ts. Exits 1 on any problem.
  */
 import mongoose from 'mongoose';
-import { ensureIndexes } from '../src/db/mongo';
+import { loadConfig } from '../src/config';
+import { syncIndexes } from '../src/db/indexes';
+import { createLogger } from '../src/logger';
 import '../src/models';
 import { fuzzPass } from './lib/hardeningFuzzRun';
 import { startDatabase } from './lib/stack';
@@ -24,7 +26,7 @@ async function main(): Promise<void> {
   mongoose.set('autoIndex', false);
   mongoose.set('bufferCommands', false);
   await mongoose.connect(uri, { serverSelectionTimeoutMS: 5_000 });
-  await ensureIndexes(mongoose.connection);
+  await syncIndexes(mongoose.connection, loadConfig({ NODE_ENV: 'test' }), createLogger('warn'));
   const out = (s: string) => process.stdout.write(`${s}\n`);
   out(`fuzzing ${count} requests, seed ${seed}, ${concurrency} at a time`);
   let failed = false;

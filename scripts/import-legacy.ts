@@ -6,7 +6,8 @@
  */
 import { MongoClient } from 'mongodb';
 import { loadConfig } from '../src/config';
-import { connectDatabase, disconnectDatabase, ensureIndexes } from '../src/db/mongo';
+import { syncIndexes } from '../src/db/indexes';
+import { connectDatabase, disconnectDatabase } from '../src/db/mongo';
 import { DEFAULT_BATCH_SIZE, importLegacy } from './import/runner';
 import { defaultHashConcurrency } from './import/passwords';
 import { formatReport } from './import/report';
@@ -63,7 +64,7 @@ async function main(): Promise<number> {
   await source.connect();
   const connection = await connectDatabase(config.MONGODB_URI, logger);
   // The unique email index is what refuses a second account with one email.
-  if (!args.dryRun) await ensureIndexes(connection);
+  if (!args.dryRun) await syncIndexes(connection, config, logger);
   let stop = false;
   process.on('SIGINT', () => {
     if (stop) process.exit(130);

@@ -11,7 +11,9 @@
  */
 import mongoose from 'mongoose';
 import { parseArgs } from 'node:util';
-import { ensureIndexes } from '../src/db/mongo';
+import { loadConfig } from '../src/config';
+import { syncIndexes } from '../src/db/indexes';
+import { createLogger } from '../src/logger';
 import { Message } from '../src/models';
 import { startFakeFcm } from '../test/helpers/fakeFcm';
 import { messageDoc, jobDoc, receiverDoc } from '../test/helpers/workerFixtures';
@@ -54,7 +56,7 @@ async function main(): Promise<void> {
   const spreadMs = Number(args['spread-ms']);
   const { uri, devdb } = await startDatabase(`measure_${Date.now()}`);
   await mongoose.connect(uri);
-  await ensureIndexes(mongoose.connection);
+  await syncIndexes(mongoose.connection, loadConfig({ NODE_ENV: 'test' }), createLogger('warn'));
   const fcm = await startFakeFcm();
   const workers: ProcessHandle[] = [];
   const abort = () => {

@@ -4,6 +4,7 @@
  * from the database at MONGODB_URI. Existing entries, edited or not, are left unchanged.
  */
 import { loadConfig } from '../src/config';
+import { requireIndexes } from '../src/db/indexes';
 import { disconnectDatabase, openDatabase } from '../src/db/mongo';
 import { createLogger } from '../src/logger';
 import { seedCatalog } from '../src/services/catalog/seed';
@@ -12,7 +13,8 @@ import '../src/models';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger('error', undefined, 'seed'); // its own disconnect is not news
-  await openDatabase(config, logger, 'seed');
+  const connection = await openDatabase(config, logger, 'seed');
+  await requireIndexes(connection, config, logger);
   const inserted = await seedCatalog({ onlyEmpty: false });
   process.stdout.write(
     `catalog seeded: ${inserted.sendChoices} send choices, ${inserted.receiveLabels} receive labels, ` +

@@ -1,14 +1,19 @@
 /**
  * `npm start`: the whole system on one machine. Starts the embedded database unless
- * MONGODB_URI is set, then the web process and the worker, with readable logs. Ctrl-C or
+ * MONGODB_URI is set, runs the release's index step on it (src/db/indexes.ts: the web and
+ * the worker only check), then starts the web process and the worker, with readable logs. Ctrl-C or
  * SIGTERM stops them all; if one process dies, the others are stopped too.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { loadConfig } from '../src/config';
+import { loadConfig, type Config } from '../src/config';
+import { syncIndexes } from '../src/db/indexes';
+import { connectDatabase, disconnectDatabase } from '../src/db/mongo';
 import { withDatabase } from '../src/db/uri';
+import { createLogger } from '../src/logger';
+import '../src/models';
 import { startDevDb, type DevDb } from './lib/devdb';
 
 const compiled = __filename.endsWith('.js');
@@ -49,6 +54,18 @@ function loadDotEnv(): void {
   say('settings read from .env');
 }
 
+/** The release's index step on `uri`, logged like the processes (through `sink`). */
+async function syncIndexesAt(uri: string, config: Config, sink: (line: string) => void): Promise<void> {
+  const lines = { write: (text: string) => text.split('\n').filter(Boolean).forEach(sink) };
+  const logger = createLogger(config.LOG_LEVEL, lines, 'start');
+  const connection = await connectDatabase(uri, logger, { processName: 'start' });
+  try {
+    await syncIndexes(connection, config, logger);
+  } finally {
+    await disconnectDatabase();
+  }
+}
+
 async function main(): Promise<void> {
   loadDotEnv();
   const config = loadConfig();
@@ -61,6 +78,12 @@ async function main(): Promise<void> {
     say(`embedded database ready at ${uri}`);
   }
   const sink = logSink();
+  try {
+    await syncIndexesAt(uri, config, sink);
+  } catch (err) {
+    await db?.stop();
+    throw err;
+  }
   const children: ChildProcess[] = [];
   let stopping = false;
 

@@ -72,6 +72,11 @@ export const schema = z.object({
     .string()
     .default('.devdb/data')
     .describe('folder of the embedded database files (used only when MONGODB_URI is unset)'),
+  MISSING_INDEXES: optional()
+    .pipe(z.enum(['fail', 'warn', 'create']).optional())
+    .describe(
+      'what the web and the worker do at start when an index the models declare is missing or differs (each is logged, with the fix: the release, npm run release): fail (exit 1), warn (start anyway) or create (create it); unset: fail in production, create elsewhere',
+    ),
   DB_QUERY_LOG_DIR: optional().describe(
     'record the shape of every database query to this folder (for npm run check:indexes)',
   ),
@@ -321,6 +326,7 @@ export type Config = Readonly<
   z.infer<typeof schema> & {
     PUBLIC_URL: string;
     SESSION_SECRET: string;
+    MISSING_INDEXES: 'fail' | 'warn' | 'create';
     /** SESSION_SECRET was unset (outside production): a random one was drawn for this start. */
     SESSION_SECRET_GENERATED: boolean;
   }
@@ -407,6 +413,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return Object.freeze({
     ...c,
     PUBLIC_URL: c.PUBLIC_URL ?? `http://localhost:${c.PORT}/`,
+    // A web process without its indexes scans on MongoDB: production stops, development helps.
+    MISSING_INDEXES: c.MISSING_INDEXES ?? (c.NODE_ENV === 'production' ? 'fail' : 'create'),
     SESSION_SECRET: c.SESSION_SECRET ?? randomBytes(32).toString('hex'),
     SESSION_SECRET_GENERATED: c.SESSION_SECRET === undefined,
   });

@@ -1,10 +1,11 @@
 /**
- * The web process: connect, create indexes, listen; on SIGTERM/SIGINT stop accepting,
+ * The web process: connect, check the indexes, listen; on SIGTERM/SIGINT stop accepting,
  * let in-flight requests finish within SHUTDOWN_TIMEOUT_MS, disconnect and exit 0.
  */
 import type { Server } from 'node:http';
 import { createApp } from './app';
 import { loadConfig, type Config } from './config';
+import { requireIndexes } from './db/indexes';
 import { checkClock, disconnectDatabase, openDatabase } from './db/mongo';
 import { answerClientError } from './http/errors';
 import { createLogger, type Logger } from './logger';
@@ -33,6 +34,7 @@ async function main(): Promise<void> {
   guardProcess(logger, { exitOnRejection: config.NODE_ENV === 'production' });
   warnAboutSettings(config, logger);
   const connection = await openDatabase(config, logger, 'web');
+  await requireIndexes(connection, config, logger);
   await checkClock(connection, logger, config.CLOCK_SKEW_ALLOWANCE_MS);
   await startupTasks({ logger });
   const mailer = createMailer(config, logger);

@@ -9,11 +9,13 @@ import os from 'node:os';
 import type { CommandStartedEvent } from 'mongodb';
 import type { Connection } from 'mongoose';
 import type { Config } from '../src/config';
+import { requireIndexes, ttlIndexesOf } from '../src/db/indexes';
 import { checkClock, disconnectDatabase, openDatabase } from '../src/db/mongo';
 import type { Logger } from '../src/logger';
 import { createMailer } from '../src/mail';
 import { createPushSender, type PushOptions } from '../src/push';
 import type { DeliveryMetrics } from './delivery/metrics';
+import { plannedSweeps } from './periodic/cleanup';
 import { startPeriodicJobs, type PeriodicJobs } from './periodic/schedule';
 import '../src/models';
 import { startMetricsServer, type MetricsServer } from './metricsServer';
@@ -28,7 +30,7 @@ export interface WorkerDeps {
   logger: Logger;
   /**
    * An open connection to work on; its owner closes it. Without one the worker connects
-   * to MONGODB_URI, creates the indexes, and disconnects when stopped.
+   * to MONGODB_URI, checks the indexes (MISSING_INDEXES), and disconnects when stopped.
    */
   connection?: Connection;
   workerId?: string;
@@ -70,12 +72,25 @@ function loopSettings(config: Config): LoopDeps['settings'] {
   };
 }
 
+/** Once at start: which expiring records the server's TTL indexes remove, which the cleanup job sweeps. */
+function logSweeps(logger: Logger, config: Config, ttlIndexes: ReadonlySet<string>): void {
+  const { run, skipped } = plannedSweeps(config, ttlIndexes);
+  const names = (sweeps: { name: string }[]) => sweeps.map((s) => s.name);
+  logger.info(
+    { ttlIndexes: [...ttlIndexes], sweeps: names(run), skipped: names(skipped) },
+    skipped.length > 0
+      ? `expiry: TTL indexes remove ${names(skipped).join(', ')} (those sweeps are skipped); the cleanup job sweeps ${names(run).join(', ')}`
+      : `expiry: no TTL indexes on this database; the cleanup job sweeps ${names(run).join(', ')}`,
+  );
+}
+
 async function openConnection(
   config: Config,
   logger: Logger,
   onCommand: (e: CommandStartedEvent) => void,
 ): Promise<Connection> {
   const connection = await openDatabase(config, logger, 'worker', onCommand);
+  await requireIndexes(connection, config, logger);
   await checkClock(connection, logger, config.CLOCK_SKEW_ALLOWANCE_MS);
   return connection;
 }
@@ -117,7 +132,16 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
         connection,
       });
     }
-    periodic = startPeriodicJobs({ config, logger, mailer, workerId: id, now: () => new Date(now()) });
+    const ttlIndexes = ttlIndexesOf(connection, config);
+    logSweeps(logger, config, ttlIndexes);
+    periodic = startPeriodicJobs({
+      config,
+      logger,
+      mailer,
+      workerId: id,
+      now: () => new Date(now()),
+      ttlIndexes,
+    });
     timer = setInterval(() => logger.info({ metrics: metrics.snapshot() }, 'worker metrics'), METRICS_LOG_MS);
     timer.unref();
     // Pushes that fell due while no worker ran: at once, not at the next minute.

@@ -6,6 +6,7 @@ import type { CommandStartedEvent } from 'mongodb';
 import mongoose, { type Connection } from 'mongoose';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
+import { detectCapabilities } from './capabilities';
 import { recordQueryShapes } from './queryShapes';
 
 export interface ConnectOptions {
@@ -21,16 +22,22 @@ export interface ConnectOptions {
   onCommand?: (event: CommandStartedEvent) => void;
 }
 
+/** Set by disconnectDatabase: a disconnect asked for is not news. */
+let closing = false;
+
 export async function connectDatabase(
   uri: string,
   logger: Logger,
   options: ConnectOptions = {},
 ): Promise<Connection> {
+  closing = false;
   mongoose.set('strictQuery', true);
-  mongoose.set('autoIndex', false); // indexes are created explicitly at start (ensureIndexes)
+  mongoose.set('autoIndex', false); // indexes are the release's (src/db/indexes.ts)
   mongoose.set('bufferCommands', false); // no silent queueing while disconnected
   const connection = mongoose.connection;
-  connection.on('disconnected', () => logger.warn('database disconnected'));
+  connection.on('disconnected', () => {
+    if (!closing) logger.warn('database disconnected');
+  });
   connection.on('reconnected', () => logger.info('database reconnected'));
   await mongoose.connect(uri, {
     serverSelectionTimeoutMS: 5_000,
@@ -43,15 +50,18 @@ export async function connectDatabase(
   if (options.queryLogDir) {
     recordQueryShapes(connection.getClient(), options.queryLogDir, options.processName ?? 'process');
   }
-  logger.info({ db: connection.db?.databaseName }, 'database connected');
+  // Once per process: what the server can do decides TTL indexes against sweeps.
+  const { server, version, ttl } = await detectCapabilities(connection);
+  logger.info({ db: connection.db?.databaseName, server, version, ttl }, 'database connected');
   return connection;
 }
 
 /**
  * Connect-or-fail start-up of a process that owns its connection (web, worker, release,
- * seed): MONGODB_URI set, connected, every model's indexes created before any work.
- * `processName` names it to the driver and in the recorded query shapes; `onCommand`, when
- * given, sees every command from the index creation on.
+ * seed): MONGODB_URI set, connected, the server's capabilities known. Indexes are the
+ * caller's next step: the release creates them (syncIndexes), the others check them
+ * (requireIndexes, src/db/indexes.ts). `processName` names it to the driver and in the
+ * recorded query shapes; `onCommand`, when given, sees every command from then on.
  */
 export async function openDatabase(
   config: Config,
@@ -62,29 +72,11 @@ export async function openDatabase(
   if (!config.MONGODB_URI) {
     throw new Error('MONGODB_URI is not set: run `npm start`, which starts the embedded database, or set it');
   }
-  const connection = await connectDatabase(config.MONGODB_URI, logger, {
+  return connectDatabase(config.MONGODB_URI, logger, {
     queryLogDir: config.DB_QUERY_LOG_DIR,
     processName,
     onCommand,
   });
-  await ensureIndexes(connection);
-  return connection;
-}
-
-/**
- * Indexes of collections without a Mongoose model. None today: connect-mongo's `sessions`
- * have a model of their own (src/models/session.ts) for their indexes and queries.
- */
-export const EXTRA_INDEXES: { collection: string; keys: Record<string, 1 | -1> }[] = [];
-
-/** Creates the indexes every model declares (MongoDB needs them; harmless elsewhere). */
-export async function ensureIndexes(connection: Connection): Promise<void> {
-  for (const model of Object.values(connection.models)) {
-    await model.createIndexes();
-  }
-  for (const { collection, keys } of EXTRA_INDEXES) {
-    await connection.collection(collection).createIndex(keys);
-  }
 }
 
 /**
@@ -130,5 +122,6 @@ export async function pingDatabase(connection: Connection, timeoutMs = 2_000): P
 }
 
 export async function disconnectDatabase(): Promise<void> {
+  closing = true;
   await mongoose.disconnect();
 }

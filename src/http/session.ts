@@ -18,6 +18,7 @@ import MongoStore from 'connect-mongo';
 import type { Collection } from 'mongodb';
 import type { Connection } from 'mongoose';
 import type { Config } from '../config';
+import { capabilitiesOf, type DatabaseCapabilities } from '../db/capabilities';
 import { addressTag } from '../domain/clientAddress';
 import { SESSIONS_COLLECTION } from '../models/session';
 import { AppError } from './errors';
@@ -112,6 +113,17 @@ class SessionStore extends MongoStore {
   }
 }
 
+/**
+ * How expired sessions go: on MongoDB the TTL index on `expires` (connect-mongo's 'native'
+ * asks for the index models/session declares, so the release has already made it); on the
+ * embedded database, which refuses TTL indexes, connect-mongo's sweep every 10 minutes.
+ */
+export function sessionExpiry(
+  capabilities: Pick<DatabaseCapabilities, 'ttl'>,
+): { autoRemove: 'native' } | { autoRemove: 'interval'; autoRemoveInterval: number } {
+  return capabilities.ttl ? { autoRemove: 'native' } : { autoRemove: 'interval', autoRemoveInterval: 10 };
+}
+
 /** `now`: the app's clock, which a session's lifetime is measured on (tests inject one). */
 export function sessionMiddleware(
   config: Config,
@@ -125,9 +137,7 @@ export function sessionMiddleware(
       dbName: connection.db?.databaseName,
       collectionName: SESSIONS_COLLECTION,
       ttl: maxAgeMs / 1000,
-      // No TTL indexes on the embedded database: expired sessions are deleted by a sweep.
-      autoRemove: 'interval',
-      autoRemoveInterval: 10,
+      ...sessionExpiry(capabilitiesOf(connection)),
       stringify: false,
     },
     maxAgeMs,

@@ -5,13 +5,15 @@
  * over an expired lease is the insert of the next number, which again only one worker
  * wins. A worker claims a batch of jobs with one unordered insert.
  *
- * Claims stay after their job is done, until the cleanup job removes them an hour after
- * their lease ended: a worker holding a stale copy of a finished job then finds the claim
+ * Claims stay after their job is done, until they expire an hour after their lease ended
+ * (a TTL index on MongoDB, the cleanup job elsewhere): a worker holding a stale copy of a finished job then finds the claim
  * taken, and only ever inserts a number another worker used if that one's lease expired,
  * in which case it looks for the job's outcome (push_outcomes) before pushing. A claim
  * given back unsent (a stopping worker) is deleted, so the number is free again at once.
  */
 import { Schema, model, type InferSchemaType } from 'mongoose';
+import { HOUR_S } from '../domain/time';
+import { expiresAfter } from './expiry';
 
 const pushClaimSchema = new Schema(
   {
@@ -24,7 +26,7 @@ const pushClaimSchema = new Schema(
   { collection: 'push_claims', versionKey: false },
 );
 
-pushClaimSchema.index({ lease_until: 1 }); // cleanup of claims an hour after their lease
+pushClaimSchema.index({ lease_until: 1 }, expiresAfter(HOUR_S)); // claims go an hour after their lease
 
 export type PushClaimFields = InferSchemaType<typeof pushClaimSchema>;
 export const PushClaim = model('PushClaim', pushClaimSchema);

@@ -13,9 +13,11 @@
  *            dead_token  the provider refused the token; it was cleared from the user
  *            failed      permanent error, configuration error, or retries exhausted
  *            dropped     nothing to send any more (legacy job of a deleted or blocked message)
- * Kept for PUSH_OUTCOME_RETENTION_DAYS (cleanup job).
+ * Kept for PUSH_OUTCOME_RETENTION_DAYS (a TTL index on MongoDB, the cleanup job elsewhere).
  */
 import { Schema, model, type InferSchemaType } from 'mongoose';
+import { DAY_S } from '../domain/time';
+import { expiresAfter } from './expiry';
 import { PUSH_KINDS } from './pushJob';
 
 export const PUSH_OUTCOMES = ['sent', 'no_token', 'dead_token', 'failed', 'dropped'] as const;
@@ -42,7 +44,10 @@ const pushOutcomeSchema = new Schema(
 pushOutcomeSchema.index({ message_id: 1, at: -1 }); // how a message's pushes ended
 pushOutcomeSchema.index({ outcome: 1, at: -1 }); // failures, newest first (operators)
 pushOutcomeSchema.index({ reason: 1, at: -1 }); // failures of one reason
-pushOutcomeSchema.index({ at: 1 }); // cleanup of old outcomes
+pushOutcomeSchema.index(
+  { at: 1 },
+  expiresAfter((c) => c.PUSH_OUTCOME_RETENTION_DAYS * DAY_S),
+);
 
 export type PushOutcomeFields = InferSchemaType<typeof pushOutcomeSchema>;
 export const PushOutcome = model('PushOutcome', pushOutcomeSchema);

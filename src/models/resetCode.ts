@@ -9,9 +9,10 @@
  *   kind 'attempt'  _id `${code_id}:attempt:${uuid}`, inserted before each comparison;
  *                   a comparison happens only while the attempts counted are within the limit
  *   kind 'use'      _id `${code_id}:use`: the one successful use; a second insert fails
- * Both expire with their code and are removed by the cleanup job.
+ * Both expire with their code (a TTL index on MongoDB, the cleanup job elsewhere).
  */
 import { Schema, model } from 'mongoose';
+import { expiresAfter } from './expiry';
 
 const resetCodeSchema = new Schema(
   {
@@ -24,7 +25,7 @@ const resetCodeSchema = new Schema(
 );
 
 resetCodeSchema.index({ user_id: 1, created_at: -1, _id: -1 }); // the newest code of a user
-resetCodeSchema.index({ expires_at: 1 }); // cleanup
+resetCodeSchema.index({ expires_at: 1 }, expiresAfter(0));
 
 export const ResetCode = model('ResetCode', resetCodeSchema);
 
@@ -41,6 +42,10 @@ const resetAttemptSchema = new Schema(
 );
 
 resetAttemptSchema.index({ code_id: 1, kind: 1 }); // attempts of a code
-resetAttemptSchema.index({ at: 1 }); // cleanup
+// An attempt older than the code lifetime belongs to a code that has expired.
+resetAttemptSchema.index(
+  { at: 1 },
+  expiresAfter((c) => c.RESET_CODE_TTL_MINUTES * 60),
+);
 
 export const ResetAttempt = model('ResetAttempt', resetAttemptSchema);

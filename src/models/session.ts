@@ -4,7 +4,7 @@
  * fields of ours, so that a user's sessions can be found through an index:
  *   user_id     the logged-in user (the id passport keeps in the session, a string)
  *   login_at    when the session logged in; it ends SESSION_MAX_AGE_DAYS later, however
- *               often it is used (`expires` is that end in real time, for the sweep)
+ *               often it is used (`expires` is that end in real time, for expiry)
  *   login_addr  a hash of the client address group it logged in from (see
  *               domain/clientAddress): a place where the account recently logged in
  * The store reads and writes them with the driver; this model declares the indexes and
@@ -12,6 +12,7 @@
  * places of live sessions).
  */
 import { Schema, model } from 'mongoose';
+import { expiresAfter } from './expiry';
 
 export const SESSIONS_COLLECTION = 'sessions';
 
@@ -27,7 +28,8 @@ const sessionSchema = new Schema(
   { collection: SESSIONS_COLLECTION, versionKey: false, strict: false },
 );
 
-sessionSchema.index({ expires: 1 }); // the sweep of expired sessions
+// TTL on MongoDB, the same index connect-mongo's autoRemove 'native' asks for; the sweep's elsewhere.
+sessionSchema.index({ expires: 1 }, expiresAfter(0));
 sessionSchema.index({ user_id: 1, login_addr: 1, login_at: 1 }); // a user's sessions; from one place, recent
 
 export const SessionRecord = model('SessionRecord', sessionSchema);

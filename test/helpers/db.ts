@@ -1,13 +1,23 @@
 /**
  * Each test file works in a database of its own on the shared test server, with every
- * model's indexes created, and drops it at the end.
+ * model's indexes created by the release's own step, and drops it at the end.
  */
 import { randomBytes } from 'node:crypto';
 import mongoose, { type Connection } from 'mongoose';
-import { ensureIndexes } from '../../src/db/mongo';
+import { loadConfig } from '../../src/config';
+import { syncIndexes } from '../../src/db/indexes';
 import { recordQueryShapes } from '../../src/db/queryShapes';
 import { withDatabase } from '../../src/db/uri';
+import { createLogger } from '../../src/logger';
 import '../../src/models';
+
+/**
+ * The declared indexes on the connection's database, as the release creates them
+ * (scripts/release.ts): TTL indexes when the server has them (a MONGODB_URI run).
+ */
+export async function indexTestDatabase(connection: Connection = mongoose.connection): Promise<void> {
+  await syncIndexes(connection, loadConfig({ NODE_ENV: 'test' }), createLogger('silent'));
+}
 
 export function testDatabaseUri(): string {
   const base = process.env.TEST_MONGODB_URI;
@@ -25,7 +35,7 @@ export function useTestDatabase(): { uri: () => string; connection: () => Connec
     const queryLogDir = process.env.DB_QUERY_LOG_DIR;
     await mongoose.connect(uri, { serverSelectionTimeoutMS: 5_000, monitorCommands: Boolean(queryLogDir) });
     if (queryLogDir) recordQueryShapes(mongoose.connection.getClient(), queryLogDir, 'test');
-    await ensureIndexes(mongoose.connection);
+    await indexTestDatabase();
   });
   afterAll(async () => {
     await mongoose.connection.dropDatabase().catch(() => undefined);

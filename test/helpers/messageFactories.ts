@@ -6,11 +6,10 @@
 import mongoose, { Types } from 'mongoose';
 import type request from 'supertest';
 import type { CommandStartedEvent } from 'mongodb';
-import { ensureIndexes } from '../../src/db/mongo';
 import { Message } from '../../src/models';
 import { seedCatalog } from '../../src/services/catalog/seed';
 import { recordQueryShapes } from '../../src/db/queryShapes';
-import { testDatabaseUri } from './db';
+import { indexTestDatabase, testDatabaseUri } from './db';
 
 /** iOS concatenates fields without any encoding and sends no charset. */
 export function iosBody(fields: Record<string, string>): string {
@@ -118,7 +117,7 @@ export function useMonitoredDatabase(): { record<T>(fn: () => Promise<T>): Promi
     await mongoose.connect(testDatabaseUri(), { serverSelectionTimeoutMS: 5_000, monitorCommands: true });
     const queryLogDir = process.env.DB_QUERY_LOG_DIR;
     if (queryLogDir) recordQueryShapes(mongoose.connection.getClient(), queryLogDir, 'test');
-    await ensureIndexes(mongoose.connection);
+    await indexTestDatabase();
     mongoose.connection.getClient().on('commandStarted', (e: CommandStartedEvent) => {
       const target: unknown = e.command[e.commandName];
       listening?.commands.push(`${e.commandName} ${typeof target === 'string' ? target : ''}`.trim());

@@ -7,10 +7,9 @@ import mongoose from 'mongoose';
 import type { CommandStartedEvent } from 'mongodb';
 import request from 'supertest';
 import { shapesOfCommand } from '../../src/db/queryShapes';
-import { ensureIndexes } from '../../src/db/mongo';
 import { servingIndex } from '../../scripts/lib/indexCoverage';
 import { buildTestApp, type TestApp } from '../helpers/app';
-import { testDatabaseUri } from '../helpers/db';
+import { indexTestDatabase, testDatabaseUri } from '../helpers/db';
 import { androidBody, createUser, loginAgent, sha256Hex } from '../helpers/factories';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtpSink';
 import '../../src/models';
@@ -27,7 +26,7 @@ beforeAll(async () => {
   mongoose.set('autoIndex', false);
   mongoose.set('bufferCommands', false);
   await mongoose.connect(testDatabaseUri(), { serverSelectionTimeoutMS: 5_000, monitorCommands: true });
-  await ensureIndexes(mongoose.connection);
+  await indexTestDatabase();
   mongoose.connection.getClient().on('commandStarted', (e: CommandStartedEvent) => {
     if (!listening) return;
     const target: unknown = e.command[e.commandName];

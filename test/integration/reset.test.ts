@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { RateHit, ResetAttempt, ResetCode, SessionRecord, User } from '../../src/models';
-import { cleanupAccountRecords } from '../../src/services/accounts/cleanup';
+import { runCleanup } from '../../workers/periodic/cleanup';
 import { buildTestApp, type TestApp } from '../helpers/app';
 import { useTestDatabase } from '../helpers/db';
 import { androidBody, createUser, iosBody, sessionCookieOf, sha256Hex } from '../helpers/factories';
@@ -296,15 +296,15 @@ describe('cleanup and secrecy', () => {
     await requestCode(u.email);
     await newPassword(u.email, 'AAAA');
     clockMs += 2 * 3_600_000 + 1;
-    const removed = await cleanupAccountRecords(t.config, now());
-    expect(removed.resetCodes).toBeGreaterThan(0);
+    const removed = await runCleanup(now(), t.logger, t.config);
+    expect(removed.reset_codes).toBeGreaterThan(0);
     expect(await ResetCode.countDocuments({ expires_at: { $lt: now() } })).toBe(0);
     expect(await ResetAttempt.countDocuments({})).toBe(0);
     // The wrong code still counts against the account's day; the hourly hits are gone.
     expect(await RateHit.countDocuments({ key: { $not: /^newpw:wrong:/ } })).toBe(0);
     expect(await RateHit.countDocuments({ key: /^newpw:wrong:/ })).toBe(1);
     clockMs += 24 * 3_600_000;
-    await cleanupAccountRecords(t.config, now());
+    await runCleanup(now(), t.logger, t.config);
     expect(await RateHit.countDocuments({})).toBe(0);
   });
 

@@ -5,7 +5,9 @@
 import { Types } from 'mongoose';
 import mongoose from 'mongoose';
 import { createLogger } from '../../src/logger';
-import { JobRun, PushClaim, claimId } from '../../src/models';
+import { modelIndexes } from '../../src/db/indexes';
+import { declaredIndexes, ttlIndexNames } from '../../src/db/indexSpecs';
+import { JobRun, PushClaim, QuotaHit, claimId, quotaHitId } from '../../src/models';
 import { runCleanup } from '../../workers/periodic/cleanup';
 import { testConfig } from '../helpers/app';
 import { useTestDatabase } from '../helpers/db';
@@ -118,7 +120,7 @@ describe('cleanup', () => {
       { _id: 'reminder:b', kind: 'reminder', created_at: new Date(now.getTime() - 8 * 24 * HOUR) },
     ]);
     const removed = await runCleanup(now, createLogger('silent'), testConfig());
-    expect(removed).toMatchObject({ sessions: 1, push_claims: 1, job_runs: 2, accounts: 0 });
+    expect(removed).toMatchObject({ sessions: 1, push_claims: 1, job_runs: 2, rate_hits: 0 });
     expect((await sessions.find({}).toArray()).map((s) => s._id)).toEqual(['live']);
     expect(await PushClaim.countDocuments({ job_id: job })).toBe(1);
     expect(
@@ -126,5 +128,38 @@ describe('cleanup', () => {
         .map((r) => r._id)
         .sort(),
     ).toEqual(['reminder:a', 'sweep:new']);
+  });
+
+  it('when the server keeps TTL indexes then the sweeps they replace are skipped and the others run', async () => {
+    const now = new Date();
+    const config = testConfig();
+    // What a MongoDB gets from the release (the embedded database under test has none).
+    const mongo = ttlIndexNames(declaredIndexes(modelIndexes(mongoose.connection), { ttl: true }, config));
+    await mongoose.connection
+      .collection('sessions')
+      .insertOne({ _id: 'expired-ttl' as never, expires: new Date(now.getTime() - 1000), session: {} });
+    const day = Math.floor(now.getTime() / 86_400_000);
+    const stale = quotaHitId(new Types.ObjectId(), day - 5, 0);
+    const amounts = { messages: 1, pushes: 1, lookups: 0 };
+    await QuotaHit.create({
+      _id: stale,
+      user_id: new Types.ObjectId(),
+      day: day - 5,
+      seq: 0,
+      amounts,
+      total: amounts,
+    });
+
+    const removed = await runCleanup(now, createLogger('silent'), config, mongo);
+    expect(Object.keys(removed).sort()).toEqual(['quotas', 'rate_hits_without_until']);
+    expect(
+      await mongoose.connection.collection('sessions').countDocuments({ _id: 'expired-ttl' as never }),
+    ).toBe(1);
+    expect(await QuotaHit.countDocuments({ _id: stale })).toBe(0);
+    // Without TTL indexes (the embedded database) every sweep runs, the session goes.
+    await runCleanup(now, createLogger('silent'), config);
+    expect(
+      await mongoose.connection.collection('sessions').countDocuments({ _id: 'expired-ttl' as never }),
+    ).toBe(0);
   });
 });

@@ -9,8 +9,8 @@ import path from 'node:path';
 import mongoose from 'mongoose';
 import { startDevDb, type DevDb } from '../../scripts/lib/devdb';
 import { freePort } from '../../scripts/lib/stack';
-import { ensureIndexes } from '../../src/db/mongo';
 import { Message, PushJob, PushOutcome } from '../../src/models';
+import { indexTestDatabase } from '../helpers/db';
 import { startFakeFcm, type FakeFcm } from '../helpers/fakeFcm';
 import { eventually, queueMany, sleep } from '../helpers/workerFixtures';
 import { startedWorker, type WorkerHandle } from '../helpers/workerProcess';
@@ -28,7 +28,7 @@ beforeAll(async () => {
   port = await freePort();
   devdb = await startDevDb({ dir, port });
   await mongoose.connect(uri(), { serverSelectionTimeoutMS: 5_000 });
-  await ensureIndexes(mongoose.connection);
+  await indexTestDatabase();
   fcm = await startFakeFcm();
 });
 

@@ -1,28 +1,26 @@
 /**
- * Removal of expiring records, run by the worker's cleanup job (the embedded database has
- * no TTL indexes). Each task deletes by a date range over an index made for it.
+ * The worker's cleanup job: one sweep per kind of expiring record, each deleting by a date
+ * range over an index made for it. On MongoDB the TTL indexes the models declare do the
+ * same work, so the sweeps they name are skipped there (README "Databases": expiry); on the
+ * embedded database, which has no TTL indexes, every sweep runs.
  */
 import type { Config } from '../../src/config';
 import mongoose from 'mongoose';
+import type { Sweep } from '../../src/models/expiry';
 import { SESSIONS_COLLECTION } from '../../src/models/session';
 import type { Logger } from '../../src/logger';
 import { JobRun } from '../../src/models/jobRun';
 import { PushClaim } from '../../src/models/pushClaim';
 import { PushOutcome } from '../../src/models/pushOutcome';
-import { cleanupAccountRecords } from '../../src/services/accounts/cleanup';
+import { accountSweeps } from '../../src/services/accounts/cleanup';
 import { cleanupQuotaHits } from '../../src/services/messages/quotas';
 import { HOUR_MS } from '../../src/domain/time';
 
-export interface CleanupTask {
-  name: string;
-  /** Deletes what expired at `now`; returns how many records went. */
-  run(now: Date): Promise<number>;
-}
-
-export const workerCleanups: CleanupTask[] = [
+const workerSweeps: Sweep[] = [
   {
     // connect-mongo's interval sweep does this too while a web process runs.
     name: 'sessions',
+    ttl: 'sessions.expires',
     run: async (now) =>
       (await mongoose.connection.collection(SESSIONS_COLLECTION).deleteMany({ expires: { $lt: now } }))
         .deletedCount,
@@ -30,11 +28,14 @@ export const workerCleanups: CleanupTask[] = [
   {
     // Claims outlive their job by an hour (src/models/pushClaim.ts).
     name: 'push_claims',
+    ttl: 'push_claims.lease_until',
     run: async (now) =>
       (await PushClaim.deleteMany({ lease_until: { $lt: new Date(now.getTime() - HOUR_MS) } })).deletedCount,
   },
   {
+    // MongoDB's TTL index keeps every key 7 days; here run keys go after 2 (src/models/jobRun.ts).
     name: 'job_runs',
+    ttl: 'job_runs.created_at',
     run: async (now) => {
       const runs = await JobRun.deleteMany({
         kind: 'run',
@@ -48,25 +49,16 @@ export const workerCleanups: CleanupTask[] = [
       return runs.deletedCount + reminders.deletedCount;
     },
   },
+  // Per-user daily quota entries: the days before yesterday count for nothing. Their day
+  // is a number, which no TTL index can read, so this sweep runs on every server.
+  { name: 'quotas', run: cleanupQuotaHits },
 ];
 
-/** Expiring records of the accounts feature: rate-limit hits, reset codes and attempts. */
-export function accountCleanups(config: Config): CleanupTask[] {
-  return [
-    {
-      name: 'accounts',
-      run: async (now) => {
-        const r = await cleanupAccountRecords(config, now);
-        return r.rateHits + r.resetCodes;
-      },
-    },
-  ];
-}
-
 /** Push outcomes older than PUSH_OUTCOME_RETENTION_DAYS. */
-function outcomeCleanup(config: Config): CleanupTask {
+function outcomeSweep(config: Config): Sweep {
   return {
     name: 'push_outcomes',
+    ttl: 'push_outcomes.at',
     run: async (now) => {
       const before = new Date(now.getTime() - config.PUSH_OUTCOME_RETENTION_DAYS * 24 * HOUR_MS);
       return (await PushOutcome.deleteMany({ at: { $lt: before } })).deletedCount;
@@ -74,17 +66,37 @@ function outcomeCleanup(config: Config): CleanupTask {
   };
 }
 
-/** Per-user daily quota hits: the days before yesterday count for nothing. */
-const quotaCleanup: CleanupTask = { name: 'quotas', run: cleanupQuotaHits };
+/** Every sweep of the cleanup job, whether or not a TTL index replaces it. */
+export function allSweeps(config: Config): Sweep[] {
+  return [...workerSweeps, outcomeSweep(config), ...accountSweeps(config)];
+}
 
-/** Runs every task; one failing does not stop the others. */
-export async function runCleanup(now: Date, logger: Logger, config: Config): Promise<Record<string, number>> {
+/**
+ * The sweeps to run, given the TTL indexes the server keeps (`collection.field`, from
+ * ttlIndexNames; empty on the embedded database), and those the TTL indexes replace.
+ */
+export function plannedSweeps(
+  config: Config,
+  ttlIndexes: ReadonlySet<string>,
+): { run: Sweep[]; skipped: Sweep[] } {
+  const sweeps = allSweeps(config);
+  const skip = (s: Sweep) => s.ttl !== undefined && ttlIndexes.has(s.ttl);
+  return { run: sweeps.filter((s) => !skip(s)), skipped: sweeps.filter(skip) };
+}
+
+/** Runs the sweeps no TTL index replaces; one failing does not stop the others. */
+export async function runCleanup(
+  now: Date,
+  logger: Logger,
+  config: Config,
+  ttlIndexes: ReadonlySet<string> = new Set(),
+): Promise<Record<string, number>> {
   const removed: Record<string, number> = {};
-  for (const task of [...workerCleanups, outcomeCleanup(config), ...accountCleanups(config), quotaCleanup]) {
+  for (const sweep of plannedSweeps(config, ttlIndexes).run) {
     try {
-      removed[task.name] = await task.run(now);
+      removed[sweep.name] = await sweep.run(now);
     } catch (err) {
-      logger.error({ err, task: task.name }, 'cleanup task failed');
+      logger.error({ err, task: sweep.name }, 'cleanup task failed');
     }
   }
   return removed;

@@ -19,6 +19,8 @@ export interface PeriodicDeps {
   mailer: Mailer;
   workerId: string;
   now: () => Date;
+  /** TTL indexes the server keeps (`collection.field`): the cleanup sweeps they replace are skipped. */
+  ttlIndexes: ReadonlySet<string>;
 }
 
 export interface PeriodicJobs {
@@ -40,7 +42,7 @@ export function startPeriodicJobs(deps: PeriodicDeps): PeriodicJobs {
     {
       name: 'cleanup',
       pattern: config.WORKER_CLEANUP_CRON,
-      run: () => runCleanup(deps.now(), logger, config),
+      run: () => runCleanup(deps.now(), logger, config, deps.ttlIndexes),
     },
   ];
   const coordinator = runCoordinator(deps.workerId, deps.now);

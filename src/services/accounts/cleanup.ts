@@ -1,19 +1,14 @@
 /**
- * Removal of expired account records (rate-limit hits, reset codes and their attempts):
- * the embedded database has no TTL indexes (README "Databases"). The worker schedules it;
- * it is idempotent and safe to run from several processes at once.
+ * The accounts feature's expiring records (rate-limit hits, reset codes and their
+ * attempts), as sweeps for the worker's cleanup job. Each names the TTL index that removes
+ * the same records on MongoDB, where it is skipped (README "Databases": expiry). Every
+ * sweep is idempotent and safe to run from several processes at once.
  */
 import type { Config } from '../../config';
-import { cleanupResetCodes } from './passwordReset';
-import { cleanupRateHits } from './rateLimit';
+import type { Sweep } from '../../models/expiry';
+import { resetCodeSweeps } from './passwordReset';
+import { rateHitSweeps } from './rateLimit';
 
-export async function cleanupAccountRecords(
-  config: Config,
-  now: Date,
-): Promise<{ rateHits: number; resetCodes: number }> {
-  const [rateHits, resetCodes] = await Promise.all([
-    cleanupRateHits(config, now),
-    cleanupResetCodes(config, now),
-  ]);
-  return { rateHits, resetCodes };
+export function accountSweeps(config: Config): Sweep[] {
+  return [...rateHitSweeps(config), ...resetCodeSweeps(config)];
 }

@@ -23,6 +23,7 @@ import { isDuplicateKey } from '../../db/writeErrors';
 import { emailLanguage } from '../../domain/language';
 import { generateResetCode, hashResetCode, resetCodeMatches } from '../../domain/resetCode';
 import { AppError } from '../../errors';
+import type { Sweep } from '../../models/expiry';
 import { ResetAttempt, ResetCode } from '../../models/resetCode';
 import { SessionRecord } from '../../models/session';
 import { User } from '../../models/user';
@@ -154,14 +155,22 @@ async function checkedNewPassword(
   return password;
 }
 
-/** Deletes expired codes and their attempts; the worker runs it periodically. */
-export async function cleanupResetCodes(config: Config, now: Date): Promise<number> {
-  const [codes] = await Promise.all([
-    ResetCode.deleteMany({ expires_at: { $lt: now } }),
-    // An attempt older than the code lifetime belongs to a code that has expired.
-    ResetAttempt.deleteMany({
-      at: { $lt: new Date(now.getTime() - config.RESET_CODE_TTL_MINUTES * 60_000) },
-    }),
-  ]);
-  return codes.deletedCount;
+/** The worker's sweeps of expired codes and their attempts (TTL indexes on MongoDB). */
+export function resetCodeSweeps(config: Config): Sweep[] {
+  return [
+    {
+      name: 'reset_codes',
+      ttl: 'reset_codes.expires_at',
+      run: async (now) => (await ResetCode.deleteMany({ expires_at: { $lt: now } })).deletedCount,
+    },
+    {
+      // An attempt older than the code lifetime belongs to a code that has expired.
+      name: 'reset_attempts',
+      ttl: 'reset_attempts.at',
+      run: async (now) => {
+        const before = new Date(now.getTime() - config.RESET_CODE_TTL_MINUTES * 60_000);
+        return (await ResetAttempt.deleteMany({ at: { $lt: before } })).deletedCount;
+      },
+    },
+  ];
 }

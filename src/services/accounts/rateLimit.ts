@@ -19,6 +19,7 @@ import { createHash } from 'node:crypto';
 import { Types } from 'mongoose';
 import type { Config } from '../../config';
 import { AppError, type LimitPolicy } from '../../errors';
+import type { Sweep } from '../../models/expiry';
 import { RateHit } from '../../models/rateHit';
 import { DAY_MS, MINUTE_MS } from '../../domain/time';
 
@@ -211,12 +212,23 @@ async function countHits(windows: { key: string; since: Date }[]): Promise<numbe
   return windows.map((w) => byKey.get(w.key) ?? 0);
 }
 
-/** Deletes hits whose window is over; the worker runs it periodically. */
-export async function cleanupRateHits(config: Config, now: Date): Promise<number> {
-  const [ended, old] = await Promise.all([
-    RateHit.deleteMany({ until: { $lt: now } }),
-    // Hits written before `until` existed.
-    RateHit.deleteMany({ at: { $lt: new Date(now.getTime() - longestRateWindowMs(config)) } }),
-  ]);
-  return ended.deletedCount + old.deletedCount;
+/**
+ * The worker's sweeps of hits whose window is over: by `until` (a TTL index does it on
+ * MongoDB), and, everywhere, those written before `until` existed, which no TTL index sees.
+ */
+export function rateHitSweeps(config: Config): Sweep[] {
+  return [
+    {
+      name: 'rate_hits',
+      ttl: 'rate_hits.until',
+      run: async (now) => (await RateHit.deleteMany({ until: { $lt: now } })).deletedCount,
+    },
+    {
+      name: 'rate_hits_without_until',
+      run: async (now) => {
+        const before = new Date(now.getTime() - longestRateWindowMs(config));
+        return (await RateHit.deleteMany({ at: { $lt: before } })).deletedCount;
+      },
+    },
+  ];
 }

@@ -10,6 +10,7 @@
  * expired-claim cleanup.
  */
 import { Types } from 'mongoose';
+import { capabilitiesOf } from '../../db/capabilities';
 import { ONE_BATCH } from '../../db/queries';
 import { isOnlyDuplicateKeys } from '../../db/writeErrors';
 import type { Catalog, SendChoiceRule } from '../../domain/catalogRules';
@@ -265,8 +266,11 @@ export async function sendMessages(
   await storeMessages(messages, charge, claim.keys);
   await Promise.all([
     queuePushes(jobs, now),
-    // Keeps the claims of this sender to the last few minutes (no TTL index: see README).
-    SendDedup.deleteMany({ sender_id: senderId, expires_at: { $lt: now } }).exec(),
+    // Keeps the claims of this sender to the last few minutes where no TTL index does
+    // (the embedded database; README "Databases": expiry).
+    capabilitiesOf(SendDedup.db).ttl
+      ? undefined
+      : SendDedup.deleteMany({ sender_id: senderId, expires_at: { $lt: now } }).exec(),
   ]);
   return { stored: messages.length, duplicate: false };
 }
