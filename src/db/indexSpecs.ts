@@ -101,7 +101,9 @@ export function keyText(key: Record<string, unknown>): string {
 }
 
 /** `users {email: 1} unique`, `sessions {expires: 1} TTL 0 s`: what a log line names. */
-export function describeIndex(spec: Omit<IndexSpec, 'collection'> & { collection?: string }): string {
+export function describeIndex(
+  spec: Omit<IndexSpec, 'collection' | 'key'> & { collection?: string; key: Record<string, unknown> },
+): string {
   return [
     spec.collection,
     keyText(spec.key),

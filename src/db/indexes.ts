@@ -13,7 +13,6 @@ import { capabilitiesOf, detectCapabilities, type DatabaseCapabilities } from '.
 import {
   declaredIndexes,
   describeIndex,
-  keyText,
   planIndexes,
   ttlIndexNames,
   type ExistingIndex,
@@ -98,7 +97,14 @@ async function createIndexes(db: Db, specs: IndexSpec[]): Promise<void> {
   }
 }
 
-const existingText = (collection: string, i: ExistingIndex) => `${collection} ${keyText(i.key)} (${i.name})`;
+/** `sessions {expires: 1} TTL 3600 s (expires_1)`: an index found, with its name. */
+function existingText(collection: string, i: ExistingIndex): string {
+  const options = {
+    ...(i.unique ? { unique: true as const } : {}),
+    ...(i.expireAfterSeconds !== undefined ? { expireAfterSeconds: i.expireAfterSeconds } : {}),
+  };
+  return `${describeIndex({ collection, key: i.key, ...options })} (${i.name})`;
+}
 
 /**
  * Brings the database to the plan: replaced indexes are dropped then created (a unique or
@@ -131,7 +137,7 @@ export async function applyIndexPlan(
   const creating = [...plan.missing, ...plan.differing.map((d) => d.spec)];
   await createIndexes(db, creating);
   for (const spec of creating) {
-    logger.info({ collection: spec.collection, key: spec.key }, `index created: ${describeIndex(spec)}`);
+    logger.info({ collection: spec.collection }, `index created: ${describeIndex(spec)}`);
   }
 }
 

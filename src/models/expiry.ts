@@ -1,5 +1,5 @@
 /**
- * Records that expire, declared where their index is (README "Databases": expiry).
+ * Records that expire, declared where their index is (README "Indexes").
  *
  * On MongoDB an index on the expiry date carries `expireAfterSeconds` and the server
  * deletes expired records itself (a TTL index); the embedded database refuses that option

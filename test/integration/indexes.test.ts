@@ -78,6 +78,23 @@ describe('syncIndexes (the release)', () => {
   });
 });
 
+describe('syncIndexes replacing', () => {
+  it('when an index has the declared key with other options then it is dropped and created as declared', async () => {
+    await db().collection('users').dropIndex('email_1');
+    await db().collection('users').createIndex({ email: 1 }); // not unique
+    const { logger, logLines } = captureLogger('info');
+
+    const { plan } = await syncIndexes(mongoose.connection, testConfig(), logger);
+
+    expect(plan.differing.map((d) => d.existing.name)).toEqual(['email_1']);
+    const email = (await db().collection('users').listIndexes().toArray()).find((i) => i.name === 'email_1');
+    expect(email?.unique).toBe(true);
+    expect(messages(logLines)).toContain(
+      'index replaced, its options differ: users {email: 1} (email_1) becomes users {email: 1} unique',
+    );
+  });
+});
+
 describe('requireIndexes (web and worker start)', () => {
   afterEach(async () => {
     await syncIndexes(mongoose.connection, testConfig(), captureLogger('silent').logger);

@@ -1,7 +1,7 @@
 /**
  * The worker's cleanup job: one sweep per kind of expiring record, each deleting by a date
  * range over an index made for it. On MongoDB the TTL indexes the models declare do the
- * same work, so the sweeps they name are skipped there (README "Databases": expiry); on the
+ * same work, so the sweeps they name are skipped there (README "Indexes"); on the
  * embedded database, which has no TTL indexes, every sweep runs.
  */
 import type { Config } from '../../src/config';

@@ -267,7 +267,7 @@ export async function sendMessages(
   await Promise.all([
     queuePushes(jobs, now),
     // Keeps the claims of this sender to the last few minutes where no TTL index does
-    // (the embedded database; README "Databases": expiry).
+    // (the embedded database; README "Indexes").
     capabilitiesOf(SendDedup.db).ttl
       ? undefined
       : SendDedup.deleteMany({ sender_id: senderId, expires_at: { $lt: now } }).exec(),
