@@ -65,6 +65,11 @@ export interface IndexState {
 /** The declared indexes for this server and how the database differs: reads only. */
 export async function readIndexPlan(connection: Connection, config: Config): Promise<IndexState> {
   const capabilities = await detectCapabilities(connection);
+  // Mongoose creates each model's collection once connected (and its indexes, where a
+  // caller left autoIndex on): wait for that, since the embedded database can fail a
+  // connection when index commands on one collection overlap. Its own index creation may
+  // fail (a TTL index already there); the plan below puts that right.
+  await Promise.all(Object.values(connection.models).map((model) => model.init().catch(() => undefined)));
   const models = modelIndexes(connection);
   const declared = declaredIndexes(models, capabilities, config);
   const collections = [...new Set(models.map((m) => m.collection))];
