@@ -87,18 +87,18 @@ async function dropIndex(db: Db, collection: string, name: string): Promise<void
   }
 }
 
-/** One createIndexes command per collection; an index that exists as declared is a no-op. */
+/**
+ * One command per index: the embedded database fails a connection when two processes send
+ * createIndexes with several indexes for one collection at once (two processes starting
+ * together with MISSING_INDEXES=create), never with one index each. An index that exists
+ * as declared is a no-op.
+ */
 async function createIndexes(db: Db, specs: IndexSpec[]): Promise<void> {
-  const byCollection = new Map<string, IndexSpec[]>();
-  for (const s of specs) byCollection.set(s.collection, [...(byCollection.get(s.collection) ?? []), s]);
-  for (const [collection, list] of byCollection) {
-    await db.collection(collection).createIndexes(
-      list.map((s) => ({
-        key: s.key,
-        ...(s.unique ? { unique: true } : {}),
-        ...(s.expireAfterSeconds !== undefined ? { expireAfterSeconds: s.expireAfterSeconds } : {}),
-      })),
-    );
+  for (const s of specs) {
+    await db.collection(s.collection).createIndex(s.key, {
+      ...(s.unique ? { unique: true } : {}),
+      ...(s.expireAfterSeconds !== undefined ? { expireAfterSeconds: s.expireAfterSeconds } : {}),
+    });
   }
 }
 
@@ -175,11 +175,11 @@ export async function syncIndexes(
 const FIX = 'create them with the release (npm run release; on Heroku the release phase of a deploy)';
 
 /**
- * Start-up check of the web and the worker: one listIndexes per collection. Each index
- * missing or differing is logged with its collection and keys; then MISSING_INDEXES says
- * what happens: `fail` throws (the process exits 1), `warn` starts anyway (queries on
- * MongoDB scan until the release runs), `create` creates them (never drops: the release
- * does). Indexes no model declares are only mentioned.
+ * Start-up check of the web and the worker: one listIndexes per collection. What is
+ * missing or differs is then up to MISSING_INDEXES: `fail` logs an error naming each index
+ * (collection and keys) with the fix and throws (the process exits 1); `warn` logs the same
+ * and starts (queries on MongoDB scan until the release runs); `create` creates them, each
+ * logged (never drops: the release does). Indexes no model declares are only mentioned.
  */
 export async function requireIndexes(
   connection: Connection,
@@ -205,19 +205,23 @@ export async function requireIndexes(
     logger.info({ declared: state.declared.length, server: state.capabilities.server }, 'indexes checked');
     return state;
   }
-  for (const { spec, text } of wrong) {
-    logger.error(
-      { collection: spec.collection, key: spec.key, mode: config.MISSING_INDEXES },
-      `${text}; ${FIX}`,
+  if (config.MISSING_INDEXES === 'create') {
+    // Outside production by default: each creation is logged by applyIndexPlan.
+    logger.warn(
+      { missing: plan.missing.length, differing: plan.differing.length },
+      `${wrong.length} index(es) missing or different, created now (MISSING_INDEXES=create); in production the release does this`,
     );
+    await applyIndexPlan(connection, plan, logger, { dropStale: false });
+    return state;
   }
-  const names = wrong.map((w) => describeIndex(w.spec)).join('; ');
+  for (const { spec, text } of wrong) {
+    logger.error({ collection: spec.collection, key: spec.key }, `${text}; ${FIX}`);
+  }
   if (config.MISSING_INDEXES === 'fail') {
+    const names = wrong.map((w) => describeIndex(w.spec)).join('; ');
     throw new Error(
       `${wrong.length} index(es) missing or different: ${names}; ${FIX}, or set MISSING_INDEXES=warn to start without them`,
     );
   }
-  if (config.MISSING_INDEXES === 'create')
-    await applyIndexPlan(connection, plan, logger, { dropStale: false });
   return state;
 }
