@@ -35,8 +35,8 @@ export function expiresAfter(
     afterSeconds: typeof seconds === 'number' ? () => seconds : seconds,
     ttlOnly: options.ttlOnly ?? false,
   };
-  // A symbol key: Mongoose keeps the options object as given, and nothing that hands
-  // options to the driver (Mongoose's own index creation is off) sees it as an option.
+  // A symbol key: Mongoose keeps the options object as given, and BSON leaves symbol keys
+  // out, so its own index creation (off, unless a caller turns autoIndex on) never sends it.
   return { [EXPIRY]: expiry } as IndexOptions;
 }
 

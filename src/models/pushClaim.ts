@@ -6,8 +6,8 @@
  * wins. A worker claims a batch of jobs with one unordered insert.
  *
  * Claims stay after their job is done, until they expire an hour after their lease ended
- * (a TTL index on MongoDB, the cleanup job elsewhere): a worker holding a stale copy of a finished job then finds the claim
- * taken, and only ever inserts a number another worker used if that one's lease expired,
+ * (a TTL index on MongoDB, the cleanup job elsewhere): a worker holding a stale copy of a
+ * finished job then finds the claim taken, and only ever inserts a number another worker used if that one's lease expired,
  * in which case it looks for the job's outcome (push_outcomes) before pushing. A claim
  * given back unsent (a stopping worker) is deleted, so the number is free again at once.
  */

@@ -2,7 +2,8 @@
  * Rate-limit hits shared by every web process: one document per counted request, so
  * that counting is an insert then a count (no $inc, which is not atomic on the embedded
  * database). Old hits are deleted once their own window is over (`until`: a TTL index on
- * MongoDB, the cleanup job elsewhere), which keeps the collection to about one window of traffic per rule.
+ * MongoDB, the cleanup job elsewhere), which keeps the collection to about one window of
+ * traffic per rule.
  */
 import { Schema, model } from 'mongoose';
 import { expiresAfter } from './expiry';

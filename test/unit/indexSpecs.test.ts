@@ -15,7 +15,7 @@ import {
 } from '../../src/db/indexSpecs';
 import { expiresAfter } from '../../src/models/expiry';
 import '../../src/models';
-import { allSweeps } from '../../workers/periodic/cleanup';
+import { allSweeps, plannedSweeps } from '../../workers/periodic/cleanup';
 
 const config = loadConfig({ NODE_ENV: 'test' });
 const models = modelIndexes(mongoose.connection);
@@ -108,6 +108,23 @@ describe('sweeps and TTL indexes', () => {
     for (const name of named) expect(ttl).toContain(name);
     // send_dedup's sweep is the sender's next send (src/services/messages/send.ts).
     expect([...ttl].filter((n) => !named.includes(n))).toEqual(['send_dedup.expires_at']);
+  });
+
+  it('when the server is a MongoDB then only the sweeps no TTL index can do run; on the embedded database all do', () => {
+    const onMongo = plannedSweeps(config, ttlIndexNames(mongo));
+    expect(onMongo.run.map((s) => s.name).sort()).toEqual(['quotas', 'rate_hits_without_until']);
+    expect(onMongo.skipped.map((s) => s.name).sort()).toEqual([
+      'job_runs',
+      'push_claims',
+      'push_outcomes',
+      'rate_hits',
+      'reset_attempts',
+      'reset_codes',
+      'sessions',
+    ]);
+    const onEmbedded = plannedSweeps(config, ttlIndexNames(embedded));
+    expect(onEmbedded.skipped).toEqual([]);
+    expect(onEmbedded.run).toHaveLength(9);
   });
 });
 
