@@ -1,4 +1,7 @@
-/** Two projects: pure unit tests, and integration tests against the real database. */
+/**
+ * Three projects: pure unit tests, integration tests against the real database, and browser
+ * tests in headless Chromium (test/helpers/browser.ts) against the app and the real database.
+ */
 const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2023' } }] };
 
 /** @type {import('jest').Config} */
@@ -18,6 +21,12 @@ module.exports = {
     {
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      transform,
+      testEnvironment: 'node',
+    },
+    {
+      displayName: 'browser',
+      testMatch: ['<rootDir>/test/browser/**/*.test.ts'],
       transform,
       testEnvironment: 'node',
     },

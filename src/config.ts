@@ -230,6 +230,9 @@ export const schema = z.object({
   PHONE_CHANGES_PER_30_DAYS: int(2, 0).describe(
     'times an account may replace its phone number by another in any 30 days (0: never; defining the first number and redefining the same one do not count); over it 429',
   ),
+  ACCOUNT_DELETION_RESUME_MINUTES: int(10, 1).describe(
+    "minutes after which the worker's cleanup job finishes an account deletion that was started and not finished (a deletion takes seconds; an older one was interrupted)",
+  ),
   ADDRESS_BOOK_MAX_ENTRIES: int(20_000, 1).describe(
     'distinct numbers kept from one uploaded address book (the rest is ignored)',
   ),
@@ -319,7 +322,9 @@ export const schema = z.object({
     .string()
     .refine(isCronPattern, CRON_MESSAGE)
     .default('17 * * * *')
-    .describe('cron pattern of the cleanup of expired sessions, stale claims and old periodic-run keys'),
+    .describe(
+      'cron pattern of the cleanup of expired sessions, stale claims and old periodic-run keys, which also finishes interrupted account deletions',
+    ),
 });
 
 export type Config = Readonly<

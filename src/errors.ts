@@ -31,6 +31,9 @@ export class AppError extends Error {
   static unauthorized(reason = 'login required'): AppError {
     return new AppError(401, reason);
   }
+  static forbidden(reason: string): AppError {
+    return new AppError(403, reason);
+  }
   static notFound(reason = 'not found'): AppError {
     return new AppError(404, reason);
   }

@@ -5,6 +5,7 @@
  * A test fails when a route exists without a description here, or the reverse.
  */
 import { z } from 'zod';
+import { accountPagePaths } from './pages/account/openapi';
 import { addressBookItemShape, contactItemShape, loginValuesShape, receivedItemShape } from './shapes';
 
 type Schema = Record<string, unknown>;
@@ -371,5 +372,6 @@ export const openapi = {
         responses: { 200: text('An integer'), ...operatorErrors },
       },
     },
+    ...accountPagePaths,
   },
 } as const;

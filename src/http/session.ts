@@ -208,14 +208,18 @@ export interface LoginPlace {
  * another user's, is never upgraded), written once. The session the request came with is
  * left alone: the phone's parallel requests may still carry it (both apps log in again on
  * every 401), and it stays valid until it expires or its user logs out.
+ * `sameSite`: a stricter cookie for this session than the apps' default (the account page's
+ * sessions are `strict`: a browser never sends them with a request another site starts).
  */
 export async function logIn(
   req: Request,
   user: SessionUser,
   place: LoginPlace = { at: new Date(), address: '' },
+  sameSite?: 'strict',
 ): Promise<void> {
   const store = req.sessionStore;
   store.generate(req);
+  if (sameSite) req.session.cookie.sameSite = sameSite;
   req.session.passport = { user: user.id };
   req.session.login = { at: place.at.getTime(), addr: addressTag(place.address) };
   await storeCall((done) => store.set(req.sessionID, req.session, done));

@@ -30,6 +30,11 @@ const userSchema = new Schema(
     device: { type: deviceSchema, default: undefined },
     /** Highest status tier reached: the status never goes down. */
     status_rank: { type: Number, default: 0 },
+    /**
+     * Set when the account's deletion starts (services/privacy/deletion.ts); the login
+     * refuses such an account, and the worker finishes a deletion left unfinished.
+     */
+    deleting_at: { type: Date },
   },
   {
     collection: 'users',
@@ -49,6 +54,7 @@ userSchema.index({ email: 1 }, { unique: true }); // login, signup, reset
 userSchema.index({ 'device.phone': 1 }); // upload_contacts, address-book matching
 userSchema.index({ facebook_id: 1 }); // legacy Facebook login
 userSchema.index({ created_at: 1 }); // the worker's no-phone reminder window (24-64 h after signup)
+userSchema.index({ deleting_at: 1 }); // unfinished account deletions (the worker's cleanup job)
 
 export type UserFields = InferSchemaType<typeof userSchema>;
 export type UserDoc = HydratedDocument<UserFields>;

@@ -129,6 +129,8 @@ function loginHandler(deps: AppDeps, passport: AppPassport): Handler {
       user = await authenticate(passport, req, res);
     }
     if (!user) throw AppError.unauthorized('wrong email or password');
+    // The right password of an account being deleted: the 401 of an unknown account.
+    if (user.deleting) throw AppError.unauthorized('wrong email or password');
     await logIn(req, { id: user.id }, { at: deps.now(), address });
     await recordLogin(deps, user, {
       os: form.os,

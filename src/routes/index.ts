@@ -9,6 +9,7 @@ import { accountRoutes } from './accounts';
 import { contactRoutes } from './contacts';
 import { messageRoutes } from './messages';
 import { opsRoutes } from './ops';
+import { privacyRoutes } from './privacy';
 
 export function routes(deps: AppDeps, metrics: WebMetrics): Router {
   const router = Router();
@@ -16,5 +17,6 @@ export function routes(deps: AppDeps, metrics: WebMetrics): Router {
   router.use(accountRoutes(deps));
   router.use(contactRoutes(deps));
   router.use(messageRoutes(deps));
+  router.use(privacyRoutes(deps));
   return router;
 }

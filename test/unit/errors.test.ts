@@ -46,6 +46,7 @@ describe('AppError and the error middleware', () => {
   it.each([
     [AppError.badRequest('bad json'), 400, 'bad json'],
     [AppError.unauthorized(), 401, 'login required'],
+    [AppError.forbidden('cross-site request refused'), 403, 'cross-site request refused'],
     [AppError.notFound(), 404, 'not found'],
     [AppError.notAcceptable('taken'), 406, 'taken'],
     [AppError.tooManyRequests(), 429, 'too many requests, try again later'],

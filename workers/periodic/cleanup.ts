@@ -14,7 +14,8 @@ import { PushClaim } from '../../src/models/pushClaim';
 import { PushOutcome } from '../../src/models/pushOutcome';
 import { accountSweeps } from '../../src/services/accounts/cleanup';
 import { cleanupQuotaHits } from '../../src/services/messages/quotas';
-import { HOUR_MS } from '../../src/domain/time';
+import { finishStalledDeletions } from '../../src/services/privacy/deletion';
+import { HOUR_MS, MINUTE_MS } from '../../src/domain/time';
 
 const workerSweeps: Sweep[] = [
   {
@@ -72,6 +73,7 @@ export function allSweeps(config: Config): Sweep[] {
 }
 
 /**
+/**
  * The sweeps to run, given the TTL indexes the server keeps (`collection.field`, from
  * ttlIndexNames; empty on the embedded database), and those the TTL indexes replace.
  */
@@ -84,7 +86,23 @@ export function plannedSweeps(
   return { run: sweeps.filter((s) => !skip(s)), skipped: sweeps.filter(skip) };
 }
 
-/** Runs the sweeps no TTL index replaces; one failing does not stop the others. */
+/**
+ * Not an expiry, so on every server: account deletions started and never finished (a
+ * process died halfway), each run again from the start, which finishes it
+ * (src/services/privacy/deletion.ts).
+ */
+function deletionSweep(config: Config, logger: Logger): Sweep {
+  return {
+    name: 'account_deletions',
+    run: (now) =>
+      finishStalledDeletions({ logger, now: () => now }, config.ACCOUNT_DELETION_RESUME_MINUTES * MINUTE_MS),
+  };
+}
+
+/**
+ * Runs the sweeps no TTL index replaces, then finishes interrupted account deletions; one
+ * failing does not stop the others.
+ */
 export async function runCleanup(
   now: Date,
   logger: Logger,
@@ -92,7 +110,7 @@ export async function runCleanup(
   ttlIndexes: ReadonlySet<string> = new Set(),
 ): Promise<Record<string, number>> {
   const removed: Record<string, number> = {};
-  for (const sweep of plannedSweeps(config, ttlIndexes).run) {
+  for (const sweep of [...plannedSweeps(config, ttlIndexes).run, deletionSweep(config, logger)]) {
     try {
       removed[sweep.name] = await sweep.run(now);
     } catch (err) {

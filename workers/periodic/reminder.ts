@@ -31,12 +31,14 @@ export async function sendSignupReminders(deps: ReminderDeps): Promise<number> {
       $lte: new Date(now.getTime() - REMINDER_AFTER_MS),
     },
   })
-    .select({ email: 1, country_code: 1, device: 1 })
+    .select({ email: 1, country_code: 1, device: 1, deleting_at: 1 })
     .lean();
   let sent = 0;
   for (const user of users) {
     // Accounts made from a Facebook id alone carry a placeholder address: nobody reads it.
     if (user.device?.phone || user.email.endsWith('@pictever.com')) continue;
+    // An account being deleted lost its device with the mark: it is not waiting for a number.
+    if (user.deleting_at) continue;
     const key = `reminder:${user._id.toString()}`;
     if (!(await takeOnce(key, 'reminder', deps.workerId, now))) continue;
     const { subject, text } = renderTemplate('reminder', emailLanguage(user.country_code), {

@@ -61,6 +61,8 @@ export interface LoginUser {
   hasDevice: boolean;
   /** A bcrypt hash replacing the legacy password that was just accepted. */
   upgradedPassword?: string;
+  /** The account is being deleted (services/privacy/deletion.ts): never logged in. */
+  deleting?: boolean;
 }
 
 export interface LoginDevice {

@@ -27,8 +27,12 @@ export async function facebookLogin(deps: AccountDeps, input: FacebookLoginInput
     id: u._id.toHexString(),
     hasDevice: !!u.device?.phone,
   });
-  const byId = await User.findOne({ facebook_id: { $eq: input.facebookId } }, { 'device.phone': 1 }).lean();
-  if (byId) return found(byId);
+  const byId = await User.findOne(
+    { facebook_id: { $eq: input.facebookId } },
+    { 'device.phone': 1, deleting_at: 1 },
+  ).lean();
+  // An account being deleted is never logged in (services/privacy/deletion.ts).
+  if (byId) return byId.deleting_at ? null : found(byId);
   const fields = {
     facebook_id: input.facebookId,
     facebook_name: input.facebookName,
@@ -36,15 +40,16 @@ export async function facebookLogin(deps: AccountDeps, input: FacebookLoginInput
   };
   const email = input.email || `${input.facebookId.toLowerCase()}@pictever.com`;
   for (let attempt = 0; attempt < 2; attempt++) {
-    const byEmail = await User.findOne({ email: { $eq: email } }, { 'device.phone': 1 })
+    const byEmail = await User.findOne({ email: { $eq: email } }, { 'device.phone': 1, deleting_at: 1 })
       .select('+password +legacy_password')
       .lean<{
         _id: Types.ObjectId;
         device?: { phone?: string };
         password?: string;
         legacy_password?: string;
+        deleting_at?: Date;
       }>();
-    if (byEmail?.password || byEmail?.legacy_password) return null;
+    if (byEmail?.password || byEmail?.legacy_password || byEmail?.deleting_at) return null;
     if (byEmail) {
       await User.updateOne({ _id: byEmail._id }, { $set: fields });
       return found(byEmail);

@@ -44,11 +44,16 @@ interface StoredCredentials {
   password?: string;
   legacy_password?: string;
   device?: { phone?: string };
+  deleting_at?: Date;
 }
 
 type Origin = 'device' | 'known address' | 'unknown';
 
-/** The user when the password is right, else null; 429 over a limit, 503 when bcrypt is busy. */
+/**
+ * The user when the password is right, else null; 429 over a limit, 503 when bcrypt is busy.
+ * An account being deleted comes back flagged `deleting`: no login may start a session
+ * for it, and only the account page uses the right password to finish its deletion.
+ */
 export async function passwordLogin(
   deps: Pick<AppDeps, 'config' | 'now'>,
   input: PasswordLoginInput,
@@ -56,7 +61,7 @@ export async function passwordLogin(
   const now = deps.now();
   const user = await User.findOne(
     { email: { $eq: input.email } },
-    { password: 1, legacy_password: 1, 'device.phone': 1 },
+    { password: 1, legacy_password: 1, 'device.phone': 1, deleting_at: 1 },
   )
     .select('+password +legacy_password')
     .lean<StoredCredentials>();
@@ -121,7 +126,11 @@ async function checkPassword(
   } else if (!(await passwordMatches(config, password, user.password))) {
     return null;
   }
-  const found: LoginUser = { id: user._id.toHexString(), hasDevice: !!user.device?.phone };
+  const found: LoginUser = {
+    id: user._id.toHexString(),
+    hasDevice: !!user.device?.phone,
+    ...(user.deleting_at ? { deleting: true } : {}),
+  };
   if (user.password) return found;
   return { ...found, upgradedPassword: await hashPassword(config, password) };
 }

@@ -6,6 +6,7 @@
  * when more than RECEIVE_MAX messages share one delivery time: that instant's messages, at
  * most INSTANT_PAGE_FACTOR x RECEIVE_MAX). "now" reaches CLOCK_SKEW_ALLOWANCE_MS ahead:
  * a worker whose clock runs ahead of this one may already have pushed those (../shared/CONTRACT.md §4).
+ * Nothing here writes: the account page's data export reads every page the same way.
  */
 import { Types } from 'mongoose';
 import { ONE_BATCH } from '../../db/queries';
@@ -38,14 +39,18 @@ interface Sender {
   device?: { phone?: string | null } | null;
 }
 
-/** One message as the apps read it: every key present, every value a string (src/shapes.ts). */
+/**
+ * One message as the apps read it: every key present, every value a string (src/shapes.ts).
+ * A sender that no longer exists (a deleted account) is shown empty: "" for every `from_`
+ * value, its id included (README "Privacy").
+ */
 export function receivedItem(m: StoredMessage, sender: Sender | undefined): ReceivedItem {
   const email = sender?.email ?? '';
   return {
     message_id: m._id.toHexString(),
     received_at: floatSecondsText(m.delivery_time),
     created_at: floatSecondsText(m.created_at),
-    from_id: m.sender_id.toHexString(),
+    from_id: sender ? m.sender_id.toHexString() : '',
     from_email: email,
     from_numero: sender?.device?.phone || email,
     from_facebook_id: sender?.facebook_id ?? '',
@@ -64,12 +69,16 @@ interface Page {
   messages: StoredMessage[];
   /** The answer's ts: where the app's next call starts. */
   next: Date;
+  /** Every message of the window fitted: a call from `next` finds only later ones. */
+  complete: boolean;
 }
+
+type ReceiveDeps = Pick<MessageDeps, 'config' | 'now'>;
 
 const PROJECTION = { push: 0, state: 0 };
 
 /** The window's first RECEIVE_MAX messages, cut where a delivery time ends (index-served). */
-async function readPage(deps: MessageDeps, userId: Types.ObjectId, from: Date, now: Date): Promise<Page> {
+async function readPage(deps: ReceiveDeps, userId: Types.ObjectId, from: Date, now: Date): Promise<Page> {
   const max = deps.config.RECEIVE_MAX;
   // A push may come from a worker whose clock runs ahead of this one: look that far ahead.
   // When all fit, ts stays `now`, so the next call returns those again (the apps drop repeats).
@@ -84,8 +93,10 @@ async function readPage(deps: MessageDeps, userId: Types.ObjectId, from: Date, n
     .lean<StoredMessage[]>();
   const times = found.map((m) => m.delivery_time.getTime());
   const cut = cutPage(times, max);
-  if (cut.kind === 'all') return { messages: found, next: now };
-  if (cut.kind === 'before') return { messages: found.slice(0, cut.count), next: new Date(cut.next) };
+  if (cut.kind === 'all') return { messages: found, next: now, complete: true };
+  if (cut.kind === 'before') {
+    return { messages: found.slice(0, cut.count), next: new Date(cut.next), complete: false };
+  }
   const at = await Message.find(
     { receiver_id: userId, blocked: false, delivery_time: new Date(cut.at) },
     PROJECTION,
@@ -93,14 +104,22 @@ async function readPage(deps: MessageDeps, userId: Types.ObjectId, from: Date, n
     .limit(INSTANT_PAGE_FACTOR * max)
     .batchSize(ONE_BATCH)
     .lean<StoredMessage[]>();
-  return { messages: at, next: new Date(cut.at + 1) };
+  return { messages: at, next: new Date(cut.at + 1), complete: false };
 }
 
-/**
- * The JSON body for the window from `since` (the request's ts): the answer's `ts` is
- * written by hand so that it is always a float literal.
- */
-export async function receiveAll(deps: MessageDeps, userId: Types.ObjectId, since: Date): Promise<string> {
+export interface ReceivedPage {
+  items: ReceivedItem[];
+  /** The answer's ts. */
+  next: Date;
+  complete: boolean;
+}
+
+/** The items of the window from `since`, and where the next page starts. */
+export async function receivedPage(
+  deps: ReceiveDeps,
+  userId: Types.ObjectId,
+  since: Date,
+): Promise<ReceivedPage> {
   const page = await readPage(deps, userId, since, deps.now());
   const senderIds = [...new Set(page.messages.map((m) => m.sender_id.toHexString()))];
   const senders = senderIds.length
@@ -113,5 +132,14 @@ export async function receiveAll(deps: MessageDeps, userId: Types.ObjectId, sinc
     : [];
   const byId = new Map(senders.map((s) => [s._id.toHexString(), s]));
   const items = page.messages.map((m) => receivedItem(m, byId.get(m.sender_id.toHexString())));
-  return `{"ts": ${jsonFloatSeconds(page.next)}, "new_messages": ${JSON.stringify(items)}}`;
+  return { items, next: page.next, complete: page.complete };
+}
+
+/**
+ * The JSON body for the window from `since` (the request's ts): the answer's `ts` is
+ * written by hand so that it is always a float literal.
+ */
+export async function receiveAll(deps: ReceiveDeps, userId: Types.ObjectId, since: Date): Promise<string> {
+  const page = await receivedPage(deps, userId, since);
+  return `{"ts": ${jsonFloatSeconds(page.next)}, "new_messages": ${JSON.stringify(page.items)}}`;
 }
