@@ -46,8 +46,14 @@ export class AppClient {
     return this.request('POST', path, encodeForm(this.kind, fields));
   }
 
-  async request(method: string, path: string, body?: string, contentType?: string): Promise<Answer> {
-    const headers: Record<string, string> = {};
+  async request(
+    method: string,
+    path: string,
+    body?: string,
+    contentType?: string,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<Answer> {
+    const headers: Record<string, string> = { ...extraHeaders };
     if (this.cookie) headers.cookie = this.cookie;
     if (body !== undefined) {
       headers['content-type'] =

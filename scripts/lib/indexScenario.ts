@@ -102,4 +102,22 @@ export async function runIndexScenario(baseUrl: string, _dbUri: string): Promise
   const wrong = { email: alice.email, verification_code: 'ZZZZ', new_password: sha256('new') };
   expectStatus(await new AppClient(baseUrl).post('/define_new_password', wrong), 406, 'wrong reset code');
   expectStatus(await a.post('/logout', {}), 200, 'logout');
+
+  // The account page's routes (README "Privacy"), ending with the deletion of alice.
+  const page = new AppClient(baseUrl);
+  const json = (value: object) => JSON.stringify(value);
+  const signIn = json({ email: alice.email, password: sha256('pw') });
+  const signedIn = expectStatus(
+    await page.request('POST', '/account/login', signIn, 'application/json'),
+    200,
+    'page sign-in',
+  );
+  const csrf = { 'x-csrf-token': (JSON.parse(signedIn.text) as { csrf_token: string }).csrf_token };
+  expectStatus(await page.get('/account/me'), 200, 'page account');
+  expectStatus(await page.request('GET', '/account/export', undefined, undefined, csrf), 200, 'page export');
+  expectStatus(
+    await page.request('POST', '/account/delete', json({ email: alice.email }), 'application/json', csrf),
+    200,
+    'page deletion',
+  );
 }
