@@ -15,7 +15,8 @@ export interface AdminContext {
 
 export async function withDatabase<T>(name: string, fn: (ctx: AdminContext) => Promise<T>): Promise<T> {
   const config = loadConfig();
-  const logger = createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL, process.stderr, name);
+  // Errors only: each command prints what it did, and its own disconnect is not news.
+  const logger = createLogger('error', process.stderr, name);
   await openDatabase(config, logger, name);
   try {
     return await fn({ config, logger, now: () => new Date() });

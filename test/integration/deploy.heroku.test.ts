@@ -112,6 +112,32 @@ describe('a Heroku deploy tried on this machine', () => {
     expect(received.new_messages.map((m) => m.message)).toEqual(['hello from the deploy trial']);
   });
 
+  it('when built then the account page and its assets are served, and the compiled admin command exports and deletes an account', async () => {
+    const page = await fetch(`http://127.0.0.1:${port}/account`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<label for="signin-email">Email</label>');
+    const script = await fetch(`http://127.0.0.1:${port}/account/assets/account.js`);
+    expect([script.status, script.headers.get('content-type')]).toEqual([
+      200,
+      'text/javascript; charset=utf-8',
+    ]);
+    // What `heroku run` starts: only dependencies are installed there too.
+    const pkg = JSON.parse(readFileSync(path.join(slug.dir, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
+    const loaded = packagesLoaded(slug.dir, ['dist/scripts/admin.js']);
+    expect(loaded.filter((p) => !(p in pkg.dependencies))).toEqual([]);
+
+    const app = new AppClient(`http://127.0.0.1:${port}/`, 'android');
+    const email = `deleted.${randomBytes(4).toString('hex')}@example.com`;
+    expectStatus(await app.signup(email, 'correct horse'), 200, 'signup');
+    const exported = await run(`node dist/scripts/admin.js export-user ${email}`, slug.dir, configVars());
+    expect((JSON.parse(exported) as { account: { email: string } }).account.email).toBe(email);
+    const deleted = await run(`node dist/scripts/admin.js delete-user ${email}`, slug.dir, configVars());
+    expect(deleted).toMatch(/^deleted account [0-9a-f]{24}: mark 1,/);
+    expectStatus(await app.login(email, 'correct horse'), 401, 'login after the deletion');
+  });
+
   it('when Heroku sends SIGTERM then both processes stop and exit 0', async () => {
     web!.signal('SIGTERM');
     worker!.signal('SIGTERM');
