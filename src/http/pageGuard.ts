@@ -5,7 +5,7 @@
  *  - sameOrigin: a request a browser says another site started is refused (403): its
  *    Origin must name this host (or PUBLIC_URL), or without Origin its Sec-Fetch-Site
  *    must be same-origin. Clients that send neither (curl) are no browser to forge with.
- *  - requireCsrfToken: every request but the sign-in carries `X-CSRF-Token`, an HMAC of
+ *  - requireCsrfToken: the export, deletion and sign-out carry `X-CSRF-Token`, an HMAC of
  *    the session id under SESSION_SECRET that only a page of this origin can read (from
  *    the sign-in answer or GET /account/me). A custom header also means another origin's
  *    fetch needs a CORS preflight, which is never granted.

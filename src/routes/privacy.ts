@@ -1,8 +1,9 @@
 /**
  * The account page (README "Privacy"): GET /account serves it (English or French by the
  * browser's language) with its assets; its own JSON requests sign in, show the account,
- * export its data, delete it and sign out. None of this is used by the apps. Every
- * request of the page is guarded against cross-site forgery (http/pageGuard.ts).
+ * export its data, delete it and sign out. None of this is used by the apps. Every one
+ * of them that acts or exports is guarded against cross-site forgery (http/pageGuard.ts);
+ * GET /account/me only reads, and the browser shows its answer to this origin alone.
  */
 import express, { Router, type Request, type Response } from 'express';
 import { Types } from 'mongoose';
