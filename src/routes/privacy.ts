@@ -55,10 +55,9 @@ export function privacyRoutes(deps: AppDeps): Router {
     res.setHeader('Cache-Control', 'no-cache');
     res.type('html').send(pages[lang]);
   });
-  router.use(
-    '/account/assets',
-    express.static(ASSETS_DIR, { index: false, fallthrough: false, maxAge: '1h' }),
-  );
+  // Revalidated by ETag on every load, so a deploy's new script never meets an old page;
+  // anything else under the path is the app's 404.
+  router.use('/account/assets', express.static(ASSETS_DIR, { index: false }));
 
   router.post('/account/login', noStore, guard, body, signInHandler(deps));
   router.get('/account/me', noStore, requireLogin, meHandler(deps));
