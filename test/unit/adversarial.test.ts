@@ -20,7 +20,7 @@ import { parseDeliveryOption } from '../../src/domain/deliveryTime';
 import { isValidEmail, normaliseEmail } from '../../src/domain/email';
 import { parseForm, unquotePlus } from '../../src/domain/form';
 import { teaserText } from '../../src/domain/labels';
-import { emailLanguage, labelLanguage } from '../../src/domain/language';
+import { emailLanguage, labelLanguage, pageLanguage } from '../../src/domain/language';
 import { isObjectIdHex } from '../../src/domain/objectId';
 import { constantTimeEqual } from '../../src/domain/password';
 import { normalisePhone, normaliseRegId, sentNumbers } from '../../src/domain/phone';
@@ -129,6 +129,7 @@ const PARSERS: Record<string, (s: string) => unknown> = {
   teaserText: (s) => teaserText(s, s, 'fr'),
   emailLanguage: (s) => emailLanguage(s),
   labelLanguage: (s) => labelLanguage(s),
+  pageLanguage: (s) => [s, `fr;q=${s}`, `${s},fr`].map(pageLanguage), // the Accept-Language header
   isFounder: (s) => isFounder(s, ['0033612345678', s.slice(0, 20)]),
 };
 
@@ -160,6 +161,7 @@ const NOT_TEXT_READERS = new Set([
   'floatSecondsText', // a date
   'jsonFloatSeconds', // a date
   'phoneHint', // a number already normalised (at most 20 digits)
+  'staysAfterDeletion', // ids, a date and a flag of a stored message
 ]);
 
 function elapsedMs(fn: () => unknown): number {
