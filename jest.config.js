@@ -21,6 +21,7 @@ module.exports = {
     {
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      setupFiles: ['<rootDir>/test/helpers/setupDataKeys.ts'],
       transform,
       testEnvironment: 'node',
     },

@@ -7,7 +7,7 @@
 import { MongoClient } from 'mongodb';
 import { loadConfig } from '../src/config';
 import { syncIndexes } from '../src/db/indexes';
-import { connectDatabase, disconnectDatabase } from '../src/db/mongo';
+import { connectDatabase, disconnectDatabase, loadDataKeys } from '../src/db/mongo';
 import { DEFAULT_BATCH_SIZE, importLegacy } from './import/runner';
 import { defaultHashConcurrency } from './import/passwords';
 import { formatReport } from './import/report';
@@ -62,6 +62,7 @@ async function main(): Promise<number> {
   const logger = createLogger('error', undefined, 'import-legacy');
   const source = new MongoClient(args.from, { serverSelectionTimeoutMS: 10_000 });
   await source.connect();
+  loadDataKeys(config, logger); // what the import encrypts with: the web's keys
   const connection = await connectDatabase(config.MONGODB_URI, logger);
   // The unique email index is what refuses a second account with one email.
   if (!args.dryRun) await syncIndexes(connection, config, logger);

@@ -40,10 +40,11 @@ const env = [
   '',
 ].join('\n');
 writeFileSync(path.join(root, '.env.example'), env);
-// Heroku's app.json: the same settings as config vars; production needs these three.
+// Heroku's app.json: the same settings as config vars; production needs these four.
+// DATA_KEYS is asked for, not generated: Heroku's generator makes hex, not id:base64 keys.
 const appJsonPath = path.join(root, 'app.json');
 const appJson = JSON.parse(readFileSync(appJsonPath, 'utf8')) as { env?: unknown };
-const required = new Set(['MONGODB_URI', 'SESSION_SECRET', 'PUBLIC_URL']);
+const required = new Set(['MONGODB_URI', 'SESSION_SECRET', 'PUBLIC_URL', 'DATA_KEYS']);
 // Values that differ from the defaults on Heroku: production, and the router in front of
 // every dyno (without TRUST_PROXY_HOPS=1 all clients share its address and its rate limits).
 const herokuValues: Record<string, string> = { NODE_ENV: 'production', TRUST_PROXY_HOPS: '1' };

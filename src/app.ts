@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
+import { useDataKeys } from './crypto/current';
 import type { AppDeps } from './deps';
 import { serializeError } from './logger';
 import { AppError, errorHandler } from './http/errors';
@@ -17,6 +18,9 @@ import { routes } from './routes';
 export type { AppDeps };
 
 export function createApp(deps: AppDeps): Express {
+  // The models encrypt with the process's keys; an app built in-process (tests, bench,
+  // fuzz) has no openDatabase to load them.
+  useDataKeys(deps.config);
   const app = express();
   const metrics = createWebMetrics();
   app.disable('x-powered-by');

@@ -10,6 +10,7 @@ import cron from 'node-cron';
 import { normalisePhone } from './domain/phone';
 import { DAY_S } from './domain/time';
 import { isHttpsOrLoopback } from './domain/urls';
+import { parseDataKeys } from './crypto/keyring';
 
 const bool = (def: boolean) =>
   z
@@ -53,7 +54,7 @@ export const schema = z.object({
     .enum(['development', 'production', 'test'])
     .default('development')
     .describe(
-      'development, production or test; production requires MONGODB_URI, SESSION_SECRET and PUBLIC_URL',
+      'development, production or test; production requires MONGODB_URI, SESSION_SECRET, PUBLIC_URL and DATA_KEYS',
     ),
   PORT: int(5000, 0).describe('HTTP port of the web process (0 picks a free one)'),
   LOG_LEVEL: z
@@ -83,6 +84,19 @@ export const schema = z.object({
   SESSION_SECRET: optional().describe(
     'secret signing the session cookie and keying reset codes; at least 32 characters, required in production (unset elsewhere: random per start)',
   ),
+  DATA_KEYS: optional()
+    .transform((v, ctx) => {
+      if (v === undefined) return undefined;
+      try {
+        return parseDataKeys(v);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    })
+    .describe(
+      'keys encrypting message texts, media ids and address-book names at rest (AES-256-GCM): comma list of id:key, each key 32 bytes in base64 (openssl rand -base64 32); the first encrypts, every one decrypts (README "Privacy": rotation); required in production (unset elsewhere: generated once into DEVDB_DIR/data-keys)',
+    ),
   COOKIE_SECURE: bool(false).describe('mark the session cookie Secure (the apps use plain HTTP)'),
   SESSION_MAX_AGE_DAYS: int(30, 1).describe(
     'lifetime of a session from its login, however often it is used (cookie and stored session)',
@@ -400,6 +414,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (c.NODE_ENV === 'production') {
       if (!c.MONGODB_URI) problems.push('MONGODB_URI: required in production');
       if (!c.SESSION_SECRET) problems.push('SESSION_SECRET: required in production');
+      if (!c.DATA_KEYS) problems.push('DATA_KEYS: required in production (k1:$(openssl rand -base64 32))');
     }
     if (c.NODE_ENV === 'production') problems.push(...productionSecretProblems(c));
     if (c.NODE_ENV === 'production' && !c.PUBLIC_URL) {

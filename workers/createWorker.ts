@@ -9,6 +9,7 @@ import os from 'node:os';
 import type { CommandStartedEvent } from 'mongodb';
 import type { Connection } from 'mongoose';
 import type { Config } from '../src/config';
+import { useDataKeys } from '../src/crypto/current';
 import { requireIndexes, ttlIndexesOf } from '../src/db/indexes';
 import { checkClock, disconnectDatabase, openDatabase } from '../src/db/mongo';
 import type { Logger } from '../src/logger';
@@ -104,6 +105,7 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
   const metrics = createWorkerMetrics(logger, now);
   const countCommand = countDatabaseCommands(metrics.registry);
   const ownConnection = !deps.connection;
+  useDataKeys(config); // teaser and "joined" texts are encrypted in the queue (openDatabase loads them too)
   const connection = deps.connection ?? (await openConnection(config, logger, countCommand));
   // A borrowed connection's commands are counted only if its owner turned monitoring on,
   // and they include the owner's own commands.

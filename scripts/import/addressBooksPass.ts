@@ -3,6 +3,7 @@
  * hold thousands of contacts, so fewer books are read per batch and their entries are
  * inserted in chunks of the batch size.
  */
+import { ENCRYPTED, encryptFields } from '../../src/crypto/fields';
 import { mapAddressBook, type AddressBookEntryDoc } from './addressBooks';
 import { insertIgnoringDuplicates, insertedIndexes } from './bulk';
 import { TARGET, type PassDeps } from './passDeps';
@@ -16,7 +17,9 @@ const BOOKS_PER_BATCH_DIVISOR = 20;
 async function insertEntries(deps: PassDeps, entries: AddressBookEntryDoc[], stats: CollectionStats) {
   for (let start = 0; start < entries.length; start += deps.batchSize) {
     const chunk = entries.slice(start, start + deps.batchSize);
-    const outcome = await insertIgnoringDuplicates(deps.target.collection(TARGET.addressBookEntries), chunk);
+    // Names encrypted as the web stores them (src/crypto/fields.ts).
+    const stored = chunk.map((e) => encryptFields(deps.keyring, ENCRYPTED.addressBookEntries, e));
+    const outcome = await insertIgnoringDuplicates(deps.target.collection(TARGET.addressBookEntries), stored);
     stats.inserted += insertedIndexes(chunk.length, outcome).length;
     stats.present += outcome.duplicates.size;
     for (const [i, reason] of outcome.failed) recordSkip(stats, chunk[i]?._id ?? '?', reason);

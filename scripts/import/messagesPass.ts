@@ -11,6 +11,7 @@ import { addNote, recordSkip, type CollectionStats } from './report';
 import { streamPass, type BatchContext } from './stream';
 import { bool, idText, type LegacyDoc } from './values';
 import { SCHEDULE_AHEAD_MS } from '../../src/models/pushJob';
+import { ENCRYPTED, encryptFields } from '../../src/crypto/fields';
 
 /** The bottle documents of this batch's messages, by message id. */
 async function bottlesOf(deps: PassDeps, batch: LegacyDoc[]): Promise<Map<string, LegacyDoc>> {
@@ -78,9 +79,11 @@ async function writeBatch(
   ctx: BatchContext,
   stats: CollectionStats,
 ) {
+  // Encrypted as the web stores them (src/crypto/fields.ts): nothing plain reaches the target.
+  const cache = new Map<string, string>();
   const outcome = await insertIgnoringDuplicates(
     deps.target.collection(TARGET.messages),
-    mapped.map((m) => m.doc),
+    mapped.map((m) => encryptFields(deps.keyring, ENCRYPTED.messages, m.doc, cache)),
   );
   const inserted = insertedIndexes(mapped.length, outcome);
   stats.inserted += inserted.length;

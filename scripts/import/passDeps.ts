@@ -1,5 +1,6 @@
 /** What every import pass is given: both databases and the run's settings. */
 import type { Db } from 'mongodb';
+import type { Keyring } from '../../src/crypto/keyring';
 import type { AddressBookContact } from '../../src/domain/addressBook';
 import type { CheckpointStore } from './checkpoints';
 import type { Progress } from './stream';
@@ -24,6 +25,8 @@ export interface PassDeps extends Normalisers {
   bcryptCost: number;
   /** Passwords hashed at once (the cores). */
   hashConcurrency: number;
+  /** Encrypts what the models encrypt (src/crypto/fields.ts) as it is copied. */
+  keyring: Keyring;
 }
 
 /** Target collection names, as our models declare them. */

@@ -6,6 +6,8 @@
  * reaches the end clears the checkpoints.
  */
 import type { Db } from 'mongodb';
+import { dataKeys } from '../../src/crypto/current';
+import type { Keyring } from '../../src/crypto/keyring';
 import { parseAddressBook } from '../../src/domain/addressBook';
 import { normaliseEmail } from '../../src/domain/email';
 import { normalisePhone } from '../../src/domain/phone';
@@ -43,6 +45,8 @@ export interface ImportOptions extends Partial<Normalisers> {
   bcryptCost: number;
   /** Passwords hashed at once; the number of cores by default. */
   hashConcurrency?: number;
+  /** The keys message texts, media ids and address-book names are encrypted with; the process's by default. */
+  keyring?: Keyring;
 }
 
 async function statusRanks(deps: PassDeps): Promise<Map<string, number>> {
@@ -71,6 +75,7 @@ export async function importLegacy(options: ImportOptions): Promise<ImportReport
     shouldStop: options.shouldStop ?? (() => false),
     now: (options.now ?? (() => new Date()))(),
     hashConcurrency: options.hashConcurrency ?? defaultHashConcurrency(),
+    keyring: options.keyring ?? dataKeys(),
   };
   const report: ImportReport = { dryRun, interrupted: false, collections: [] };
   const users = newStats('user', `${TARGET.users}, ${TARGET.phoneOwners}`);

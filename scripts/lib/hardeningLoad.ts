@@ -143,7 +143,9 @@ export async function checkDelivery(
   const re = new RegExp(`^${tag}-`);
   // A message is pending until its push outcome is recorded (push_outcomes).
   const outcomesOf = async () => {
-    const msgs = await Message.find({ message: re }, { message: 1, receiver_id: 1 }).lean();
+    // The text is encrypted at rest: it is matched once read, not in the query.
+    const all = await Message.find({}, { message: 1, receiver_id: 1 }).lean();
+    const msgs = all.filter((m) => re.test(m.message));
     const outcomes = await PushOutcome.find({ message_id: { $in: msgs.map((m) => m._id) } }).lean();
     return { msgs, outcome: new Map(outcomes.map((o) => [String(o.message_id), o.outcome])) };
   };

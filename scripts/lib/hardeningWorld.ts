@@ -153,7 +153,8 @@ export async function checkDatabase(
   seededMessages: number,
 ): Promise<DbCheck> {
   const problems: string[] = [];
-  const messages = await Message.collection.find({}).toArray();
+  // Through the model, which decrypts the texts (src/models/encrypted.ts); types as stored.
+  const messages = (await Message.find({}).lean()) as unknown as Record<string, unknown>[];
   // A message's push waits in push_jobs or push_schedule, or has ended (push_outcomes).
   const jobs = new Set<string>();
   for (const collection of [PushJob.collection, PushSchedule.collection, PushOutcome.collection]) {

@@ -5,6 +5,7 @@
 import type { CommandStartedEvent } from 'mongodb';
 import mongoose, { type Connection } from 'mongoose';
 import type { Config } from '../config';
+import { useDataKeys } from '../crypto/current';
 import type { Logger } from '../logger';
 import { detectCapabilities } from './capabilities';
 import { recordQueryShapes } from './queryShapes';
@@ -57,11 +58,25 @@ export async function connectDatabase(
 }
 
 /**
+ * Loads this process's data keys (src/crypto/current.ts) before any model is read or
+ * written; says so once when they are the local ones.
+ */
+export function loadDataKeys(config: Config, logger: Logger): void {
+  const loaded = useDataKeys(config);
+  if (loaded.file) {
+    logger.warn(
+      { file: loaded.file, created: loaded.created },
+      'DATA_KEYS is not set: data at rest is encrypted with the local keys of this file (never in production)',
+    );
+  }
+}
+
+/**
  * Connect-or-fail start-up of a process that owns its connection (web, worker, release,
- * seed): MONGODB_URI set, connected, the server's capabilities known. Indexes are the
- * caller's next step: the release creates them (syncIndexes), the others check them
- * (requireIndexes, src/db/indexes.ts). `processName` names it to the driver and in the
- * recorded query shapes; `onCommand`, when given, sees every command from then on.
+ * seed): the data keys loaded, MONGODB_URI set, connected, the server's capabilities known.
+ * Indexes are the caller's next step: the release creates them (syncIndexes), the others
+ * check them (requireIndexes, src/db/indexes.ts). `processName` names it to the driver and
+ * in the recorded query shapes; `onCommand`, when given, sees every command from then on.
  */
 export async function openDatabase(
   config: Config,
@@ -72,6 +87,7 @@ export async function openDatabase(
   if (!config.MONGODB_URI) {
     throw new Error('MONGODB_URI is not set: run `npm start`, which starts the embedded database, or set it');
   }
+  loadDataKeys(config, logger);
   return connectDatabase(config.MONGODB_URI, logger, {
     queryLogDir: config.DB_QUERY_LOG_DIR,
     processName,

@@ -5,7 +5,8 @@
  * of them are index lookups: "which of my contacts are on Pictever" (owner_id) and "who
  * has this number in their address book" (tel) for teasers and "joined" pushes. The _id
  * `${owner_id}:${tel}` collapses duplicates and makes "does X have this number" an _id
- * lookup (teasers use it).
+ * lookup (teasers use it). The name is encrypted at rest (./encrypted.ts); the number is
+ * not, since every lookup above is by number.
  *
  * AddressBook: one document per owner who ever uploaded ({_id: owner_id}). It tells
  * "uploaded an empty book" (get_address_book answers []) from "never uploaded" (empty
@@ -15,6 +16,8 @@
  * were queued. Inserting it decides, race-free, that they are queued only once.
  */
 import { Schema, model, type InferSchemaType } from 'mongoose';
+import { ENCRYPTED } from '../crypto/fields';
+import { encryptedFields } from './encrypted';
 
 const addressBookEntrySchema = new Schema(
   {
@@ -30,6 +33,7 @@ const addressBookEntrySchema = new Schema(
 
 addressBookEntrySchema.index({ owner_id: 1, tel: 1 }); // get_address_book, upload diff
 addressBookEntrySchema.index({ tel: 1 }); // who has this number ("joined" pushes)
+addressBookEntrySchema.plugin(encryptedFields, ENCRYPTED.addressBookEntries);
 
 export type AddressBookEntryFields = InferSchemaType<typeof addressBookEntrySchema>;
 export const AddressBookEntry = model('AddressBookEntry', addressBookEntrySchema);

@@ -8,8 +8,13 @@
  * through its push job. How the push ended is in push_outcomes, not here: the worker
  * never writes this collection, so a push costs no update of a large collection
  * (README "Worker"). A blocked message is never pushed, returned or counted.
+ *
+ * The text and the media ids are encrypted at rest (./encrypted.ts): this model reads and
+ * writes them plain, the collection holds `enc1:…` values, and no query can filter on them.
  */
 import { Schema, model, type InferSchemaType, type HydratedDocument } from 'mongoose';
+import { ENCRYPTED } from '../crypto/fields';
+import { encryptedFields } from './encrypted';
 
 const messageSchema = new Schema(
   {
@@ -40,6 +45,7 @@ messageSchema.index({ sender_id: 1, receiver_id: 1, blocked: 1, send_now: 1 }); 
 messageSchema.index({ sender_id: 1, receiver_id: 1, blocked: 1, delivery_time: 1 }); // block_contacts, both directions
 messageSchema.index({ receiver_phone: 1, receiver_id: 1 }); // bottles of a phone number
 messageSchema.index({ delivery_time: 1, _id: 1 }); // the worker's sweep of messages recently due
+messageSchema.plugin(encryptedFields, ENCRYPTED.messages);
 
 export type MessageFields = InferSchemaType<typeof messageSchema>;
 export type MessageDoc = HydratedDocument<MessageFields>;

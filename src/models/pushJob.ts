@@ -15,7 +15,8 @@
  *                 (the iOS alert is all it shows). Blocking a message deletes its jobs.
  *                 A job without a label (queued by an older version) makes the worker
  *                 read the message and drop the job if it is gone, blocked or resent.
- * kind 'teaser' | 'joined': a text push to a user (../shared/CONTRACT.md §3, §4).
+ * kind 'teaser' | 'joined': a text push to a user (../shared/CONTRACT.md §3, §4). The text
+ *                 holds an address-book name: it is encrypted at rest (./encrypted.ts).
  *
  * The web process inserts { kind, user_id, message_id + label | text, due_at }. The
  * worker owns the other fields; none of them decides a race (claims do, see pushClaim.ts):
@@ -24,6 +25,8 @@
  *   run_at    not before this time (a retry's back-off); unset = due_at
  */
 import { Schema, model, type InferSchemaType, type HydratedDocument } from 'mongoose';
+import { ENCRYPTED } from '../crypto/fields';
+import { encryptedFields } from './encrypted';
 
 export const PUSH_KINDS = ['message', 'teaser', 'joined'] as const;
 export type PushKind = (typeof PUSH_KINDS)[number];
@@ -49,9 +52,12 @@ pushJobSchema.index({ message_id: 1 }); // block_contacts, resend and the sweep:
 
 export type PushJobFields = InferSchemaType<typeof pushJobSchema>;
 export type PushJobDoc = HydratedDocument<PushJobFields>;
-export const PushJob = model('PushJob', pushJobSchema);
 /** Pushes due later than SCHEDULE_AHEAD_MS when queued (see above). */
-export const PushSchedule = model('PushSchedule', pushJobSchema.clone(), 'push_schedule');
+const pushScheduleSchema = pushJobSchema.clone();
+pushJobSchema.plugin(encryptedFields, ENCRYPTED.pushJobs);
+pushScheduleSchema.plugin(encryptedFields, ENCRYPTED.pushSchedule);
+export const PushJob = model('PushJob', pushJobSchema);
+export const PushSchedule = model('PushSchedule', pushScheduleSchema, 'push_schedule');
 
 /**
  * Pushes due within this go straight into push_jobs; later ones wait in push_schedule.

@@ -10,6 +10,7 @@ import { loadConfig, type Config } from '../../src/config';
 import { createLogger, type Logger } from '../../src/logger';
 import { createMailer } from '../../src/mail';
 import type { AppDeps } from '../../src/app';
+import { testDataKeys } from './dataKeys';
 
 export interface TestApp {
   app: Express;
@@ -38,6 +39,7 @@ export function testConfig(env: Record<string, string> = {}): Config {
     BCRYPT_COST: '4',
     LOG_LEVEL: 'debug',
     SESSION_SECRET: TEST_SESSION_SECRET,
+    DATA_KEYS: testDataKeys(),
     ...env,
   });
 }

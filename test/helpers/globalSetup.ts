@@ -6,12 +6,16 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startDevDb, type DevDb } from '../../scripts/lib/devdb';
+import { newDataKey } from '../../src/crypto/keyring';
 
 declare global {
   var __DEVDB__: DevDb | undefined;
 }
 
 export default async function globalSetup(): Promise<void> {
+  // Keys of this run, never the developer's: every test file (test/helpers/dataKeys.ts) and
+  // every process a test starts (they inherit the environment) encrypt with them.
+  process.env.DATA_KEYS = newDataKey('test1');
   if (process.env.MONGODB_URI) {
     process.env.TEST_MONGODB_URI = process.env.MONGODB_URI;
     return;

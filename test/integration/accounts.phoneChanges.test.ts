@@ -2,12 +2,13 @@
  * Numbers are claimed without proof, so their damage is bounded: only an account's first
  * number claims bottles, and number changes are capped per 30 days (429 with Retry-After).
  */
-import { Message, PhoneHistory, PhoneOwner, User } from '../../src/models';
+import { PhoneHistory, PhoneOwner, User } from '../../src/models';
 import { PHONE_CHANGE_WINDOW_MS } from '../../src/services/accounts/phoneChanges';
 import { buildTestApp, type TestApp } from '../helpers/app';
 import { useTestDatabase } from '../helpers/db';
 import { seedTestCatalog, sendAndroid, sendIos, testClock } from '../helpers/messageFactories';
 import { loggedIn, type Client } from '../helpers/session';
+import { messageWith } from '../helpers/encrypted';
 
 useTestDatabase();
 const clock = testClock(Date.UTC(2025, 5, 1, 9, 0, 0));
@@ -35,7 +36,7 @@ const bottleTo = async (phone: string, text: string) => {
   clock.advance(300); // out of the send retry window
 };
 
-const receiverOf = async (text: string) => (await Message.findOne({ message: text }).lean())!.receiver_id;
+const receiverOf = async (text: string) => (await messageWith({ message: text }))!.receiver_id;
 const changeSlots = (c: Client) => PhoneHistory.countDocuments({ user_id: c.user.oid, _id: /:change:/ });
 
 describe('number changes per 30 days', () => {

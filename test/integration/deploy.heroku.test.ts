@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { AppClient, expectStatus } from '../../scripts/lib/appClient';
 import { freePort, waitForHttp } from '../../scripts/lib/stack';
+import { testDataKeys } from '../helpers/dataKeys';
 import { useTestDatabase } from '../helpers/db';
 import { startFakeFcm, type FakeFcm } from '../helpers/fakeFcm';
 import { buildSlug, packagesLoaded, run, startDyno, type Dyno, type Slug } from '../helpers/herokuSlug';
@@ -36,6 +37,7 @@ function configVars(): NodeJS.ProcessEnv {
     NODE_ENV: 'production',
     MONGODB_URI: db.uri(),
     SESSION_SECRET,
+    DATA_KEYS: testDataKeys(),
     PUBLIC_URL: `http://127.0.0.1:${port}/`,
     TRUST_PROXY_HOPS: '1',
     OPERATOR_TOKEN,

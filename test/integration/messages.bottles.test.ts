@@ -5,6 +5,7 @@ import { useTestDatabase } from '../helpers/db';
 import { iosJson, seedTestCatalog, sendAndroid, sendIos, testClock } from '../helpers/messageFactories';
 import { clientFor, createTestUser, loggedIn, sessionCookie, type Client } from '../helpers/session';
 import { countQueued, findQueued } from '../helpers/queues';
+import { messageWith } from '../helpers/encrypted';
 
 useTestDatabase();
 const clock = testClock(Date.UTC(2025, 5, 1, 9, 0, 0));
@@ -46,14 +47,14 @@ describe('bottles', () => {
     clock.advance(2 * 86400); // the hour bottle is now overdue, the week one is not
     const owner = await register(phone);
 
-    const due = await Message.findOne({ message: 'due bottle' }).lean();
-    const future = await Message.findOne({ message: 'future bottle' }).lean();
+    const due = await messageWith({ message: 'due bottle' });
+    const future = await messageWith({ message: 'future bottle' });
     expect(due).toMatchObject({ receiver_id: owner.user.oid, delivery_time: clock.now() });
     expect(future).toMatchObject({
       receiver_id: owner.user.oid,
       delivery_time: new Date(sentAt.getTime() + 7 * 86400_000),
     });
-    expect((await Message.findOne({ message: 'someone else' }).lean())!.receiver_id).toBeNull();
+    expect((await messageWith({ message: 'someone else' }))!.receiver_id).toBeNull();
     const jobs = (await findQueued({ user_id: owner.user.oid })).sort((a, b) => +a.due_at - +b.due_at);
     expect(jobs.map((j) => [String(j.message_id), j.due_at])).toEqual([
       [String(due!._id), clock.now()],
@@ -73,7 +74,7 @@ describe('bottles', () => {
       receiver_ids: JSON.stringify(['num00336.11.00.00.31']),
       delivery_option: JSON.stringify({ type: WEEK_KEY }),
     }).expect(200);
-    expect(await Message.findOne({ message: 'dotted bottle' }).lean()).toMatchObject({
+    expect(await messageWith({ message: 'dotted bottle' })).toMatchObject({
       receiver_id: null,
       receiver_phone: '0033611000031',
     });
@@ -83,7 +84,7 @@ describe('bottles', () => {
       os: 'ios',
       reg_id: '',
     }).expect(200);
-    const claimed = await Message.findOne({ message: 'dotted bottle' }).lean();
+    const claimed = await messageWith({ message: 'dotted bottle' });
     expect(claimed!.receiver_id).toEqual(owner.user.oid);
     expect(await countQueued({ message_id: claimed!._id, user_id: owner.user.oid })).toBe(1);
   });
@@ -102,7 +103,7 @@ describe('bottles', () => {
     const owner = await register(phone);
     expect(await PhoneOwner.exists({ _id: phone })).toBeTruthy();
     await sendTo(phone, 'direct', WEEK_KEY);
-    expect(await Message.findOne({ message: 'direct' }).lean()).toMatchObject({
+    expect(await messageWith({ message: 'direct' })).toMatchObject({
       receiver_id: owner.user.oid,
       receiver_phone: phone,
     });
@@ -118,7 +119,7 @@ describe('bottles', () => {
       os: 'ios',
       reg_id: 'a'.repeat(64),
     }).expect(200);
-    const m = await Message.findOne({ message: 'via the route' }).lean();
+    const m = await messageWith({ message: 'via the route' });
     expect(m).toMatchObject({ receiver_id: newcomer.user.oid, delivery_time: clock.now() });
     expect(await countQueued({ message_id: m!._id, due_at: clock.now() })).toBe(1);
     const res = await newcomer.get(`/receive_all?ts=${clock.now().getTime() / 1000 - 1}`).expect(200);

@@ -1,4 +1,4 @@
-import { Message, ReceiveLabel, SendChoice, StatusTier } from '../../src/models';
+import { ReceiveLabel, SendChoice, StatusTier } from '../../src/models';
 import {
   seedCatalog,
   SEED_RECEIVE_LABELS,
@@ -11,6 +11,7 @@ import { buildTestApp, captureLogger, testConfig } from '../helpers/app';
 import { useTestDatabase } from '../helpers/db';
 import { sendAndroid } from '../helpers/messageFactories';
 import { loggedIn } from '../helpers/session';
+import { messageWith } from '../helpers/encrypted';
 
 useTestDatabase();
 const config = testConfig({ FOUNDER_PHONES: '0033600000042' });
@@ -72,9 +73,7 @@ describe('catalog edits without a code change', () => {
       receiver_ids: JSON.stringify([`id${u.user.id}`]),
       delivery_option: JSON.stringify({ type: '5f00000000000000000000c1' }),
     }).expect(200);
-    expect((await Message.findOne({ message: 'far' }).lean())!.delivery_time).toEqual(
-      new Date(4102444800_000),
-    );
+    expect((await messageWith({ message: 'far' }))!.delivery_time).toEqual(new Date(4102444800_000));
   });
 
   it('when a choice is inactive then a send still using its key (an app with an old list) works', async () => {

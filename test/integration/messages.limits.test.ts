@@ -13,6 +13,7 @@ import { buildTestApp, testConfig, type TestApp } from '../helpers/app';
 import { useTestDatabase } from '../helpers/db';
 import { iosJson, seedTestCatalog, sendAndroid, sendIos, testClock } from '../helpers/messageFactories';
 import { loggedIn, type Client } from '../helpers/session';
+import { countMessagesWith } from '../helpers/encrypted';
 
 useTestDatabase();
 // 23:00 UTC: Retry-After of a quota is the hour left until midnight.
@@ -44,7 +45,7 @@ describe('sizes of a send', () => {
   it('when the text has MESSAGE_MAX_CHARS characters then it is stored; one more is a 400 and nothing is stored', async () => {
     const atLimit = 'é'.repeat(20_000); // 20,000 characters, 180 KB once Android-encoded
     await send(alice, [`id${bob.user.id}`], atLimit).expect(200);
-    expect(await Message.countDocuments({ sender_id: alice.user.oid, message: atLimit })).toBe(1);
+    expect(await countMessagesWith({ sender_id: alice.user.oid, message: atLimit })).toBe(1);
 
     const before = await Message.countDocuments({});
     const over = await send(alice, [`id${bob.user.id}`], `${atLimit}x`).expect(400);

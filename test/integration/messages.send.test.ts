@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { AddressBookEntry, Message, PushJob, PushSchedule, User } from '../../src/models';
+import { AddressBookEntry, PushJob, PushSchedule, User } from '../../src/models';
 import { RANDOM_DELAY } from '../../src/domain/deliveryTime';
 import { RECEIVE_COLORS } from '../../src/domain/colors';
 import { buildTestApp, type TestApp } from '../helpers/app';
@@ -14,6 +14,7 @@ import {
 } from '../helpers/messageFactories';
 import { loggedIn, type Client } from '../helpers/session';
 import { countQueued } from '../helpers/queues';
+import { messageWith, messagesWith, countMessagesWith } from '../helpers/encrypted';
 
 useTestDatabase();
 const clock = testClock();
@@ -64,7 +65,7 @@ describe('POST /send: delivery types', () => {
     });
     expect(res.status).toBe(200);
     expect(res.text).toBe('');
-    const [m] = await Message.find({ sender_id: alice.user.oid, message: 'Hello future' }).lean();
+    const [m] = await messagesWith({ sender_id: alice.user.oid, message: 'Hello future' });
     expect(m).toMatchObject({
       receiver_id: bob.user.oid,
       photo_id: '',
@@ -95,7 +96,7 @@ describe('POST /send: delivery types', () => {
       receiver_ids: JSON.stringify([`id${chloe.user.id}`]),
       delivery_option: JSON.stringify({ type: WEEK_KEY }),
     }).expect(200);
-    const m = await Message.findOne({ message: 'salut' }).lean();
+    const m = await messageWith({ message: 'salut' });
     expect(m!.receive_label).toBe('Envoyé il y a une semaine');
   });
 
@@ -111,7 +112,7 @@ describe('POST /send: delivery types', () => {
       receiver_ids: JSON.stringify([`id${bob.user.id}`]),
       delivery_option: JSON.stringify({ type: 'calendar', parameters: encode(at), time_zone: 'GMT+01:00' }),
     }).expect(200);
-    const m = await Message.findOne({ message: text }).lean();
+    const m = await messageWith({ message: text });
     expect(seconds(m!.delivery_time)).toBe(at);
     expect(m!.send_now).toBe(false);
   });
@@ -127,7 +128,7 @@ describe('POST /send: delivery types', () => {
       receiver_ids: JSON.stringify([`id${bob.user.id}`]),
     }).expect(200);
     for (const text of ['cal-now', 'no-option']) {
-      const m = await Message.findOne({ message: text }).lean();
+      const m = await messageWith({ message: text });
       expect(m!.delivery_time).toEqual(clock.now());
       expect(m!.send_now).toBe(true);
       expect(m!.receive_label).toBe('Sent just now');
@@ -148,8 +149,8 @@ describe('POST /send: delivery types', () => {
       receiver_ids: iosJson([`id${bob.user.id}`]),
       delivery_option: iosJson({ type: 'resend', parameters: '' }),
     }).expect(200);
-    const low = await Message.findOne({ message: 'surprise-low' }).lean();
-    const high = await Message.findOne({ message: 'resend-high' }).lean();
+    const low = await messageWith({ message: 'surprise-low' });
+    const high = await messageWith({ message: 'resend-high' });
     expect(seconds(low!.delivery_time)).toBe(nowS() + RANDOM_DELAY.min);
     expect(seconds(high!.delivery_time)).toBe(nowS() + RANDOM_DELAY.max);
   });
@@ -161,7 +162,7 @@ describe('POST /send: delivery types', () => {
       receiver_ids: JSON.stringify([`id${bob.user.id}`]),
       delivery_option: JSON.stringify({ type: YEAR_KEY }),
     }).expect(200);
-    const m = await Message.findOne({ photo_id: 'photos/abc.jpg' }).lean();
+    const m = await messageWith({ photo_id: 'photos/abc.jpg' });
     expect(m).toMatchObject({ message: '', video_id: '', sound_id: '', receive_label: 'Sent a year ago' });
   });
 });
@@ -173,7 +174,7 @@ describe('POST /send: receivers', () => {
       receiver_ids: iosJson([`num${bob.user.phone}`]),
       delivery_option: iosJson({ type: WEEK_KEY }),
     }).expect(200);
-    const m = await Message.findOne({ message: 'by-number' }).lean();
+    const m = await messageWith({ message: 'by-number' });
     expect(m).toMatchObject({ receiver_id: bob.user.oid, receiver_phone: bob.user.phone });
     expect(await countQueued({ message_id: m!._id, kind: 'message' })).toBe(1);
   });
@@ -185,7 +186,7 @@ describe('POST /send: receivers', () => {
       receiver_ids: iosJson([`num${phone}`]),
       delivery_option: iosJson({ type: WEEK_KEY }),
     }).expect(200);
-    const m = await Message.findOne({ message: 'bottle' }).lean();
+    const m = await messageWith({ message: 'bottle' });
     expect(m).toMatchObject({
       receiver_id: null,
       receiver_phone: phone,
@@ -202,7 +203,7 @@ describe('POST /send: receivers', () => {
       receiver_ids: JSON.stringify(receivers),
       delivery_option: JSON.stringify({ type: WEEK_KEY }),
     }).expect(200);
-    const stored = await Message.find({ message: 'many' }).lean();
+    const stored = await messagesWith({ message: 'many' });
     expect(stored.map((m) => String(m.receiver_id ?? m.receiver_phone)).sort()).toEqual(
       [bob.user.id, chloe.user.id, phone].sort(),
     );
@@ -223,7 +224,7 @@ describe('POST /send: numbers as the apps write them', () => {
       receiver_ids: JSON.stringify(receivers),
       delivery_option: JSON.stringify({ type: WEEK_KEY }),
     }).expect(200);
-    const stored = await Message.find({ message: 'dotted-android' }).lean();
+    const stored = await messagesWith({ message: 'dotted-android' });
     expect(stored.map((m) => [m.receiver_id && String(m.receiver_id), m.receiver_phone]).sort()).toEqual(
       [
         [bob.user.id, ''],
@@ -245,7 +246,7 @@ describe('POST /send: numbers as the apps write them', () => {
       receiver_ids: iosJson(receivers),
       delivery_option: iosJson({ type: WEEK_KEY }),
     }).expect(200);
-    const stored = await Message.find({ message: 'marks-ios' }).lean();
+    const stored = await messagesWith({ message: 'marks-ios' });
     expect(stored.map((m) => String(m.receiver_id ?? m.receiver_phone)).sort()).toEqual(
       [bob.user.id, chloe.user.id, unknown].sort(),
     );
@@ -263,7 +264,7 @@ describe('POST /send: numbers as the apps write them', () => {
       ]),
       delivery_option: JSON.stringify({ type: WEEK_KEY }),
     }).expect(200);
-    const stored = await Message.find({ message: 'one-unusable' }).lean();
+    const stored = await messagesWith({ message: 'one-unusable' });
     expect(stored.map((m) => String(m.receiver_id)).sort()).toEqual([bob.user.id, chloe.user.id].sort());
   });
 
@@ -275,7 +276,7 @@ describe('POST /send: numbers as the apps write them', () => {
     });
     expect(res.status).toBe(400);
     expect(res.text).toBe('no receiver with a usable phone number');
-    expect(await Message.countDocuments({ message: 'none-usable' })).toBe(0);
+    expect(await countMessagesWith({ message: 'none-usable' })).toBe(0);
   });
 });
 

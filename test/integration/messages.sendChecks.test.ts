@@ -5,6 +5,7 @@ import { useTestDatabase } from '../helpers/db';
 import { iosJson, seedTestCatalog, sendAndroid, sendIos, testClock } from '../helpers/messageFactories';
 import { loggedIn, type Client } from '../helpers/session';
 import { countQueued } from '../helpers/queues';
+import { countMessagesWith } from '../helpers/encrypted';
 
 useTestDatabase();
 const clock = testClock();
@@ -81,7 +82,7 @@ describe('POST /send: retries', () => {
     receiver_ids: iosJson([`id${bob.user.id}`, `num${chloe.user.phone}`]),
     delivery_option: iosJson({ type: SURPRISE_KEY }),
   });
-  const stored = (message: string) => Message.countDocuments({ message });
+  const stored = (message: string) => countMessagesWith({ message });
 
   it('when the same send is repeated within the window then one set of messages is stored', async () => {
     await sendIos(alice.post('/send'), fields('retry-seq')).expect(200);

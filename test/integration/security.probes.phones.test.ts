@@ -11,6 +11,7 @@ import { buildTestApp, type TestApp } from '../helpers/app';
 import { useTestDatabase } from '../helpers/db';
 import { androidBody, createUser, iosBody, loginAgent, sessionCookieOf } from '../helpers/factories';
 import { seedTestCatalog } from '../helpers/messageFactories';
+import { messageWith } from '../helpers/encrypted';
 
 useTestDatabase();
 const WEEK_KEY = '53b95c02edb08c3d6885041c';
@@ -45,7 +46,7 @@ async function bottle(from: Member, phone: string, text: string) {
 }
 
 const receiverOf = async (text: string) => {
-  const m = await Message.findOne({ message: text }).lean();
+  const m = await messageWith({ message: text });
   return m!.receiver_id ? String(m!.receiver_id) : null;
 };
 

@@ -10,6 +10,7 @@ import { buildTestApp, type TestApp } from '../helpers/app';
 import { useTestDatabase } from '../helpers/db';
 import { iosJson, seedTestCatalog, sendAndroid, sendIos, storeMessage } from '../helpers/messageFactories';
 import { loggedIn, type Client } from '../helpers/session';
+import { countMessagesWith } from '../helpers/encrypted';
 
 useTestDatabase();
 const TOKEN = 'probe-operator-token-0123456789abcdef';
@@ -126,7 +127,7 @@ describe('prototype pollution and operator keys', () => {
         `__proto__[message]=x&message=hi&receiver_ids=${encodeURIComponent(JSON.stringify([`id${bob.user.id}`]))}`,
       );
     expect(send.status).toBe(200);
-    expect(await Message.countDocuments({ sender_id: alice.user.oid, message: 'hi' })).toBe(1);
+    expect(await countMessagesWith({ sender_id: alice.user.oid, message: 'hi' })).toBe(1);
   });
 
   it('when JSON fields carry __proto__ or constructor then the send is refused or stored without them', async () => {

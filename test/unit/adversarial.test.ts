@@ -117,15 +117,18 @@ const PARSERS: Record<string, (s: string) => unknown> = {
   constantTimeEqual: (s) => constantTimeEqual(s, 'x'),
   sendSizeProblem: (s) => sendSizeProblem({ message: s, photoId: s, videoId: s, soundId: s }, 20_000),
   sendFingerprint: (s) =>
-    sendFingerprint({
-      senderId: s,
-      receivers: [{ kind: 'num', phone: s }],
-      message: s,
-      photoId: s,
-      videoId: s,
-      soundId: s,
-      option: { kind: 'now' },
-    }),
+    sendFingerprint(
+      {
+        senderId: s,
+        receivers: [{ kind: 'num', phone: s }],
+        message: s,
+        photoId: s,
+        videoId: s,
+        soundId: s,
+        option: { kind: 'now' },
+      },
+      Buffer.alloc(32),
+    ),
   teaserText: (s) => teaserText(s, s, 'fr'),
   emailLanguage: (s) => emailLanguage(s),
   labelLanguage: (s) => labelLanguage(s),

@@ -21,10 +21,31 @@ describe('loadConfig', () => {
     expect(loadConfig({ PORT: '8080' }).PUBLIC_URL).toBe('http://localhost:8080/');
   });
 
-  it('when production lacks MONGODB_URI, SESSION_SECRET and PUBLIC_URL then all are reported at once', () => {
+  it('when production lacks MONGODB_URI, SESSION_SECRET, DATA_KEYS and PUBLIC_URL then all are reported at once', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(
-      /MONGODB_URI: required in production[\s\S]*SESSION_SECRET: required in production[\s\S]*PUBLIC_URL: required in production/,
+      /MONGODB_URI: required in production[\s\S]*SESSION_SECRET: required in production[\s\S]*DATA_KEYS: required in production[\s\S]*PUBLIC_URL: required in production/,
     );
+  });
+
+  it('when DATA_KEYS is set then it is parsed into a keyring whose first key encrypts', () => {
+    const keys = `new:${'A'.repeat(43)}=,old:${'B'.repeat(43)}=`;
+    const c = loadConfig({ DATA_KEYS: keys });
+    expect(c.DATA_KEYS?.ids).toEqual(['new', 'old']);
+    expect(c.DATA_KEYS?.current.id).toBe('new');
+    expect(loadConfig({}).DATA_KEYS).toBeUndefined();
+  });
+
+  it('when DATA_KEYS is malformed then start-up names DATA_KEYS and the entry, never the key', () => {
+    const short = 'C'.repeat(20);
+    let message = '';
+    try {
+      loadConfig({ DATA_KEYS: `k1:${short}`, PORT: 'x' });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/DATA_KEYS: entry 1 \(k1\): the key must be 32 bytes in base64/);
+    expect(message).toMatch(/PORT/);
+    expect(message).not.toContain(short);
   });
 
   it.each([
@@ -49,6 +70,7 @@ describe('loadConfig', () => {
     NODE_ENV: 'production',
     MONGODB_URI: 'mongodb://db.example/pictever',
     SESSION_SECRET: 's'.repeat(32),
+    DATA_KEYS: `k1:${'A'.repeat(43)}=`,
     PUBLIC_URL: 'http://instant-pictever.herokuapp.com/',
   };
 

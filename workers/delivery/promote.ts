@@ -23,7 +23,11 @@ const INSERT_BATCH = 1000;
 export async function promoteDue(now: Date): Promise<number> {
   const t = now.getTime();
   // No limit and no sort: everything found is inserted before the range below is deleted.
-  const due = await PushSchedule.find({ due_at: { $lte: new Date(t + SCHEDULE_AHEAD_MS) } }).lean();
+  // Read from the driver, not the model: a push's text is moved as stored (encrypted,
+  // src/models/encrypted.ts), never decrypted on the way.
+  const due = await PushSchedule.collection
+    .find({ due_at: { $lte: new Date(t + SCHEDULE_AHEAD_MS) } })
+    .toArray();
   for (let i = 0; i < due.length; i += INSERT_BATCH) {
     await insertEachIfAbsent(PushJob.collection, due.slice(i, i + INSERT_BATCH) as never[]);
   }

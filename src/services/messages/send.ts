@@ -20,6 +20,7 @@ import { futureLabelText, receiveLabelText, teaserText } from '../../domain/labe
 import { labelLanguage, type Language } from '../../domain/language';
 import type { Receiver } from '../../domain/receivers';
 import { dedupExpiry, dedupKeys, sendFingerprint } from '../../domain/sendDedup';
+import { dataKeys } from '../../crypto/current';
 import { AppError } from '../../errors';
 import { AddressBookEntry } from '../../models/addressBook';
 import { Message } from '../../models/message';
@@ -190,8 +191,11 @@ function pushJobs(o: Outbox, messages: MessageDoc[]) {
 
 /** True when this request won the send (see domain/sendDedup.ts); false for a retry. */
 async function claimSend(senderId: Types.ObjectId, req: SendInput, now: Date, windowSeconds: number) {
-  const fingerprint = sendFingerprint({ senderId: senderId.toHexString(), ...req });
-  const keys = dedupKeys(fingerprint, now, windowSeconds);
+  const send = { senderId: senderId.toHexString(), ...req };
+  const fingerprints = dataKeys()
+    .dedupSecrets()
+    .map((secret) => sendFingerprint(send, secret));
+  const keys = dedupKeys(fingerprints, now, windowSeconds);
   const expires_at = dedupExpiry(now, windowSeconds);
   try {
     // Ordered: the first lost key stops the insert, which is what makes the rule exact.
