@@ -4,6 +4,8 @@ import { CHECKPOINT_COLLECTION, type Checkpoint } from '../../scripts/import/che
 import { formatReport } from '../../scripts/import/report';
 import { importLegacy } from '../../scripts/import/runner';
 import { insertCatalog, legacyInstance, legacyMessage, legacyUser } from '../../scripts/lib/legacyData';
+import { ENCRYPTED_COLLECTIONS, decryptFields } from '../../src/crypto/fields';
+import { testKeyring } from '../helpers/dataKeys';
 import { snapshot, useScratchDatabases } from '../helpers/legacyDb';
 import { IMPORT_BCRYPT_COST } from '../helpers/importFixtures';
 
@@ -69,10 +71,13 @@ let full: Db;
 
 /**
  * A snapshot to compare two imports by: their bcrypt salts differ, so each password is
- * checked against its legacy hex and then replaced by what it was checked to be.
+ * checked against its legacy hex and then replaced by what it was checked to be; their
+ * encrypted values differ by their IVs, so each is replaced by what it decrypts to.
  */
 async function comparable(db: Db) {
   const snap = await snapshot(db);
+  for (const spec of ENCRYPTED_COLLECTIONS)
+    for (const d of snap[spec.collection] ?? []) decryptFields(testKeyring(), spec, d);
   const legacyUsers = await legacy.collection('user').find({}).toArray();
   const hexOf = new Map(legacyUsers.map((u) => [String(u._id), String(u.password_hash)]));
   for (const u of snap.users ?? []) {

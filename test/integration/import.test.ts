@@ -1,6 +1,9 @@
 import bcrypt from 'bcrypt';
 import { type Document, type ObjectId } from 'mongodb';
 import { formatReport, type ImportReport } from '../../scripts/import/report';
+import { storedKeyId } from '../../src/crypto/codec';
+import { AddressBookEntry, Message } from '../../src/models';
+import { testKeyring } from '../helpers/dataKeys';
 import { IMPORT_NOW, statsOf, useFirstImport } from '../helpers/importFixtures';
 import { PHONE, type World } from '../helpers/legacyWorld';
 
@@ -78,10 +81,13 @@ describe('legacy import', () => {
   });
 
   it('when messages are imported then ids, texts, times and states are kept', async () => {
-    expect(await find('messages', w.m.delivered._id)).toMatchObject({
+    const stored = await find('messages', w.m.delivered._id);
+    // Encrypted as it was copied, under the first data key; the model reads it back plain.
+    expect(storedKeyId(String(stored?.message))).toBe(testKeyring().current.id);
+    expect((await Message.findById(w.m.delivered._id).lean())?.message).toBe('hello from 2015');
+    expect(stored).toMatchObject({
       sender_id: w.alice._id,
       receiver_id: w.bob._id,
-      message: 'hello from 2015',
       created_at: w.m.delivered.created_at,
       delivery_time: w.m.delivered.delivery_time,
       blocked: false,
@@ -155,10 +161,12 @@ describe('legacy import', () => {
         _id: `${w.bob._id.toHexString()}:${PHONE.alice}`,
         owner_id: w.bob._id,
         tel: PHONE.alice,
-        name: 'Alice',
+        name: expect.stringMatching(/^enc1:test1:/) as unknown,
         uploaded_at: w.book._id.getTimestamp(),
       },
     ]);
+    expect(JSON.stringify(entries)).not.toContain('Alice');
+    expect((await AddressBookEntry.find({}).lean()).map((e) => e.name)).toEqual(['Alice']);
   });
 
   it('when the report is printed then web_app values are suggested without secrets', () => {
