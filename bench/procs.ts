@@ -7,7 +7,14 @@ import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { freePort, startProcess, startWeb, waitForHttp, type ProcessHandle } from '../scripts/lib/stack';
+import {
+  freePort,
+  stackDataKeys,
+  startProcess,
+  startWeb,
+  waitForHttp,
+  type ProcessHandle,
+} from '../scripts/lib/stack';
 
 export interface Proc {
   handle: ProcessHandle;
@@ -39,6 +46,7 @@ export function ourEnv(uri: string, queryLogDir: string): Record<string, string>
     DB_QUERY_LOG_DIR: queryLogDir,
     NODE_ENV: 'production',
     SESSION_SECRET: 'bench-session-secret-not-for-production-0123456789',
+    DATA_KEYS: stackDataKeys(), // production requires them; one set for every process of the run
     // Production requires it; the bench's clients never follow web_app_url.
     PUBLIC_URL: 'http://localhost/',
     LOG_LEVEL: 'info',

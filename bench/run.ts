@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --quick] [--backend sqlite|postgresql] [--out FILE] [--provider-latency-ms 40]
- *   [--only api,profile,growth,burst,burst-growth,steady,workerdb,coverage]`
+ *   [--only api,profile,growth,burst,burst-growth,steady,workerdb,coverage,encryption,rotation]`
  * (`--only worker` stands for burst,burst-growth,steady,workerdb)
  *
  * Starts its own database (README "Benchmarks"), fake push providers, our web and worker
@@ -16,9 +16,11 @@ import mongoose from 'mongoose';
 import { startFakeApns } from '../test/helpers/fakeApns';
 import { startFakeFcm } from '../test/helpers/fakeFcm';
 import { makeTestTls } from '../test/helpers/workerTls';
+import { useStackDataKeys } from '../scripts/lib/stack';
 import { runAblation } from './ablation';
 import { prepareApi, runApiPhase, type ApiSettings } from './api';
 import { runCoverage } from './coverage';
+import { runEncryptionPhase, runRotationPhase } from './encryption';
 import { startBenchDb, type Backend, type BenchDb } from './db';
 import { runGrowthPhase } from './growth';
 import { profileEndpoint } from './profile';
@@ -30,7 +32,18 @@ import { runBurst, type BurstSpec } from './burst';
 import { runSteady, type Providers } from './worker';
 import { runWorkerDb } from './workerDb';
 
-const PHASES = ['api', 'profile', 'growth', 'burst', 'burst-growth', 'steady', 'workerdb', 'coverage'];
+const PHASES = [
+  'api',
+  'profile',
+  'growth',
+  'burst',
+  'burst-growth',
+  'steady',
+  'workerdb',
+  'coverage',
+  'encryption',
+  'rotation',
+];
 /** Names that stand for several phases. */
 const ALIASES: Record<string, string[]> = { worker: ['burst', 'burst-growth', 'steady', 'workerdb'] };
 
@@ -65,6 +78,7 @@ const SETTINGS = {
     burst: { messages: 1_000, single: 2_000, windowS: 15 },
     burstGrowth: { due: 500, stored: [1_000, 10_000], windowS: 15 },
     steady: { rate: 100, seconds: 15, waitS: 10 },
+    encryption: { reps: 200, rotationMessages: 10_000 },
   },
   full: {
     api: { connections: 10, warmupS: 3, runS: 10, rounds: 3 } satisfies ApiSettings,
@@ -76,6 +90,7 @@ const SETTINGS = {
     burst: { messages: 10_000, single: 5_000, windowS: 90 },
     burstGrowth: { due: 2_000, stored: [2_000, 20_000], windowS: 45 },
     steady: { rate: 100, seconds: 60, waitS: 60 },
+    encryption: { reps: 1_000, rotationMessages: 100_000 },
   },
 };
 
@@ -188,6 +203,24 @@ async function workerPhases(r: Run): Promise<void> {
   }
 }
 
+async function encryptionPhases(r: Run): Promise<void> {
+  const { s, only, results } = r;
+  if (only.has('encryption')) {
+    await phase(r, 'encryption per request', async () => {
+      results.encryption = {
+        ...results.encryption,
+        ...(await runEncryptionPhase(r.uri('encryption'), s.encryption.reps)),
+      };
+    });
+  }
+  if (only.has('rotation')) {
+    await phase(r, 'rotate-keys', async () => {
+      const rotation = await runRotationPhase(r.uri('rotation'), s.encryption.rotationMessages);
+      results.encryption = { ...results.encryption, rotation };
+    });
+  }
+}
+
 async function runPhases(r: Run): Promise<void> {
   const { only, s, results } = r;
   if (only.has('api') || only.has('profile')) await phase(r, 'api and profile', () => apiAndProfile(r));
@@ -197,6 +230,7 @@ async function runPhases(r: Run): Promise<void> {
     });
   }
   await workerPhases(r);
+  await encryptionPhases(r);
   await mongoose.disconnect();
   if (only.has('coverage')) {
     await phase(r, 'index coverage', async () => {
@@ -241,6 +275,7 @@ async function main(): Promise<void> {
   if (!Number.isInteger(latencyMs) || latencyMs < 0)
     throw new Error('--provider-latency-ms is a whole number');
   const only = phasesOf(args.only);
+  useStackDataKeys(); // what this process's models encrypt with: the keys of the processes it starts
   const started = Date.now();
   say(`bench (${mode}): starting the database (${process.env.MONGODB_URI ? 'MONGODB_URI' : backend})`);
   const db = await startBenchDb(backend, () => {});

@@ -10,6 +10,7 @@ import mongoose from 'mongoose';
 import type { CommandFailedEvent, CommandStartedEvent, CommandSucceededEvent } from 'mongodb';
 import { loadConfig } from '../src/config';
 import { createLogger } from '../src/logger';
+import { stackDataKeys } from '../scripts/lib/stack';
 import { createWorker } from '../workers/createWorker';
 import { benchDb, connectBench } from './inProcess';
 import { during, say } from './progress';
@@ -73,6 +74,7 @@ export async function runWorkerDb(uri: string, p: Providers, backlog: number, se
     NODE_ENV: 'production',
     MONGODB_URI: uri,
     SESSION_SECRET: 'bench-session-secret-not-for-production-0123456789',
+    DATA_KEYS: stackDataKeys(),
     PUBLIC_URL: 'http://localhost/',
     // Periodic jobs once a year: only the delivery loop's commands are timed.
     WORKER_SWEEP_CRON: '0 0 1 1 *',

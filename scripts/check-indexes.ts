@@ -14,6 +14,7 @@ import path from 'node:path';
 import mongoose from 'mongoose';
 import { MongoClient } from 'mongodb';
 import { loadConfig } from '../src/config';
+import { useDataKeys } from '../src/crypto/current';
 import { modelIndexes } from '../src/db/indexes';
 import { declaredIndexes } from '../src/db/indexSpecs';
 import { recordQueryShapes } from '../src/db/queryShapes';
@@ -26,7 +27,7 @@ import type { QueryShape } from '../src/db/queryShapes';
 import '../src/models';
 import { checkCoverage, type IndexKeys } from './lib/indexCoverage';
 import { runIndexScenario } from './lib/indexScenario';
-import { startDatabase, startProcess, startWeb } from './lib/stack';
+import { stackDataKeys, startDatabase, startProcess, startWeb } from './lib/stack';
 
 /** The catalog is a handful of documents read whole and cached. */
 const SMALL_COLLECTIONS = new Set(['send_choices', 'receive_labels', 'status_tiers']);
@@ -60,7 +61,8 @@ function readShapes(dirs: string[]): QueryShape[] {
  * they are run once here, in-process, on the same database and recorded the same way.
  */
 async function runPeriodicJobs(uri: string, logDir: string): Promise<void> {
-  const config = loadConfig({ NODE_ENV: 'test', MONGODB_URI: uri });
+  const config = loadConfig({ NODE_ENV: 'test', MONGODB_URI: uri, DATA_KEYS: stackDataKeys() });
+  useDataKeys(config);
   const logger = createLogger('warn');
   await mongoose.connect(uri, { monitorCommands: true });
   recordQueryShapes(mongoose.connection.getClient(), logDir, 'jobs');

@@ -17,7 +17,7 @@ import { createLogger } from '../src/logger';
 import { Message } from '../src/models';
 import { startFakeFcm } from '../test/helpers/fakeFcm';
 import { messageDoc, jobDoc, receiverDoc } from '../test/helpers/workerFixtures';
-import { startProcess, startDatabase, type ProcessHandle } from './lib/stack';
+import { startProcess, startDatabase, useStackDataKeys, type ProcessHandle } from './lib/stack';
 import { PushJob, User } from '../src/models';
 
 const { values: args } = parseArgs({
@@ -57,6 +57,7 @@ async function main(): Promise<void> {
   const { uri, devdb } = await startDatabase(`measure_${Date.now()}`);
   await mongoose.connect(uri);
   await syncIndexes(mongoose.connection, loadConfig({ NODE_ENV: 'test' }), createLogger('warn'));
+  useStackDataKeys(); // the workers started below hold the same keys
   const fcm = await startFakeFcm();
   const workers: ProcessHandle[] = [];
   const abort = () => {

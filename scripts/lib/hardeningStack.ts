@@ -12,7 +12,7 @@ import { startFakeFcm, type FakeFcm } from '../../test/helpers/fakeFcm';
 import { makeTestTls } from '../../test/helpers/workerTls';
 import { withDatabase } from '../../src/db/uri';
 import { startDevDb, type DevDb } from './devdb';
-import { freePort, startProcess, startWeb, type ProcessHandle } from './stack';
+import { freePort, startProcess, startWeb, useStackDataKeys, type ProcessHandle } from './stack';
 
 export interface Stack {
   uri: string;
@@ -98,6 +98,7 @@ export async function startStack(
   startWorker();
   mongoose.set('bufferCommands', false);
   await mongoose.connect(uri, { serverSelectionTimeoutMS: 5_000 });
+  useStackDataKeys(); // the checks read the messages the processes encrypted
   return {
     uri,
     baseUrl,

@@ -14,6 +14,7 @@ import { seedCatalog } from '../../src/services/catalog/seed';
 import { TEST_SESSION_SECRET, appOnDefaultConnection, captureLogger } from '../../test/helpers/app';
 import { createTestUser, sessionCookie } from '../../test/helpers/session';
 import { listen, type FuzzWorld, type Sample } from './hardeningFuzz';
+import { stackDataKeys } from './stack';
 
 export const FUZZ_REG_TOKEN = 'fuzz-reg-token';
 
@@ -33,6 +34,7 @@ export async function startFuzzApp(env: Record<string, string> = {}): Promise<Fu
     BCRYPT_QUEUE_PER_CORE: '64',
     LOG_LEVEL: 'debug',
     SESSION_SECRET: TEST_SESSION_SECRET, // sessionCookie signs with it
+    DATA_KEYS: stackDataKeys(), // the run's keys, never the local ones
     ...env,
   });
   const { logger, logLines } = captureLogger('debug');

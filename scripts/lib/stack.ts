@@ -11,6 +11,8 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { installDataKeys } from '../../src/crypto/current';
+import { newDataKey, parseDataKeys } from '../../src/crypto/keyring';
 import { startDevDb, type DevDb } from './devdb';
 import { withDatabase } from '../../src/db/uri';
 
@@ -45,6 +47,17 @@ export async function startDatabase(name: string): Promise<{ uri: string; devdb?
 }
 
 const STACK_SESSION_SECRET = randomBytes(32).toString('hex');
+/** Data keys of the run (the environment's when set, as under jest), never the local ones. */
+const STACK_DATA_KEYS = process.env.DATA_KEYS ?? newDataKey('run1');
+
+export function stackDataKeys(): string {
+  return STACK_DATA_KEYS;
+}
+
+/** For a script that reads or writes the models next to the processes it started. */
+export function useStackDataKeys(): void {
+  installDataKeys(parseDataKeys(STACK_DATA_KEYS));
+}
 
 export function startProcess(
   entry: 'src/server.ts' | 'workers/notifier.ts',
@@ -53,12 +66,14 @@ export function startProcess(
 ): ProcessHandle {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry)], {
     cwd: ROOT,
-    // One secret for every process of a run, so that a session works on each web process.
+    // One secret for every process of a run, so that a session works on each web process;
+    // one set of data keys, so that each reads what the others encrypted.
     env: {
       ...process.env,
       NODE_ENV: 'test',
       LOG_LEVEL: 'warn',
       SESSION_SECRET: STACK_SESSION_SECRET,
+      DATA_KEYS: STACK_DATA_KEYS,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

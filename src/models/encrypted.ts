@@ -13,7 +13,7 @@
 import mongoose, { Document, type MongooseQueryMiddleware, type Query, type Schema } from 'mongoose';
 import { dataKeys } from '../crypto/current';
 import { decryptText } from '../crypto/codec';
-import { contextOf, encryptFields, type EncryptedCollection } from '../crypto/fields';
+import { contextOf, decryptFields, encryptFields, type EncryptedCollection } from '../crypto/fields';
 
 type Doc = Record<string, unknown>;
 type AnyQuery = Query<unknown, unknown>;
@@ -62,6 +62,16 @@ function checkFilter(spec: EncryptedCollection, filter: unknown): void {
   }
 }
 
+/** Whether `doc` holds a value to encrypt or decrypt: the keys are asked for only then. */
+function holdsValues(spec: EncryptedCollection, doc: Doc): boolean {
+  return spec.fields.some((f) => typeof doc[f] === 'string' && doc[f] !== '');
+}
+
+/** encryptFields with the process's keys, when there is something to encrypt. */
+function encrypted(spec: EncryptedCollection, doc: Doc, cache: Map<string, string>): Doc {
+  return holdsValues(spec, doc) ? encryptFields(dataKeys(), spec, doc, cache) : doc;
+}
+
 /** The update with its encrypted fields encrypted; operators other than a plain set are refused. */
 function encryptUpdate(spec: EncryptedCollection, update: unknown): unknown {
   if (!update || typeof update !== 'object') return update;
@@ -72,7 +82,6 @@ function encryptUpdate(spec: EncryptedCollection, update: unknown): unknown {
       if (text.includes(`"${field}"`)) refuse(spec, field, 'set by a pipeline');
     return update;
   }
-  const keyring = dataKeys();
   const cache = new Map<string, string>();
   const out: Doc = {};
   for (const [key, value] of Object.entries(update as Doc)) {
@@ -81,14 +90,14 @@ function encryptUpdate(spec: EncryptedCollection, update: unknown): unknown {
       continue;
     }
     if (SETTERS.has(key) && value && typeof value === 'object') {
-      out[key] = encryptFields(keyring, spec, value as Doc, cache);
+      out[key] = encrypted(spec, value as Doc, cache);
       continue;
     }
     for (const field of spec.fields)
       if (value && typeof value === 'object' && field in value) refuse(spec, field, `changed with ${key}`);
     out[key] = value;
   }
-  return encryptFields(keyring, spec, out, cache);
+  return encrypted(spec, out, cache);
 }
 
 /**
@@ -97,23 +106,17 @@ function encryptUpdate(spec: EncryptedCollection, update: unknown): unknown {
  */
 function decryptResult(spec: EncryptedCollection, result: unknown): void {
   if (!result || typeof result !== 'object') return;
-  const keyring = dataKeys();
-  if (result instanceof Document) {
-    for (const field of spec.fields) {
-      const value: unknown = result.get(field);
-      if (typeof value !== 'string' || value === '') continue;
-      const plain = decryptText(keyring, contextOf(spec, field), value);
-      if (plain === value) continue;
-      result.set(field, plain);
-      result.unmarkModified(field);
-    }
+  if (!(result instanceof Document)) {
+    if (holdsValues(spec, result as Doc)) decryptFields(dataKeys(), spec, result as Doc);
     return;
   }
-  const doc = result as Doc;
   for (const field of spec.fields) {
-    const value = doc[field];
-    if (typeof value === 'string' && value !== '')
-      doc[field] = decryptText(keyring, contextOf(spec, field), value);
+    const value: unknown = result.get(field);
+    if (typeof value !== 'string' || value === '') continue;
+    const plain = decryptText(dataKeys(), contextOf(spec, field), value);
+    if (plain === value) continue;
+    result.set(field, plain);
+    result.unmarkModified(field);
   }
 }
 
@@ -129,11 +132,9 @@ function encryptOperation(spec: EncryptedCollection, op: Doc): Doc {
   const cache = new Map<string, string>();
   checkFilter(spec, body.filter);
   if (name === 'insertOne')
-    return { insertOne: { ...body, document: encryptFields(dataKeys(), spec, body.document as Doc, cache) } };
+    return { insertOne: { ...body, document: encrypted(spec, body.document as Doc, cache) } };
   if (name === 'replaceOne')
-    return {
-      replaceOne: { ...body, replacement: encryptFields(dataKeys(), spec, body.replacement as Doc, cache) },
-    };
+    return { replaceOne: { ...body, replacement: encrypted(spec, body.replacement as Doc, cache) } };
   if (name === 'updateOne' || name === 'updateMany')
     return { [name]: { ...body, update: encryptUpdate(spec, body.update) } };
   return op;
@@ -170,7 +171,7 @@ export function encryptedFields(schema: Schema, spec: EncryptedCollection): void
         encryptDocument(spec, d as Document, cache);
         return d;
       }
-      return encryptFields(dataKeys(), spec, d as Doc, cache);
+      return encrypted(spec, d as Doc, cache);
     });
     return overwrite(copies);
   };
@@ -196,10 +197,9 @@ export function encryptedFields(schema: Schema, spec: EncryptedCollection): void
 
 /** Encrypts a document's new or changed encrypted fields before it is saved. */
 function encryptDocument(spec: EncryptedCollection, doc: Document, cache: Map<string, string>): void {
-  const keyring = dataKeys();
   const changed: Doc = {};
   for (const field of spec.fields)
     if (doc.isNew || doc.isModified(field)) changed[field] = doc.get(field) as unknown;
-  const encrypted = encryptFields(keyring, spec, changed, cache);
-  for (const [field, value] of Object.entries(encrypted)) if (value !== changed[field]) doc.set(field, value);
+  const stored = encrypted(spec, changed, cache);
+  for (const [field, value] of Object.entries(stored)) if (value !== changed[field]) doc.set(field, value);
 }

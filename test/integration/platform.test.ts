@@ -7,6 +7,7 @@ import request from 'supertest';
 import { startWeb } from '../../scripts/lib/stack';
 import { buildTestApp, type TestApp } from '../helpers/app';
 import { useTestDatabase } from '../helpers/db';
+import { testDataKeys } from '../helpers/dataKeys';
 
 const run = promisify(execFile);
 const db = useTestDatabase();
@@ -99,6 +100,7 @@ describe('the web process', () => {
     const env = {
       PATH: process.env.PATH ?? '',
       MONGODB_URI: db.uri(),
+      DATA_KEYS: testDataKeys(), // not the local keys: a test writes nothing into the project
       PORT: String(port),
       LOG_LEVEL: 'info',
     };

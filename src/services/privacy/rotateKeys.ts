@@ -8,8 +8,8 @@
  * continued by running it again, and a run that rewrites nothing says the old keys can go.
  *
  * Cost (README "Databases"): each collection is read once, through one cursor; writes
- * are batched as one bulkWrite of updateOne by exactly {_id} per batch, the one update the
- * embedded database does not answer with a scan. Updating by _id alone means a value the
+ * are bulkWrites of updateOne by exactly {_id}, the one update the embedded database does
+ * not answer with a scan, UPDATES_PER_COMMAND at a time. Updating by _id alone means a value the
  * app rewrites between a batch's read and its write would be put back: message texts and
  * media ids, and push texts, never change once stored; an address-book entry re-uploaded
  * with another name in that instant keeps its previous name until the next upload.
@@ -20,6 +20,13 @@ import { ENCRYPTED_COLLECTIONS, contextOf, type EncryptedCollection } from '../.
 import type { Keyring } from '../../crypto/keyring';
 
 export const DEFAULT_ROTATION_BATCH = 500;
+/**
+ * Updates sent in one command. The embedded database (FerretDB 1.24) keeps every
+ * statement's read open until the whole update command ends (msg_update.go defers each
+ * iterator's Close inside its loop), so a command of about 100 statements takes every
+ * connection of its pool and never returns; 50 leave room for the app's own queries.
+ */
+const UPDATES_PER_COMMAND = 50;
 /** Unreadable values listed by id in the report (the count is always complete). */
 const MAX_LISTED = 20;
 
@@ -94,8 +101,12 @@ function rewriteOf(run: Run, spec: EncryptedCollection, doc: Document, stats: Co
 }
 
 async function write(run: Run, spec: EncryptedCollection, ops: AnyBulkWriteOperation[]): Promise<void> {
-  if (ops.length === 0 || run.deps.dryRun) return;
-  await run.deps.db.collection(spec.collection).bulkWrite(ops, { ordered: false });
+  if (run.deps.dryRun) return;
+  for (let i = 0; i < ops.length; i += UPDATES_PER_COMMAND) {
+    await run.deps.db
+      .collection(spec.collection)
+      .bulkWrite(ops.slice(i, i + UPDATES_PER_COMMAND), { ordered: false });
+  }
 }
 
 /** One collection; false when asked to stop. */
