@@ -20,6 +20,14 @@ module.exports = {
       to: { pathNot: '^src/domain/', dependencyTypesNot: ['core'] },
     },
     {
+      name: 'crypto-is-pure',
+      comment:
+        'src/crypto holds the keys and the codec alone (the models, the import and rotate-keys use it): only Node built-ins.',
+      severity: 'error',
+      from: { path: '^src/crypto/' },
+      to: { pathNot: '^src/crypto/', dependencyTypesNot: ['core'] },
+    },
+    {
       name: 'services-below-http',
       comment:
         'Use cases never see req/res: they throw AppError (src/errors.ts), the edge turns it into an answer.',
