@@ -28,6 +28,7 @@ module.exports = {
     {
       displayName: 'browser',
       testMatch: ['<rootDir>/test/browser/**/*.test.ts'],
+      setupFiles: ['<rootDir>/test/helpers/setupDataKeys.ts'],
       transform,
       testEnvironment: 'node',
     },

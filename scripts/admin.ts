@@ -6,6 +6,7 @@
  */
 import { deleteUserCommand } from './admin/deleteUser';
 import { exportUserCommand } from './admin/exportUser';
+import { rotateKeysCommand } from './admin/rotateKeys';
 
 interface Command {
   run: (args: string[]) => Promise<number>;
@@ -21,6 +22,10 @@ const COMMANDS: Record<string, Command> = {
   'delete-user': {
     run: deleteUserCommand,
     usage: "delete-user <email|id>                  the account page's deletion; run again to finish one",
+  },
+  'rotate-keys': {
+    run: rotateKeysCommand,
+    usage: 'rotate-keys [--batch-size N] [--dry-run] every encrypted value under the first key of DATA_KEYS',
   },
 };
 

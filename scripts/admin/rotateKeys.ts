@@ -3,18 +3,18 @@
  * at rest under the first key of DATA_KEYS (src/services/privacy/rotateKeys.ts), with the
  * import's progress on stderr. Ctrl-C stops after the current batch (a second Ctrl-C stops
  * at once); running it again continues. Exit code 1 when interrupted, when a value cannot be
- * decrypted with DATA_KEYS, or when a dry run finds values to rewrite; 0 otherwise.
+ * decrypted with DATA_KEYS, or when a dry run finds values to rewrite; 2 for a usage error;
+ * 0 otherwise.
  */
-import { loadConfig } from '../../src/config';
+import mongoose from 'mongoose';
 import { dataKeys } from '../../src/crypto/current';
-import { connectDatabase, disconnectDatabase, loadDataKeys } from '../../src/db/mongo';
-import { createLogger } from '../../src/logger';
 import {
   DEFAULT_ROTATION_BATCH,
   rotateKeys,
   type RotationReport,
 } from '../../src/services/privacy/rotateKeys';
 import { importProgress } from '../lib/importProgress';
+import { withDatabase } from './database';
 
 const USAGE = 'usage: npm run admin -- rotate-keys [--batch-size N] [--dry-run]';
 
@@ -58,41 +58,41 @@ export function formatRotation(report: RotationReport, dryRun: boolean): string 
 }
 
 export async function rotateKeysCommand(argv: string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  const args = parseRotateArgs(argv);
-  const config = loadConfig();
-  if (!config.MONGODB_URI) throw new Error('MONGODB_URI is not set');
-  const logger = createLogger('warn', undefined, 'rotate-keys');
-  loadDataKeys(config, logger);
-  const keyring = dataKeys();
-  process.stderr.write(`rotating to key ${keyring.current.id} (DATA_KEYS holds ${keyring.ids.join(', ')})\n`);
-  const connection = await connectDatabase(config.MONGODB_URI, logger);
-  let stop = false;
-  const onSigint = () => {
-    if (stop) process.exit(130);
-    stop = true;
-    process.stderr.write('\nstopping after the current batch (Ctrl-C again to quit now)\n');
-  };
-  process.on('SIGINT', onSigint);
-  const started = Date.now();
+  let args: RotateArgs;
   try {
-    const report = await rotateKeys({
-      db: connection.db!,
-      keyring,
-      batchSize: args.batchSize,
-      dryRun: args.dryRun,
-      progress: importProgress(),
-      shouldStop: () => stop,
-    });
-    process.stdout.write(`${formatRotation(report, args.dryRun)}\n`);
-    process.stderr.write(`took ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-    const rewritten = report.collections.reduce((n, c) => n + c.rewritten, 0);
-    return report.interrupted || report.unreadable.length > 0 || (args.dryRun && rewritten > 0) ? 1 : 0;
-  } finally {
-    process.off('SIGINT', onSigint);
-    await disconnectDatabase();
+    args = parseRotateArgs(argv);
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    return 2;
   }
+  return withDatabase('admin', async () => {
+    const keyring = dataKeys();
+    process.stderr.write(
+      `rotating to key ${keyring.current.id} (DATA_KEYS holds ${keyring.ids.join(', ')})\n`,
+    );
+    let stop = false;
+    const onSigint = () => {
+      if (stop) process.exit(130);
+      stop = true;
+      process.stderr.write('\nstopping after the current batch (Ctrl-C again to quit now)\n');
+    };
+    process.on('SIGINT', onSigint);
+    const started = Date.now();
+    try {
+      const report = await rotateKeys({
+        db: mongoose.connection.db!,
+        keyring,
+        batchSize: args.batchSize,
+        dryRun: args.dryRun,
+        progress: importProgress(),
+        shouldStop: () => stop,
+      });
+      process.stdout.write(`${formatRotation(report, args.dryRun)}\n`);
+      process.stderr.write(`took ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+      const rewritten = report.collections.reduce((n, c) => n + c.rewritten, 0);
+      return report.interrupted || report.unreadable.length > 0 || (args.dryRun && rewritten > 0) ? 1 : 0;
+    } finally {
+      process.off('SIGINT', onSigint);
+    }
+  });
 }

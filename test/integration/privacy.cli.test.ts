@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DELETION_STEPS } from '../../src/services/privacy/deletion';
 import { buildTestApp, type TestApp } from '../helpers/app';
+import { testDataKeys } from '../helpers/dataKeys';
 import { pageCall, pageSignIn } from '../helpers/accountPage';
 import { useTestDatabase } from '../helpers/db';
 import { buildWorld, recordsOf, type World } from '../helpers/privacyWorld';
@@ -37,6 +38,7 @@ function admin(...args: string[]): Promise<Run> {
           PATH: process.env.PATH,
           HOME: process.env.HOME,
           MONGODB_URI: db.uri(),
+          DATA_KEYS: testDataKeys(), // the keys the test's data is encrypted with
           NODE_ENV: 'development',
         },
         timeout: 60_000,

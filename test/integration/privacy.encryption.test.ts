@@ -262,22 +262,30 @@ describe('rotate-keys', () => {
     expect(await valuesByKey()).toEqual({ test1: total });
   });
 
-  it('when the command runs with a new key first then it rotates, and a second run says the old keys may go', async () => {
+  it('when the admin command runs with a new key first then it rotates, and a second run says the old keys may go', async () => {
     const env = {
-      ...process.env,
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
       MONGODB_URI: db.uri(),
       DATA_KEYS: `${newDataKey('k4')},${testDataKeys()}`,
     };
-    const script = path.join(__dirname, '..', '..', 'scripts', 'rotate-keys.ts');
-    const run = () =>
-      promisify(execFile)(process.execPath, ['--import', 'tsx', script, '--batch-size', '50'], { env });
-    const first = await run();
+    const root = path.join(__dirname, '..', '..');
+    const run = (...args: string[]) =>
+      promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/admin.ts', 'rotate-keys', ...args], {
+        env,
+        cwd: root,
+      });
+    const first = await run('--batch-size', '50');
     expect(first.stdout).toMatch(/^messages +\d+ read, [1-9]\d* rewritten/m);
     expect(first.stdout).toContain('done: run it again');
     const second = await run();
     expect(second.stdout).toMatch(/^messages +\d+ read, 0 rewritten/m);
     expect(second.stdout).toContain('every value is under k4: the other keys may leave DATA_KEYS');
     expect(Object.keys(await valuesByKey())).toEqual(['k4']);
+    await expect(run('--batch-size', '0')).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--batch-size must be a whole number from 1 to 10000') as unknown,
+    });
   });
 });
 
