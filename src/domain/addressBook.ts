@@ -11,6 +11,7 @@
  * entry of each number (keeping a later name when the first one had none).
  */
 import { normalisePhone } from './phone';
+import { JSON_STRING_CHAR, JSON_WS } from './textPatterns';
 
 export interface AddressBookContact {
   /** The number in 00… form (domain/phone), which everything matches on. */
@@ -122,3 +123,16 @@ export function diffAddressBook(
   const add = uploaded.filter((c) => !sameEntry(c, before.get(c.tel)));
   return { remove, add };
 }
+
+// At most 400 characters, escapes included: an escape is up to 5 of STRING's 2,000.
+const BOUNDED_STRING = String.raw`"(?:${JSON_STRING_CHAR}|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})){0,400}"`;
+const BOUNDED_NUMBER = String.raw`-?(?:0|[1-9][0-9]{0,39})(?:\.[0-9]{1,40})?(?:[eE][+-]?[0-9]{1,5})?`;
+const JSON_PAIR = `${JSON_WS}{0,100}${BOUNDED_STRING}${JSON_WS}{0,100}:${JSON_WS}{0,100}(?:${BOUNDED_STRING}|${BOUNDED_NUMBER}|true|false|null)`;
+
+/**
+ * Any text holding a flat object that JSON reads (valid escapes and numbers, JSON whitespace)
+ * as a JSON Schema pattern (textPatterns): scanFlatObjects finds such an object wherever it
+ * stands, unless an earlier object that JSON refuses runs over it, so an address_book field
+ * holding one is taken.
+ */
+export const ADDRESS_BOOK_OBJECT_PATTERN = String.raw`\{(?:${JSON_PAIR}(?:${JSON_WS}{0,100},${JSON_PAIR}){0,15})?${JSON_WS}{0,100}\}`;

@@ -6,6 +6,7 @@ import type { SendChoiceRule } from './catalogRules';
 import { isObjectIdHex } from './objectId';
 import type { Parsed } from './parsed';
 import { randomInt, type RandomSource } from './random';
+import { JSON_PLAIN_STRING, JSON_WS, OBJECT_ID, TRIMMED_IN_JSON_STRING, WS } from './textPatterns';
 import { fromEpochSeconds, isEpochSeconds, parseEpochSeconds } from './timestamps';
 
 /** The original's draw (../shared/CONTRACT.md §3 send): about 2 to 9.5 months, in seconds. */
@@ -102,4 +103,26 @@ export function deliveryTime(
       if (!choice) throw new Error(`send choice ${option.key} not given`);
       return choiceDeliveryTime(choice, now, random);
   }
+}
+
+/**
+ * delivery_option as a JSON Schema pattern (textPatterns): blank (now), or the object the
+ * apps send, written without JSON escapes, `type` first: `calendar` with `parameters` epoch
+ * seconds under 10^12 (a number, a float text) or "now", `resend` or a send choice's id
+ * with any scalar `parameters` or none; then an optional `timezone` or `time_zone` text.
+ * parseDeliveryOption takes more (keys in any order, other keys, escapes, larger dates):
+ * the field description says so.
+ */
+export function deliveryOptionPattern(): string {
+  const ws = `${JSON_WS}*`;
+  const key = (name: string) => `${ws},${ws}"${name}"${ws}:${ws}`;
+  const blanks = `[${TRIMMED_IN_JSON_STRING}]*`;
+  const number = String.raw`-?(?:0|[1-9][0-9]{0,11})(?:\.[0-9]{1,6})?`;
+  const floatText = String.raw`[+-]?(?:[0-9]{1,12}(?:\.[0-9]{0,6})?|\.[0-9]{1,6})`;
+  const calendar = `"calendar"${key('parameters')}(?:${number}|"${blanks}(?:[nN][oO][wW]|${floatText})${blanks}")`;
+  const scalar = `(?:${JSON_PLAIN_STRING}|${number}|true|false|null)`;
+  const other = `(?:"resend"|"${OBJECT_ID}")(?:${key('parameters')}${scalar})?`;
+  const timezone = `(?:${key('(?:timezone|time_zone)')}${JSON_PLAIN_STRING})?`;
+  const object = String.raw`${ws}\{${ws}"type"${ws}:${ws}(?:${calendar}|${other})${timezone}${ws}\}${ws}`;
+  return `^(?:${WS}*|${object})$`;
 }

@@ -32,6 +32,36 @@ export function normalisePhone(raw: string): string | null {
 }
 
 /**
+ * The rule above as a JSON Schema pattern body (textPatterns), for a text of at most
+ * MAX_PHONE_INPUT_LENGTH characters: leading characters that are neither digits nor `+`,
+ * then a `+` and 2 to 18 digits or a digit and 3 to 19 more, each `(0)` counting none.
+ * `excluded` (class syntax) names characters the text cannot hold, as `"` inside JSON.
+ */
+export function phoneTextPattern(excluded = ''): string {
+  const lead = `[^0-9+${excluded}]`;
+  // A `(` not opening `(0)`, so that each text splits into these one way only.
+  const other = String.raw`(?:\(0\)|\((?!0\))|[^0-9(${excluded}])`;
+  const digits = (min: number, max: number) => `(?:${other}*[0-9]){${min},${max}}`;
+  const plus = String.raw`\+${digits(MIN_PHONE_DIGITS - 2, MAX_PHONE_DIGITS - 2)}`;
+  const bare = `[0-9]${digits(MIN_PHONE_DIGITS - 1, MAX_PHONE_DIGITS - 1)}`;
+  return `${lead}*(?:${plus}|${bare})${other}*`;
+}
+
+/**
+ * A shorter form of phoneTextPattern that no text over MAX_PHONE_INPUT_LENGTH matches, for
+ * numbers inside JSON lists, where no second pattern can bound one item's length: at most 4
+ * leading characters and 2 between digits, and no `(`.
+ */
+export function boundedPhoneTextPattern(excluded = ''): string {
+  const lead = `[^0-9+(${excluded}]{0,4}`;
+  const other = `[^0-9(${excluded}]{0,2}`;
+  const digits = (min: number, max: number) => `(?:${other}[0-9]){${min},${max}}`;
+  const plus = String.raw`\+${digits(MIN_PHONE_DIGITS - 2, MAX_PHONE_DIGITS - 2)}`;
+  const bare = `[0-9]${digits(MIN_PHONE_DIGITS - 1, MAX_PHONE_DIGITS - 1)}`;
+  return `${lead}(?:${plus}|${bare})${other}`;
+}
+
+/**
  * A number as an app sent it, with its 00… form. Both apps match the answers about their
  * contacts (upload_contacts, get_address_book) to them by exact string, so answers give
  * numbers back as they were sent; everything else uses `phone`.

@@ -4,7 +4,8 @@
  */
 import { isObjectIdHex } from './objectId';
 import type { Parsed } from './parsed';
-import { normalisePhone } from './phone';
+import { boundedPhoneTextPattern, normalisePhone } from './phone';
+import { jsonListCountPattern, jsonListPattern, OBJECT_ID, TRIMMED_IN_JSON_STRING } from './textPatterns';
 
 export type Receiver = { kind: 'id'; id: string } | { kind: 'num'; phone: string };
 /** A `num…` entry whose number has no usable digits: skipped, not refused. */
@@ -73,4 +74,25 @@ export function parseUserIdList(text: string | undefined, field: string, max: nu
     ids.add(hex.toLowerCase());
   }
   return { ok: true, value: [...ids] };
+}
+
+/** Blanks JSON admits raw inside a string, which the entries' trimming drops. */
+const BLANKS = `[${TRIMMED_IN_JSON_STRING}]*`;
+const NOT_IN_JSON_STRING = String.raw`"\\\u0000-\u001f`;
+
+/**
+ * receiver_ids as JSON Schema patterns (textPatterns), both to match: 1 to `max` entries,
+ * each `id` and a user id or `num` and a usable number, written without JSON escapes.
+ * parseReceiverIds takes more (escapes, and `num…` entries without a usable number beside a
+ * usable one): the field description says so.
+ */
+export function receiverIdsPatterns(max: number): [string, string] {
+  const num = `num${boundedPhoneTextPattern(NOT_IN_JSON_STRING)}`;
+  const item = `"${BLANKS}(?:id${OBJECT_ID}|${num})${BLANKS}"`;
+  return [jsonListPattern(item, 1), jsonListCountPattern(1, max)];
+}
+
+/** A parseUserIdList field as JSON Schema patterns: 0 to `max` user ids, `id` or not, without escapes. */
+export function userIdListPatterns(max: number): [string, string] {
+  return [jsonListPattern(`"${BLANKS}(?:id)?${OBJECT_ID}${BLANKS}"`, 0), jsonListCountPattern(0, max)];
 }
