@@ -11,6 +11,7 @@ import type { AppDeps } from './deps';
 import { serializeError } from './logger';
 import { AppError, errorHandler } from './http/errors';
 import { parseQuery } from './http/form';
+import { methodNotAllowed } from './http/methods';
 import { createWebMetrics } from './http/metrics';
 import { sessionMiddleware } from './http/session';
 import { routes } from './routes';
@@ -59,10 +60,12 @@ export function createApp(deps: AppDeps): Express {
   );
   app.use(sessionMiddleware(deps.config, deps.connection, deps.now));
 
-  app.use(routes(deps, metrics));
+  const router = routes(deps, metrics);
+  app.use(router);
 
-  // Bodies are read by the routes that take one (src/http/form.ts): an unknown path is
-  // answered without reading its body.
+  // Bodies are read by the routes that take one (src/http/form.ts): a wrong method (405)
+  // or an unknown path (404) is answered without reading its body.
+  app.use(methodNotAllowed(router));
   app.use((_req, _res, next) => next(AppError.notFound('no such route')));
   app.use(errorHandler);
   return app;

@@ -5,7 +5,7 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { AppDeps } from '../deps';
-import { MAX_EMAIL_LENGTH, isValidEmail, normaliseEmail } from '../domain/email';
+import { MAX_EMAIL_LENGTH, isValidEmail, normaliseEmail, validEmailShapePattern } from '../domain/email';
 import { MAX_PASSWORD_LENGTH } from '../domain/password';
 import {
   MAX_PHONE_DIGITS,
@@ -13,7 +13,9 @@ import {
   MIN_PHONE_DIGITS,
   normalisePhone,
   normaliseRegId,
+  phoneTextPattern,
 } from '../domain/phone';
+import { matchingAll, trimmedLengthPattern } from '../domain/textPatterns';
 import { authenticate, passwordLoginPassport, type AppPassport } from '../http/auth';
 import { clientAddress, parseFields, sessionUserId } from '../http/edge';
 import { AppError } from '../http/errors';
@@ -25,12 +27,27 @@ import { hitFacebookLoginLimit } from '../services/accounts/login';
 import { defineFirstPhoneNumber } from '../services/accounts/phone';
 import { defineNewPassword, sendResetMail } from '../services/accounts/passwordReset';
 
-const nonEmpty = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
-const text = (max: number) => z.string().trim().max(max);
+// Each schema carries the JSON Schema pattern of what it takes (src/openapi describes the
+// forms from these schemas): lengths apply once trimmed, which min/maxLength cannot say.
+const nonEmpty = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(max)
+    .meta({ pattern: trimmedLengthPattern(1, max) });
+const text = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max)
+    .meta({ pattern: trimmedLengthPattern(0, max) });
 // Passwords are taken as sent (never trimmed): the apps send a SHA-256 hex.
 const password = z.string().min(1, 'must not be empty').max(MAX_PASSWORD_LENGTH);
 const email = nonEmpty(MAX_EMAIL_LENGTH * 2).transform(normaliseEmail);
-const validEmail = email.refine(isValidEmail, 'not an email address');
+const validEmail = email
+  .refine(isValidEmail, 'not an email address')
+  .meta(matchingAll([trimmedLengthPattern(1, MAX_EMAIL_LENGTH), validEmailShapePattern()]));
 
 /**
  * iOS sends an upper-case ISO code, "(null)" when it has none, or a region code such as
@@ -46,13 +63,15 @@ const countryCode = z
   });
 
 const regId = z.string().max(4096).transform(normaliseRegId);
-const phoneNumber = nonEmpty(MAX_PHONE_INPUT_LENGTH).transform((v, ctx) => {
-  const phone = normalisePhone(v);
-  if (phone) return phone;
-  const message = `expected ${MIN_PHONE_DIGITS} to ${MAX_PHONE_DIGITS} digits: 00 + country code + number`;
-  ctx.addIssue({ code: 'custom', message });
-  return z.NEVER;
-});
+const phoneNumber = nonEmpty(MAX_PHONE_INPUT_LENGTH)
+  .transform((v, ctx) => {
+    const phone = normalisePhone(v);
+    if (phone) return phone;
+    const message = `expected ${MIN_PHONE_DIGITS} to ${MAX_PHONE_DIGITS} digits: 00 + country code + number`;
+    ctx.addIssue({ code: 'custom', message });
+    return z.NEVER;
+  })
+  .meta(matchingAll([`^${phoneTextPattern()}$`, trimmedLengthPattern(1, MAX_PHONE_INPUT_LENGTH)]));
 
 const signupForm = z.object({ email: validEmail, password, country_code: countryCode });
 const loginForm = z.object({
@@ -70,6 +89,15 @@ const loginForm = z.object({
 const phoneForm = z.object({ phone_number: phoneNumber, os: text(50), reg_id: regId });
 const resetQuery = z.object({ email });
 const newPasswordForm = z.object({ email, verification_code: nonEmpty(64), new_password: password });
+
+/** The forms and query of these routes, which src/openapi describes. */
+export const accountForms = {
+  signup: signupForm,
+  login: loginForm,
+  phone: phoneForm,
+  resetQuery,
+  newPassword: newPasswordForm,
+};
 
 type Handler = (req: Request, res: Response) => Promise<void>;
 type LoginForm = z.infer<typeof loginForm>;

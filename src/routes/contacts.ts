@@ -4,8 +4,9 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { AppDeps } from '../deps';
-import { parseAddressBook } from '../domain/addressBook';
+import { ADDRESS_BOOK_OBJECT_PATTERN, parseAddressBook } from '../domain/addressBook';
 import { sentNumbers, type SentNumber } from '../domain/phone';
+import { JSON_LIST_TEXT_PATTERN } from '../domain/textPatterns';
 import { parseFields, sessionUserId } from '../http/edge';
 import { AppError } from '../http/errors';
 import { formBody, UPLOAD_LIMIT_BYTES } from '../http/form';
@@ -13,8 +14,21 @@ import { requireLogin } from '../http/session';
 import { getAddressBook, uploadContacts } from '../services/contacts/contacts';
 import { uploadAddressBook } from '../services/contacts/upload';
 
-const contactsForm = z.object({ contacts: z.string().trim().min(1, 'must not be empty') });
-const addressBookForm = z.object({ address_book: z.string().trim().min(1, 'must not be empty') });
+// The JSON Schema of each field (src/openapi): a JSON list once trimmed, which is all the
+// routes check; an address book may also be any text holding a flat object (domain/addressBook).
+const contactsForm = z.object({
+  contacts: z.string().trim().min(1, 'must not be empty').meta({ pattern: JSON_LIST_TEXT_PATTERN }),
+});
+const addressBookForm = z.object({
+  address_book: z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .meta({ anyOf: [{ pattern: JSON_LIST_TEXT_PATTERN }, { pattern: ADDRESS_BOOK_OBJECT_PATTERN }] }),
+});
+
+/** The forms of these routes, which src/openapi describes. */
+export const contactForms = { contacts: contactsForm, addressBook: addressBookForm };
 
 /**
  * The JSON list of numbers, each once as sent; entries that are not phone numbers are

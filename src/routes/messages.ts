@@ -8,10 +8,16 @@ import { Types } from 'mongoose';
 import { z } from 'zod';
 import type { Config } from '../config';
 import type { AppDeps } from '../deps';
-import { parseDeliveryOption } from '../domain/deliveryTime';
-import { parseReceiverIds, parseUserIdList } from '../domain/receivers';
-import { sendSizeProblem } from '../domain/sendLimits';
-import { fromEpochSeconds, parseEpochSeconds } from '../domain/timestamps';
+import { deliveryOptionPattern, parseDeliveryOption } from '../domain/deliveryTime';
+import {
+  parseReceiverIds,
+  parseUserIdList,
+  receiverIdsPatterns,
+  userIdListPatterns,
+} from '../domain/receivers';
+import { MAX_MEDIA_ID_BYTES, sendSizeProblem } from '../domain/sendLimits';
+import { matchingAll, OBJECT_ID, WS } from '../domain/textPatterns';
+import { MAX_DATE_SECONDS, fromEpochSeconds, parseEpochSeconds } from '../domain/timestamps';
 import { parseWithReasons, sessionUserId } from '../http/edge';
 import { formBody, sendLimitBytes } from '../http/form';
 import { requireLogin } from '../http/session';
@@ -36,20 +42,31 @@ function refuse(ctx: Ctx, reason: string): never {
   return z.NEVER;
 }
 
+/** A message, a photo, a video or a sound: one of them is not empty. */
+const NOT_EMPTY = ['message', 'photo_id', 'video_id', 'sound_id'].map((field) => ({
+  required: [field],
+  properties: { [field]: { minLength: 1 } },
+}));
+
 /**
  * The checks run in this order, each stopping at its first problem: sizes first, so that
  * every later step (JSON, hashing, storing) is bounded; then receivers, option, emptiness.
  */
 function sendForm(config: Pick<Config, 'MESSAGE_MAX_CHARS' | 'MAX_RECEIVERS'>) {
+  // The JSON Schema of each field (src/openapi): what the checks below take.
+  const mediaId = z.string().meta({ maxLength: MAX_MEDIA_ID_BYTES }).default('');
   return z
     .object({
-      message: z.string({ error: 'message is required' }),
-      photo_id: z.string().default(''),
-      video_id: z.string().default(''),
-      sound_id: z.string().default(''),
-      receiver_ids: z.string().optional(),
-      delivery_option: z.string().optional(),
+      message: z.string({ error: 'message is required' }).meta({ maxLength: config.MESSAGE_MAX_CHARS }),
+      photo_id: mediaId,
+      video_id: mediaId,
+      sound_id: mediaId,
+      receiver_ids: z
+        .string({ error: 'receiver_ids is required' })
+        .meta(matchingAll(receiverIdsPatterns(config.MAX_RECEIVERS))),
+      delivery_option: z.string().meta({ pattern: deliveryOptionPattern() }).optional(),
     })
+    .meta({ anyOf: NOT_EMPTY })
     .transform((form, ctx): SendInput => {
       const content = {
         message: form.message,
@@ -72,8 +89,9 @@ function sendForm(config: Pick<Config, 'MESSAGE_MAX_CHARS' | 'MAX_RECEIVERS'>) {
 
 const receiveQuery = z.object({
   ts: z
-    .string()
-    .optional()
+    .string({ error: 'ts must be epoch seconds' })
+    // Any float text: a JSON number's is one (domain/timestamps).
+    .meta({ type: 'number', minimum: -MAX_DATE_SECONDS, maximum: MAX_DATE_SECONDS })
     .transform((text, ctx): Date => {
       const ts = parseEpochSeconds(text);
       return ts === undefined ? refuse(ctx, 'ts must be epoch seconds') : fromEpochSeconds(ts);
@@ -82,10 +100,10 @@ const receiveQuery = z.object({
 
 const resendForm = z.object({
   message_id: z
-    .string()
-    .optional()
+    .string({ error: 'message_id is required' })
+    .meta({ pattern: `^${WS}*${OBJECT_ID}${WS}*$` })
     .transform((text, ctx): Types.ObjectId => {
-      const raw = text?.trim();
+      const raw = text.trim();
       if (!raw) return refuse(ctx, 'message_id is required');
       return parseObjectId(raw) ?? refuse(ctx, 'malformed message_id');
     }),
@@ -94,14 +112,24 @@ const resendForm = z.object({
 function blockForm(maxContacts: number) {
   return z.object({
     contacts_to_block: z
-      .string()
-      .optional()
+      .string({ error: 'contacts_to_block is required' })
+      .meta(matchingAll(userIdListPatterns(maxContacts)))
       .transform((text, ctx): Types.ObjectId[] => {
         const ids = parseUserIdList(text, 'contacts_to_block', maxContacts);
         if (!ids.ok) return refuse(ctx, ids.reason);
         return ids.value.map((id) => new Types.ObjectId(id));
       }),
   });
+}
+
+/** The forms and query of these routes, which src/openapi describes. */
+export function messageForms(config: Config) {
+  return {
+    send: sendForm(config),
+    receive: receiveQuery,
+    resend: resendForm,
+    block: blockForm(config.BLOCK_MAX_CONTACTS),
+  };
 }
 
 export function messageRoutes(deps: AppDeps): Router {

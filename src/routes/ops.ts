@@ -7,7 +7,7 @@ import type { AppDeps } from '../deps';
 import { readinessHandler, requireOperator } from '../http/operator';
 import type { WebMetrics } from '../http/metrics';
 import { countDueJobs } from '../models/pushJob';
-import { openapi } from '../openapi';
+import { openapiDocument } from '../openapi';
 
 export function opsRoutes(deps: AppDeps, metrics: WebMetrics): Router {
   const router = Router();
@@ -17,6 +17,8 @@ export function opsRoutes(deps: AppDeps, metrics: WebMetrics): Router {
     res.type('text/plain').send('hello');
   });
 
+  // Built once: it depends only on the configuration.
+  const openapi = openapiDocument(deps.config);
   router.get('/openapi.json', (_req, res) => {
     res.json(openapi);
   });

@@ -1,6 +1,6 @@
 /**
- * The account page's routes in the OpenAPI description (src/openapi.ts spreads them into
- * its paths). Not used by the apps: JSON bodies, and the guards of http/pageGuard.ts.
+ * The account page's routes in the OpenAPI description (src/openapi/index.ts spreads them
+ * into its paths). Not used by the apps: JSON bodies, and the guards of http/pageGuard.ts.
  */
 type Schema = Record<string, unknown>;
 
