@@ -38,6 +38,11 @@ export class AppClient {
     readonly kind: AppKind = 'android',
   ) {}
 
+  /** The `Cookie` header the client sends: `session=<value>` once logged in, else "". */
+  get cookieHeader(): string {
+    return this.cookie;
+  }
+
   async get(path: string): Promise<Answer> {
     return this.request('GET', path);
   }
