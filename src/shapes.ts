@@ -1,7 +1,7 @@
 /**
  * The JSON answers whose every value is a string (../shared/CONTRACT.md §3: a number or a
  * null where the apps expect a string crashes them). Declared once here: the services'
- * mappers return these types, src/openapi.ts describes them, the tests read their keys.
+ * mappers return these types, src/openapi/ describes them, the tests read their keys.
  * Key order is the wire order (`Object.keys(shape.shape)`). It lives below services and the HTTP edge, like AppError
  * (domain/ stays free of packages).
  */

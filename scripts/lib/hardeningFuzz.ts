@@ -1,6 +1,6 @@
 /**
  * The fuzz run of the hardening pass (npm run fuzz, test/integration/fuzz.test.ts):
- * malformed requests generated with fast-check for every route of src/openapi.ts, logged
+ * malformed requests generated with fast-check for every route of src/openapi/, logged
  * in and not, sent over real HTTP to a listening app; then checks on the answers (no 5xx,
  * every 4xx with a reason) and on the database (nothing half-stored).
  */
