@@ -27,6 +27,22 @@ const retryAfter = (description: string, required = true) => ({
   'Retry-After': { description, required, schema: { type: 'integer', minimum: 1 } },
 });
 
+// The IETF fields of a 429 over a named limit (src/http/rateLimitHeaders.ts): a list of
+// `"name";q=<quota>;w=<window s>` and of `"name";r=0;t=<seconds to wait>`.
+const LIMIT_NAME = String.raw`"[^"\\]*(?:\\.[^"\\]*)*"`;
+const fieldList = (params: string) => `^${LIMIT_NAME}${params}(?:, ${LIMIT_NAME}${params})*$`;
+const tooManyHeaders = (wait: string) => ({
+  ...retryAfter(wait),
+  'RateLimit-Policy': {
+    description: 'Each named limit the request was over (none for a burst of racing requests)',
+    schema: { type: 'string', pattern: fieldList(';q=[0-9]+;w=[0-9]+') },
+  },
+  RateLimit: {
+    description: 'Each of those limits: none remaining, and the seconds until a retry may pass',
+    schema: { type: 'string', pattern: fieldList(';r=0;t=[0-9]+') },
+  },
+});
+
 /**
  * Any request carrying a session cookie reads its session from the database, and most
  * routes read or write more: when the database is unreachable the answer is this 503
@@ -36,7 +52,7 @@ export const unavailable = { 503: reason('Database unavailable, retry later') };
 export const loginRequired = { 401: reason('No valid session; the apps log in again and retry once') };
 export const badRequest = { 400: reason('Missing or malformed field (the reason names it)') };
 export const tooMany = (description: string) => ({
-  429: { ...reason(description), headers: retryAfter('Seconds to wait') },
+  429: { ...reason(description), headers: tooManyHeaders('Seconds to wait') },
 });
 /** bcrypt work is bounded per process (README "Accounts"); the same status when the database is down. */
 export const busy = {
@@ -53,7 +69,7 @@ export const bodyErrors = {
 export const quota = (what: string) => ({
   429: {
     ...reason(`Daily quota of ${what} reached (README "Limits")`),
-    headers: retryAfter('Seconds until UTC midnight'),
+    headers: tooManyHeaders('Seconds until UTC midnight, or 1 for too many at once'),
   },
 });
 export const sessionCookie = [{ session: [] as string[] }];

@@ -44,6 +44,23 @@ describe('the OpenAPI description', () => {
     expect(served).toEqual(describedRoutes(openapiDocument(config).paths));
   });
 
+  it("when a 429 is over a named limit then its headers match the description's", async () => {
+    const { app, config } = buildTestApp({ SIGNUP_LIMIT_PER_ADDRESS: '1' });
+    const signup = (email: string) =>
+      request(app)
+        .post('/signup')
+        .type('form')
+        .send({ email, password: 'a'.repeat(64) });
+    await signup('first@example.com').expect(200);
+    const res = await signup('second@example.com').expect(429);
+    const headers = openapiDocument(config).paths['/signup'].post.responses[429].headers;
+    for (const name of ['RateLimit-Policy', 'RateLimit'] as const) {
+      const value = String(res.headers[name.toLowerCase()]);
+      expect([name, new RegExp(headers[name].schema.pattern, 'u').test(value)]).toEqual([name, true]);
+    }
+    expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(headers['Retry-After'].schema.minimum);
+  });
+
   it('describes every trimmed form field with a pattern instead of lengths counted before trimming', () => {
     const { config } = buildTestApp();
     const login = openapiDocument(config).paths['/login'].post.requestBody.content[
