@@ -5,7 +5,8 @@
  * Forms and queries are described from the routes' own zod schemas (fromZod), answers from
  * src/shapes.ts, limits from the configuration the server runs with. A test fails when a
  * route exists without a description here, or the reverse; scripts/ci/schemathesis.sh
- * checks the description against a running server.
+ * checks the description against a running server. An operation whose success ends the
+ * caller's session says `x-ends-session: true` (that check leaves those out).
  */
 import type { Config } from '../config';
 import { accountPagePaths } from '../pages/account/openapi';

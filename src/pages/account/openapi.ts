@@ -2,7 +2,7 @@
  * The account page's routes in the OpenAPI description (src/openapi/index.ts spreads them
  * into its paths). Not used by the apps: JSON bodies, and the guards of http/pageGuard.ts.
  */
-type Schema = Record<string, unknown>;
+import { busy, tooMany, unavailable, type Schema } from '../../openapi/parts';
 
 const str = (description?: string): Schema => ({ type: 'string', ...(description ? { description } : {}) });
 const reason = (description: string) => ({
@@ -48,7 +48,10 @@ export const accountPagePaths = {
   '/account': {
     get: {
       summary: 'The account page (HTML, English or French by Accept-Language)',
-      responses: { 200: { description: 'The page', content: { 'text/html': { schema: str() } } } },
+      responses: {
+        200: { description: 'The page', content: { 'text/html': { schema: str() } } },
+        ...unavailable,
+      },
     },
   },
   '/account/login': {
@@ -70,8 +73,8 @@ export const accountPagePaths = {
         403: reason('Cross-site request'),
         413: reason('Body over 4 KB'),
         415: reason('Body not JSON'),
-        429: reason('Too many failed logins for this account or address'),
-        503: reason('Password hashing is busy; retry shortly'),
+        ...tooMany('Too many failed logins for this account or address'),
+        ...busy,
       },
     },
   },
@@ -79,7 +82,11 @@ export const accountPagePaths = {
     get: {
       summary: 'The signed-in account and its CSRF token',
       security: cookie,
-      responses: { 200: json(obj({ csrf_token: str(), account }), 'The account'), ...loggedOut },
+      responses: {
+        200: json(obj({ csrf_token: str(), account }), 'The account'),
+        ...loggedOut,
+        ...unavailable,
+      },
     },
   },
   '/account/export': {
@@ -93,6 +100,7 @@ export const accountPagePaths = {
           'A JSON attachment (README "Privacy" describes it); messages received as /receive_all shows them',
         ),
         ...guarded,
+        ...unavailable,
       },
     },
   },
@@ -100,13 +108,16 @@ export const accountPagePaths = {
     post: {
       summary: 'Delete my account, confirmed by its email',
       security: cookie,
+      'x-ends-session': true,
       parameters: [csrfHeader],
       requestBody: body({ email: str("The account's email, typed to confirm") }),
       responses: {
         200: json(state(['deleted']), 'Deleted; the session is gone'),
         400: reason('Not the email of this account'),
         ...guarded,
+        413: reason('Body over 4 KB'),
         415: reason('Body not JSON'),
+        ...unavailable,
       },
     },
   },
@@ -114,8 +125,9 @@ export const accountPagePaths = {
     post: {
       summary: 'Sign out of the page',
       security: cookie,
+      'x-ends-session': true,
       parameters: [csrfHeader],
-      responses: { 200: json(state(['signed_out']), 'Signed out'), ...guarded },
+      responses: { 200: json(state(['signed_out']), 'Signed out'), ...guarded, ...unavailable },
     },
   },
 } as const;
