@@ -165,6 +165,17 @@ const NOT_TEXT_READERS = new Set([
   'jsonFloatSeconds', // a date
   'phoneHint', // a number already normalised (at most 20 digits)
   'staysAfterDeletion', // ids, a date and a flag of a stored message
+  // The JSON Schema patterns of /openapi.json: built from limits, never fed request text.
+  'deliveryOptionPattern',
+  'validEmailShapePattern',
+  'boundedPhoneTextPattern',
+  'phoneTextPattern',
+  'receiverIdsPatterns',
+  'userIdListPatterns',
+  'jsonListCountPattern',
+  'jsonListPattern',
+  'matchingAll',
+  'trimmedLengthPattern',
 ]);
 
 function elapsedMs(fn: () => unknown): number {
