@@ -1,10 +1,13 @@
 /**
  * The error middleware: an AppError (src/errors.ts) becomes its status and short plain-text
- * reason; database unavailability a 503; anything else a bare 500.
+ * reason; a database fault (src/db/faults.ts: the database unreachable, or a failure in its
+ * answer) a 503 with Retry-After, logged as a warning; anything else, a bug of ours, a bare
+ * 500 logged as an error.
  */
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ErrorRequestHandler } from 'express';
+import { databaseFault, type DatabaseFault } from '../db/faults';
 import { AppError, type LimitPolicy } from '../errors';
 import { rateLimitHeaders } from './rateLimitHeaders';
 
@@ -20,41 +23,17 @@ function statusOf(err: unknown): number | undefined {
 }
 
 /**
- * Driver and Mongoose errors that mean "the database is unreachable or overloaded": 503,
- * so the apps retry instead of dropping their base URL as they do on a 500.
+ * How long a client should wait after a database fault (Retry-After, seconds). A failed
+ * answer (a lock, an unreadable reply) clears within moments. An unreachable database is
+ * an outage, which lasts seconds at least (33 s in `npm run faults`), and each request
+ * during it already waited the driver's 5 s server selection timeout.
  */
-const DATABASE_DOWN =
-  /^Mongo(ose)?(Network|NetworkTimeout|ServerSelection|NotConnected|PoolCleared|TopologyClosed|ServerClosed|WaitQueueTimeout|OperationTimeout)Error$/;
+export const DATABASE_RETRY_AFTER_SECONDS: Record<DatabaseFault, number> = { answered: 1, unreachable: 5 };
 
-/**
- * Also looks inside: a write cut by the outage comes as a MongoBulkWriteError (insertMany)
- * whose `errorResponse` is the pool or network error, or an error whose `cause` is.
- */
-function isDatabaseDown(err: unknown, depth = 0): boolean {
-  if (typeof err !== 'object' || err === null || depth > 3) return false;
-  const { name, cause, errorResponse } = err as { name?: unknown; cause?: unknown; errorResponse?: unknown };
-  if (typeof name === 'string' && DATABASE_DOWN.test(name)) return true;
-  if (isTransientServerError(err)) return true;
-  return isDatabaseDown(cause, depth + 1) || isDatabaseDown(errorResponse, depth + 1);
-}
-
-/**
- * The server answered, but with a transient failure: InternalError (code 1), as the
- * embedded database answers a write cut by its shutdown ("context canceled") or a busy
- * lock ("database is locked"), or an error the driver labels retryable.
- */
-function isTransientServerError(err: object): boolean {
-  const { code, codeName, hasErrorLabel } = err as {
-    code?: unknown;
-    codeName?: unknown;
-    hasErrorLabel?: (label: string) => boolean;
-  };
-  if (codeName === 'InternalError' || (code === 1 && codeName === undefined)) return true;
-  if (typeof hasErrorLabel !== 'function') return false;
-  return (
-    hasErrorLabel.call(err, 'RetryableWriteError') || hasErrorLabel.call(err, 'TransientTransactionError')
-  );
-}
+const DATABASE_REASONS: Record<DatabaseFault, string> = {
+  answered: 'database error, retry later',
+  unreachable: 'database unavailable, retry later',
+};
 
 /** The 413 of a body parser names the route's limit, so that a client knows what fits. */
 function tooLargeReason(err: unknown): string {
@@ -67,7 +46,8 @@ function tooLargeReason(err: unknown): string {
 export interface HttpError {
   status: number;
   reason: string;
-  unexpected: boolean;
+  /** How the failure is logged: `info` for a refused request, `warn` for a database fault, `error` for a bug. */
+  level: 'info' | 'warn' | 'error';
   retryAfterSeconds?: number;
   limits?: readonly LimitPolicy[];
 }
@@ -76,19 +56,21 @@ export function toHttpError(err: unknown): HttpError {
   if (err instanceof AppError) {
     const { status, reason, retryAfterSeconds, limits } = err;
     return retryAfterSeconds === undefined
-      ? { status, reason, unexpected: false }
-      : { status, reason, unexpected: false, retryAfterSeconds, limits };
+      ? { status, reason, level: 'info' }
+      : { status, reason, level: 'info', retryAfterSeconds, limits };
   }
-  if (isDatabaseDown(err)) {
-    return { status: 503, reason: 'database unavailable, retry later', unexpected: true };
+  const fault = databaseFault(err);
+  if (fault) {
+    const retryAfterSeconds = DATABASE_RETRY_AFTER_SECONDS[fault];
+    return { status: 503, reason: DATABASE_REASONS[fault], level: 'warn', retryAfterSeconds };
   }
   const status = statusOf(err);
   if (status !== undefined && status < 500) {
     const type = (err as { type?: unknown }).type;
     const reason = status === 413 ? tooLargeReason(err) : typeof type === 'string' ? type : 'bad request';
-    return { status, reason, unexpected: false };
+    return { status, reason, level: 'info' };
   }
-  return { status: 500, reason: 'internal error', unexpected: true };
+  return { status: 500, reason: 'internal error', level: 'error' };
 }
 
 export const errorHandler: ErrorRequestHandler = (err, req, res, next) => {
@@ -96,14 +78,17 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, next) => {
     next(err);
     return;
   }
-  const { status, reason, unexpected, retryAfterSeconds, limits } = toHttpError(err);
+  const { status, reason, level, retryAfterSeconds, limits } = toHttpError(err);
   if (retryAfterSeconds !== undefined) {
     const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
     res.setHeader('Retry-After', String(seconds));
     const fields = rateLimitHeaders(limits ?? [], seconds);
     if (fields) res.setHeaders(new Map(Object.entries(fields)));
   }
-  if (unexpected) req.log?.error({ err }, 'request failed');
+  // The logger's error serializer (src/logger.ts) keeps names, codes and messages, never
+  // the documents a driver error carries.
+  if (level === 'error') req.log?.error({ err }, 'request failed');
+  else if (level === 'warn') req.log?.warn({ err, status }, 'database fault answered 503');
   else req.log?.info({ status, reason }, 'request rejected');
   // The unread rest of a refused body makes Node drop the connection: say so, so that
   // keep-alive clients do not send their next request into a closing socket.

@@ -1,4 +1,13 @@
 import type { NextFunction, Request, Response } from 'express';
+import {
+  MongoBulkWriteError,
+  MongoNetworkError,
+  MongoServerError,
+  MongoServerSelectionError,
+  MongoUnexpectedServerResponseError,
+  type TopologyDescription,
+} from 'mongodb';
+import mongoose from 'mongoose';
 import { AppError, errorHandler, toHttpError } from '../../src/http/errors';
 
 function fakeRes() {
@@ -34,6 +43,7 @@ function run(err: unknown, headersSent = false) {
   const req = {
     log: {
       error: (obj: unknown) => logs.push({ level: 'error', obj }),
+      warn: (obj: unknown) => logs.push({ level: 'warn', obj }),
       info: (obj: unknown) => logs.push({ level: 'info', obj }),
     },
   };
@@ -97,71 +107,75 @@ describe('AppError and the error middleware', () => {
 
   it('when a middleware error carries a 4xx statusCode then it is kept', () => {
     const err = Object.assign(new Error('x'), { statusCode: 415, type: 'encoding.unsupported' });
-    expect(toHttpError(err)).toEqual({ status: 415, reason: 'encoding.unsupported', unexpected: false });
+    expect(toHttpError(err)).toEqual({ status: 415, reason: 'encoding.unsupported', level: 'info' });
   });
 
   it('when an error carries a 4xx status without a type then the reason is generic', () => {
     expect(toHttpError(Object.assign(new Error('x'), { status: 400 })).reason).toBe('bad request');
   });
 
-  it('when the database is unreachable then 503 so the apps retry without dropping their URL', () => {
-    const err = Object.assign(new Error('connect ECONNREFUSED'), { name: 'MongoServerSelectionError' });
+  it('when the database is unreachable then 503 with Retry-After 5, logged as a warning', () => {
+    const err = new MongoServerSelectionError('connect ECONNREFUSED', {} as TopologyDescription);
     const { res, logs } = run(err);
     expect(res.statusCode).toBe(503);
     expect(res.body).toBe('database unavailable, retry later');
-    expect(logs[0]?.level).toBe('error');
+    expect(res.contentType).toBe('text/plain');
+    expect(res.headers['Retry-After']).toBe('5');
+    expect(logs).toEqual([{ level: 'warn', obj: { err, status: 503 } }]);
   });
 
-  it.each([
-    'MongooseServerSelectionError',
-    'MongoNotConnectedError',
-    'MongoPoolClearedError',
-    'MongoWaitQueueTimeoutError',
-  ])('when the driver or Mongoose reports %s then 503', (name) => {
-    expect(toHttpError(Object.assign(new Error('down'), { name })).status).toBe(503);
+  it('when the database answers a fault (a reply without its cursor) then 503 with Retry-After 1', () => {
+    const err = new MongoUnexpectedServerResponseError('BSON element "cursor" is missing');
+    const { res, logs } = run(err);
+    expect(res.statusCode).toBe(503);
+    expect(res.body).toBe('database error, retry later');
+    expect(res.headers['Retry-After']).toBe('1');
+    expect(logs[0]?.level).toBe('warn');
   });
 
-  it('when an insertMany is cut by the outage then the bulk error wrapping it is a 503 too', () => {
-    // Seen in npm run faults: MongoBulkWriteError whose errorResponse is the pool error.
-    const down = Object.assign(new Error('pool cleared'), { name: 'MongoPoolClearedError' });
-    const bulk = Object.assign(new Error('pool cleared'), {
-      name: 'MongoBulkWriteError',
-      errorResponse: down,
+  it('when Mongoose reports no server at connect then 503 too', () => {
+    expect(toHttpError(new mongoose.Error.MongooseServerSelectionError('down')).status).toBe(503);
+  });
+
+  it('when an insertMany is cut by the outage or a busy server then the bulk error wrapping it is a 503', () => {
+    // Seen in npm run faults: a MongoBulkWriteError wrapping the pool error, and one wrapping
+    // the InternalError "context canceled" of a write cut by the database's shutdown.
+    const cut = new MongoBulkWriteError(new MongoNetworkError('pool cleared'), {} as never);
+    expect(toHttpError(cut)).toMatchObject({ status: 503, retryAfterSeconds: 5 });
+    const canceled = new MongoServerError({
+      ok: 0,
+      errmsg: 'context canceled',
+      code: 1,
+      codeName: 'InternalError',
     });
-    expect(toHttpError(bulk).status).toBe(503);
-    const network = Object.assign(new Error('closed'), { name: 'MongoNetworkError' });
-    expect(toHttpError(new Error('wrapped', { cause: network })).status).toBe(503);
-    const duplicate = Object.assign(new Error('E11000'), { name: 'MongoBulkWriteError', code: 11000 });
+    expect(toHttpError(new MongoBulkWriteError(canceled, {} as never))).toMatchObject({
+      status: 503,
+      retryAfterSeconds: 1,
+    });
+    expect(toHttpError(new Error('wrapped', { cause: new MongoNetworkError('closed') })).status).toBe(503);
+  });
+
+  it('when the server refuses our command for its content then 500, a bug of ours logged as an error', () => {
+    const badQuery = new MongoServerError({
+      ok: 0,
+      errmsg: 'unknown operator',
+      code: 2,
+      codeName: 'BadValue',
+    });
+    const { res, logs } = run(badQuery);
+    expect(res.statusCode).toBe(500);
+    expect(res.headers['Retry-After']).toBeUndefined();
+    expect(logs[0]?.level).toBe('error');
+    const duplicate = new MongoBulkWriteError(
+      { message: 'E11000', code: 11000, writeErrors: [{ code: 11000 }] as never },
+      {} as never,
+    );
     expect(toHttpError(duplicate).status).toBe(500);
   });
 
-  it('when the database answers a transient failure then 503', () => {
-    // Seen in npm run faults: an insertMany cut by the embedded database's shutdown.
-    const canceled = {
-      ok: 0,
-      errmsg: '[msg_insert.go:168] context canceled',
-      code: 1,
-      codeName: 'InternalError',
-    };
-    const bulk = Object.assign(new Error('context canceled'), {
-      name: 'MongoBulkWriteError',
-      errorResponse: canceled,
-    });
-    expect(toHttpError(bulk).status).toBe(503);
-    const labelled = Object.assign(new Error('not primary'), {
-      name: 'MongoServerError',
-      code: 10107,
-      codeName: 'NotWritablePrimary',
-      hasErrorLabel: (label: string) => label === 'RetryableWriteError',
-    });
-    expect(toHttpError(labelled).status).toBe(503);
-    const badQuery = Object.assign(new Error('unknown operator'), {
-      name: 'MongoServerError',
-      code: 2,
-      codeName: 'BadValue',
-      hasErrorLabel: () => false,
-    });
-    expect(toHttpError(badQuery).status).toBe(500);
+  it('when our code throws a TypeError or a cast error then 500', () => {
+    expect(run(new TypeError('x is undefined')).res.statusCode).toBe(500);
+    expect(toHttpError(new mongoose.Error.CastError('ObjectId', 'nope', '_id')).status).toBe(500);
   });
 
   it('when an unknown error is thrown then 500 without its message, and it is logged', () => {
