@@ -9,6 +9,7 @@ import { useDataKeys } from '../crypto/current';
 import type { Logger } from '../logger';
 import { detectCapabilities } from './capabilities';
 import { recordQueryShapes } from './queryShapes';
+import { retrySafeReads } from './safeReads';
 
 export interface ConnectOptions {
   /** Folder where query shapes are recorded (DB_QUERY_LOG_DIR); unset records nothing. */
@@ -35,6 +36,7 @@ export async function connectDatabase(
   mongoose.set('strictQuery', true);
   mongoose.set('autoIndex', false); // indexes are the release's (src/db/indexes.ts)
   mongoose.set('bufferCommands', false); // no silent queueing while disconnected
+  retrySafeReads(logger);
   const connection = mongoose.connection;
   connection.on('disconnected', () => {
     if (!closing) logger.warn('database disconnected');

@@ -19,6 +19,7 @@ import type { Collection } from 'mongodb';
 import type { Connection } from 'mongoose';
 import type { Config } from '../config';
 import { capabilitiesOf, type DatabaseCapabilities } from '../db/capabilities';
+import { retryRead } from '../db/safeReads';
 import { addressTag } from '../domain/clientAddress';
 import { SESSIONS_COLLECTION } from '../models/session';
 import { AppError } from './errors';
@@ -62,7 +63,8 @@ type Done = (err?: unknown) => void;
  * connect-mongo's store with our reads and writes. get: by `_id` alone (its own filter
  * adds an `$or` on `expires` that the embedded database would evaluate on every stored
  * session), refusing a session past its absolute end or without a login time (written
- * before login times were kept). set: also writes the top-level fields of
+ * before login times were kept), and tried once more when the database's answer fails it
+ * (a safe read, src/db/safeReads.ts: every request with a cookie starts with it). set: also writes the top-level fields of
  * models/session. touch: nothing, since a session's end never moves.
  */
 class SessionStore extends MongoStore {
@@ -86,7 +88,7 @@ class SessionStore extends MongoStore {
 
   override get(sid: string, callback: (err: unknown, session?: session.SessionData | null) => void): void {
     this.sessions()
-      .then((c) => c.findOne({ _id: sid }))
+      .then((c) => retryRead('findOne sessions', () => c.findOne({ _id: sid })))
       .then((doc) => callback(null, doc && this.live(doc) ? doc.session : null), callback);
   }
 

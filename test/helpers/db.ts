@@ -7,6 +7,7 @@ import mongoose, { type Connection } from 'mongoose';
 import { loadConfig } from '../../src/config';
 import { syncIndexes } from '../../src/db/indexes';
 import { recordQueryShapes } from '../../src/db/queryShapes';
+import { retrySafeReads } from '../../src/db/safeReads';
 import { withDatabase } from '../../src/db/uri';
 import { createLogger } from '../../src/logger';
 import '../../src/models';
@@ -25,15 +26,26 @@ export function testDatabaseUri(): string {
   return withDatabase(base, `t_${randomBytes(6).toString('hex')}`);
 }
 
-/** Connects Mongoose to a fresh database before the file's tests and drops it after. */
-export function useTestDatabase(): { uri: () => string; connection: () => Connection } {
+/**
+ * Connects Mongoose to a fresh database before the file's tests and drops it after, with
+ * the safe-read retry of every process (src/db/mongo.ts). `through` rewrites the address
+ * the driver connects to (test/helpers/wireProxy.ts); `uri()` stays the database's own.
+ */
+export function useTestDatabase(options: { through?: (uri: string) => string } = {}): {
+  uri: () => string;
+  connection: () => Connection;
+} {
   let uri = '';
   beforeAll(async () => {
     uri = testDatabaseUri();
     mongoose.set('autoIndex', false);
     mongoose.set('bufferCommands', false);
+    retrySafeReads();
     const queryLogDir = process.env.DB_QUERY_LOG_DIR;
-    await mongoose.connect(uri, { serverSelectionTimeoutMS: 5_000, monitorCommands: Boolean(queryLogDir) });
+    await mongoose.connect(options.through ? options.through(uri) : uri, {
+      serverSelectionTimeoutMS: 5_000,
+      monitorCommands: Boolean(queryLogDir),
+    });
     if (queryLogDir) recordQueryShapes(mongoose.connection.getClient(), queryLogDir, 'test');
     await indexTestDatabase();
   });

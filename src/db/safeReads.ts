@@ -1,0 +1,106 @@
+/**
+ * A read that is safe to repeat (a find, findOne, count, distinct, or an aggregation that
+ * writes nothing) and fails because of the database's answer (./faults.ts: `answered`) is
+ * run once more, after a short pause, before its error goes on to become a 503. Under
+ * write contention the embedded database now and then answers a read with a reply the
+ * driver cannot read (`{ok: 1}` without its `cursor`: MongoUnexpectedServerResponseError)
+ * or an InternalError; the same read a moment later succeeds.
+ *
+ * Why the driver's own `retryReads` does not cover it: it retries once, and only on a
+ * network error or a server code saying "not primary" or "shutting down"
+ * (isRetryableReadError in the driver's error.ts); an InternalError and an unreadable reply
+ * go straight to the caller.
+ *
+ * `unreachable` faults are not retried here: the driver has already retried the network
+ * error and server selection has already waited its 5 s for a server; one more try would
+ * double every request's wait during an outage, then answer the same 503.
+ *
+ * Writes are never retried: one that failed may have been applied (the server ran it and
+ * its answer was lost or garbled), and running it again could apply it twice. Their
+ * callers decide; races and reruns go through unique inserts (./writeErrors.ts), and the
+ * apps repeat a request after a 503.
+ *
+ * One mechanism for every Mongoose read: `retrySafeReads()` wraps Mongoose's Query and
+ * Aggregate `exec` once per process (a query middleware cannot: Mongoose's error hooks may
+ * change an error but never turn it into a result). Reads on the driver's collections
+ * directly (the session store) use `retryRead`.
+ */
+import mongoose from 'mongoose';
+import type { Logger } from '../logger';
+import { databaseFault } from './faults';
+
+/** Query operations that only read. */
+const READ_OPS = new Set(['find', 'findOne', 'countDocuments', 'estimatedDocumentCount', 'distinct']);
+/** Aggregation stages that write: such a pipeline is not repeated. */
+const WRITING_STAGES = new Set(['$out', '$merge']);
+/** The pause before the second try, plus as much again at random so that failed reads spread out. */
+export const RETRY_PAUSE_MS = 50;
+
+type Warn = Pick<Logger, 'warn'>;
+let log: Warn | undefined;
+
+const pause = () => new Promise((resolve) => setTimeout(resolve, RETRY_PAUSE_MS * (1 + Math.random())));
+
+/** Runs `read(0)`; when the database's answer fails it, `read(1)` once after a pause. */
+export async function retryRead<T>(what: string, read: (attempt: number) => Promise<T>): Promise<T> {
+  try {
+    return await read(0);
+  } catch (err) {
+    if (databaseFault(err) !== 'answered') throw err;
+    log?.warn({ err, read: what }, 'database read failed, trying it once more');
+    await pause();
+    return read(1);
+  }
+}
+
+interface RunnableQuery {
+  op?: string;
+  model?: { collection?: { collectionName?: string } };
+  exec: (this: RunnableQuery, op?: string) => Promise<unknown>;
+  clone(): RunnableQuery;
+  _transforms?: unknown[];
+}
+
+interface RunnableAggregate {
+  _model?: { collection?: { collectionName?: string } };
+  pipeline(): Record<string, unknown>[];
+  exec: (this: RunnableAggregate) => Promise<unknown>;
+}
+
+/** A query runs once: its second try is a clone (Mongoose's way to run a query again). */
+function again(query: RunnableQuery): RunnableQuery {
+  const copy = query.clone();
+  // clone() leaves out the .transform() callbacks; none are used today, but keep them.
+  if (query._transforms) copy._transforms = [...query._transforms];
+  return copy;
+}
+
+/** Marks Mongoose's prototypes once wrapped, so that a second call never wraps twice. */
+const WRAPPED = Symbol.for('pictever.safeReads');
+
+/**
+ * Makes every Mongoose read of this process retry once as described above; `logger`
+ * gets a warning at each retry (the last one given is used). Safe to call again.
+ */
+export function retrySafeReads(logger?: Warn): void {
+  log = logger ?? log;
+  const marks = mongoose.Query.prototype as unknown as Record<symbol, boolean>;
+  if (marks[WRAPPED]) return;
+  marks[WRAPPED] = true;
+  const query = mongoose.Query.prototype as unknown as RunnableQuery;
+  const execQuery = query.exec;
+  query.exec = function (this: RunnableQuery, op?: string) {
+    const name = typeof op === 'string' ? op : this.op;
+    if (name === undefined || !READ_OPS.has(name)) return execQuery.call(this, op);
+    const what = `${name} ${this.model?.collection?.collectionName ?? '?'}`;
+    return retryRead(what, (attempt) => execQuery.call(attempt === 0 ? this : again(this), op));
+  };
+  const aggregate = mongoose.Aggregate.prototype as unknown as RunnableAggregate;
+  const execAggregate = aggregate.exec;
+  aggregate.exec = function (this: RunnableAggregate) {
+    const writes = this.pipeline().some((stage) => Object.keys(stage).some((k) => WRITING_STAGES.has(k)));
+    if (writes) return execAggregate.call(this);
+    const what = `aggregate ${this._model?.collection?.collectionName ?? '?'}`;
+    return retryRead(what, () => execAggregate.call(this));
+  };
+}
