@@ -1,13 +1,30 @@
 /**
  * `npm run load [-- --users 200 --seconds 60]`: app-shaped clients against one web
  * process and one worker on the embedded database, with the fake FCM and APNs of the
- * tests. Prints throughput, latency percentiles per operation, errors, and checks that
- * every accepted message was stored once, delivered and pushed exactly once.
+ * tests. Prints throughput, latency percentiles per operation, the answers by status, the
+ * web's and the worker's memory (RSS) over the run, the machine's load average, and checks
+ * that every accepted message was stored once, delivered and pushed exactly once.
  */
-import { flag, percentiles, startStack } from './lib/hardeningStack';
+import { readFileSync } from 'node:fs';
+import { flag, percentiles, sampleMemory, startStack, type MemorySeries } from './lib/hardeningStack';
 import { checkDelivery, makeUsers, requestLimitMs, runUsers, type LoadOutcome } from './lib/hardeningLoad';
 
 const out = (s: string) => process.stdout.write(`${s}\n`);
+
+/** The machine's load average (1, 5, 15 min) as /proc/loadavg says it; the machine may be shared. */
+function loadAverage(): string {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+function memoryLine(name: string, m: MemorySeries | undefined): string {
+  if (!m) return `${name} not measured`;
+  const mb = (v: number) => v.toFixed(0);
+  return `${name} start ${mb(m.start)}, min ${mb(m.min)}, max ${mb(m.max)}, end ${mb(m.end)} (${m.samples} samples)`;
+}
 
 async function main(): Promise<void> {
   const n = flag('users', 200);
@@ -23,10 +40,14 @@ async function main(): Promise<void> {
       `${n} users signed up, logged in and with a phone in ${((Date.now() - setupStart) / 1000).toFixed(1)} s`,
     );
     const outcome: LoadOutcome = { records: [], sent: new Map(), attempted: 0 };
+    out(`load average at the start: ${loadAverage()}`);
+    const memory = sampleMemory({ web: stack.web, worker: stack.workers[0]! });
     const start = Date.now();
     const end = start + seconds * 1000;
     await runUsers(users, () => Date.now() >= end, 'ld', outcome);
     const elapsed = (Date.now() - start) / 1000;
+    const rss = memory.stop();
+    out(`load average at the end: ${loadAverage()}`);
     const recs = outcome.records;
     const errors = recs.filter((r) => r.status !== 200);
     out(
@@ -43,6 +64,13 @@ async function main(): Promise<void> {
       byStatus[`${e.op} ${e.status}${e.error ? ` ${e.error}` : ''}`] =
         (byStatus[`${e.op} ${e.status}${e.error ? ` ${e.error}` : ''}`] ?? 0) + 1;
     out(`errors (non-200): ${errors.length} ${JSON.stringify(byStatus)}`);
+    const statuses: Record<string, number> = {};
+    for (const r of recs) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+    const fivexx = recs.filter((r) => r.status >= 500).length;
+    out(`answers by status (0: none in time): ${JSON.stringify(statuses)}; 5xx: ${fivexx}`);
+    out(
+      `memory (RSS, MB, every 5 s over the load): ${memoryLine('web', rss.web)}; ${memoryLine('worker', rss.worker)}`,
+    );
     out(
       `sends: ${outcome.attempted} attempted, ${outcome.sent.size} accepted (${(outcome.sent.size / elapsed).toFixed(1)}/s)`,
     );
@@ -58,6 +86,12 @@ async function main(): Promise<void> {
     );
     out(`processes exited during the run: ${crashed.length}`);
     if (crashed.length) for (const l of stack.workerLines.slice(-8)) out(`  worker: ${l.slice(0, 300)}`);
+    const count = (lines: string[], msg: string) => lines.filter((l) => l.includes(`"msg":"${msg}"`)).length;
+    const retried = 'database read failed, trying it once more';
+    out(
+      `database faults: reads tried once more: web ${count(stack.webLines, retried)}, worker ${count(stack.workerLines, retried)}; ` +
+        `answered 503 by the web: ${count(stack.webLines, 'database fault answered 503')}`,
+    );
     const errLines = [...stack.webLines, ...stack.workerLines].filter((l) => /"level":(50|60)/.test(l));
     out(`error log lines: web+worker ${errLines.length}`);
     for (const l of errLines.slice(0, 5)) out(`  ${l.slice(0, 300)}`);

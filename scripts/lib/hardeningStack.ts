@@ -3,7 +3,7 @@
  * (so that it can be stopped and started again), one web process, worker processes, and
  * the fake FCM and APNs providers of the tests, which count every push they receive.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import mongoose from 'mongoose';
@@ -135,4 +135,63 @@ export function flag(name: string, fallback: number): number {
   const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
   if (!Number.isFinite(v)) throw new Error(`--${name} needs a number`);
   return v;
+}
+
+/** Resident memory of a process in MB, from /proc (Linux); undefined elsewhere or after its exit. */
+export function rssMb(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const kb = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb === undefined ? undefined : Number(kb) / 1024;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface MemorySeries {
+  start: number;
+  min: number;
+  max: number;
+  end: number;
+  samples: number;
+}
+
+/**
+ * Samples the RSS of each named process every `everyMs` from now until `stop()`, which
+ * takes a last sample and returns start, min, max and end per process (undefined: never
+ * read, e.g. not Linux). A memory leak shows as an end well above the start.
+ */
+export function sampleMemory(
+  processes: Record<string, ProcessHandle>,
+  everyMs = 5_000,
+): { stop(): Record<string, MemorySeries | undefined> } {
+  const series: Record<string, number[]> = Object.fromEntries(Object.keys(processes).map((k) => [k, []]));
+  const sample = () => {
+    for (const [name, p] of Object.entries(processes)) {
+      const mb = rssMb(p.child.pid);
+      if (mb !== undefined) series[name]!.push(mb);
+    }
+  };
+  sample();
+  const timer = setInterval(sample, everyMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      sample();
+      return Object.fromEntries(
+        Object.entries(series).map(([name, mb]) => [
+          name,
+          mb.length === 0
+            ? undefined
+            : {
+                start: mb[0]!,
+                min: Math.min(...mb),
+                max: Math.max(...mb),
+                end: mb.at(-1)!,
+                samples: mb.length,
+              },
+        ]),
+      );
+    },
+  };
 }
