@@ -60,9 +60,10 @@ async function main(): Promise<void> {
       out(`  ${op.padEnd(13)} n=${p.n} p50 ${p.p50} ms p95 ${p.p95} ms p99 ${p.p99} ms max ${p.max} ms`);
     }
     const byStatus: Record<string, number> = {};
-    for (const e of errors)
-      byStatus[`${e.op} ${e.status}${e.error ? ` ${e.error}` : ''}`] =
-        (byStatus[`${e.op} ${e.status}${e.error ? ` ${e.error}` : ''}`] ?? 0) + 1;
+    for (const e of errors) {
+      const key = `${e.op} ${e.status}${e.error ? ` ${e.error}` : ''}${e.reason ? ` ${e.reason}` : ''}`;
+      byStatus[key] = (byStatus[key] ?? 0) + 1;
+    }
     out(`errors (non-200): ${errors.length} ${JSON.stringify(byStatus)}`);
     const statuses: Record<string, number> = {};
     for (const r of recs) statuses[r.status] = (statuses[r.status] ?? 0) + 1;

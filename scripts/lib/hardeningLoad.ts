@@ -29,6 +29,8 @@ export interface OpRecord {
   ms: number;
   at: number;
   error?: string;
+  /** The start of the answer's text, for a status other than 200 (which 503: busy or database). */
+  reason?: string;
 }
 
 export async function timed(
@@ -43,13 +45,33 @@ export async function timed(
   });
   try {
     const a = await Promise.race([fn(), limit]);
-    records.push({ op, status: a.status, ms: Date.now() - started, at: started });
+    const reason = a.status === 200 ? undefined : a.text.slice(0, 60);
+    records.push({
+      op,
+      status: a.status,
+      ms: Date.now() - started,
+      at: started,
+      ...(reason ? { reason } : {}),
+    });
     return a;
   } catch (err) {
     records.push({ op, status: 0, ms: Date.now() - started, at: started, error: (err as Error).message });
     return undefined;
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/**
+ * Repeats a request answered 503 (at most 20 times, about a second apart, with jitter so
+ * that the clients spread), as Android repeats a POST after a 503: 60 clients signing up
+ * at once overfill the bcrypt queue of a 2-core machine (BCRYPT_QUEUE_PER_CORE).
+ */
+async function repeatAfter503(fn: () => Promise<Answer>): Promise<Answer> {
+  for (let attempt = 1; ; attempt++) {
+    const answer = await fn();
+    if (answer.status !== 503 || attempt >= 20) return answer;
+    await new Promise((r) => setTimeout(r, 1000 * (1 + Math.random())));
   }
 }
 
@@ -64,9 +86,9 @@ export async function makeUsers(baseUrl: string, n: number, tag: string): Promis
       const password = `pw-${i}-${run}`;
       const token = kind === 'ios' ? randomBytes(32).toString('hex') : `fcm-${tag}-${i}-${run}`;
       const phone = `00336${run.slice(0, 2).replace(/[a-f]/g, '7')}${String(i).padStart(6, '0')}`;
-      const signup = await client.signup(email, password, 'US');
-      const login = await client.login(email, password, token);
-      const define = await client.definePhone(phone, token);
+      const signup = await repeatAfter503(() => client.signup(email, password, 'US'));
+      const login = await repeatAfter503(() => client.login(email, password, token));
+      const define = await repeatAfter503(() => client.definePhone(phone, token));
       for (const [what, a] of [
         ['signup', signup],
         ['login', login],
