@@ -4,7 +4,8 @@
  * run once more, after a short pause, before its error goes on to become a 503. Under
  * write contention the embedded database now and then answers a read with a reply the
  * driver cannot read (`{ok: 1}` without its `cursor`: MongoUnexpectedServerResponseError)
- * or an InternalError; the same read a moment later succeeds.
+ * or an InternalError ("database is locked"): a fault of the moment, which the same read
+ * a little later is unlikely to meet again.
  *
  * Why the driver's own `retryReads` does not cover it: it retries once, and only on a
  * network error or a server code saying "not primary" or "shutting down"
