@@ -27,11 +27,23 @@ import {
 import mongoose from 'mongoose';
 
 /**
+ * A reply that contradicts its own command: documents that cannot match the filter of the
+ * read that got them (./replies.ts). Counted as a failed answer.
+ */
+export class WrongReplyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WrongReplyError';
+  }
+}
+
+/**
  * - `unreachable`: no answer: the network, server selection (it already waited
  *   serverSelectionTimeoutMS for a server), a closed client or pool, a spent time budget.
  * - `answered`: the server answered, but with a failure that is not about the command's
- *   content (an internal error, a lock, an interruption) or with a reply the driver cannot
- *   read (the embedded database's `{ok: 1}` without its `cursor` under write contention).
+ *   content (an internal error, a lock, an interruption), with a reply the driver cannot
+ *   read (the embedded database's `{ok: 1}` without its `cursor` under write contention),
+ *   or with documents that contradict the read's filter (WrongReplyError).
  */
 export type DatabaseFault = 'unreachable' | 'answered';
 
@@ -136,7 +148,7 @@ export function databaseFault(err: unknown, depth = 0): DatabaseFault | undefine
   if (UNREACHABLE_CLASSES.some((c) => err instanceof c) || UNREACHABLE_NAMES.has(err.name)) {
     return 'unreachable';
   }
-  if (UNREADABLE_CLASSES.some((c) => err instanceof c)) return 'answered';
+  if (UNREADABLE_CLASSES.some((c) => err instanceof c) || err instanceof WrongReplyError) return 'answered';
   if (err instanceof MongoServerError) {
     const inner = err.errorResponse as unknown;
     return inner instanceof Error ? databaseFault(inner, depth + 1) : serverFault(err);

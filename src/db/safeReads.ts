@@ -21,6 +21,9 @@
  * callers decide; races and reruns go through unique inserts (./writeErrors.ts), and the
  * apps repeat a request after a 503.
  *
+ * A find whose documents contradict its filter (./replies.ts) counts as such a failed
+ * answer too.
+ *
  * One mechanism for every Mongoose read: `retrySafeReads()` wraps Mongoose's Query and
  * Aggregate `exec` once per process (a query middleware cannot: Mongoose's error hooks may
  * change an error but never turn it into a result). Reads on the driver's collections
@@ -29,9 +32,12 @@
 import mongoose from 'mongoose';
 import type { Logger } from '../logger';
 import { databaseFault } from './faults';
+import { checkReply } from './replies';
 
 /** Query operations that only read. */
 const READ_OPS = new Set(['find', 'findOne', 'countDocuments', 'estimatedDocumentCount', 'distinct']);
+/** Reads whose documents are checked against their filter (./replies.ts). */
+const DOCUMENT_OPS = new Set(['find', 'findOne']);
 /** Aggregation stages that write: such a pipeline is not repeated. */
 const WRITING_STAGES = new Set(['$out', '$merge']);
 /** The pause before the second try, plus as much again at random so that failed reads spread out. */
@@ -56,9 +62,14 @@ export async function retryRead<T>(what: string, read: (attempt: number) => Prom
 
 interface RunnableQuery {
   op?: string;
-  model?: { collection?: { collectionName?: string } };
+  model?: {
+    collection?: { collectionName?: string };
+    schema?: { path(name: string): { options?: { select?: unknown } } | undefined };
+  };
   exec: (this: RunnableQuery, op?: string) => Promise<unknown>;
   clone(): RunnableQuery;
+  getFilter(): Record<string, unknown>;
+  projection(): Record<string, unknown> | undefined;
   _transforms?: unknown[];
 }
 
@@ -93,8 +104,18 @@ export function retrySafeReads(logger?: Warn): void {
   query.exec = function (this: RunnableQuery, op?: string) {
     const name = typeof op === 'string' ? op : this.op;
     if (name === undefined || !READ_OPS.has(name)) return execQuery.call(this, op);
-    const what = `${name} ${this.model?.collection?.collectionName ?? '?'}`;
-    return retryRead(what, (attempt) => execQuery.call(attempt === 0 ? this : again(this), op));
+    const collection = this.model?.collection?.collectionName ?? '?';
+    return retryRead(`${name} ${collection}`, async (attempt) => {
+      const run = attempt === 0 ? this : again(this);
+      const result = await execQuery.call(run, op);
+      if (DOCUMENT_OPS.has(name)) {
+        // After exec, the filter is the cast one that was sent, and the projection includes
+        // the schema's select: false exclusions.
+        const hidden = (field: string) => run.model?.schema?.path(field)?.options?.select === false;
+        checkReply(collection, run.getFilter(), run.projection(), result, hidden);
+      }
+      return result;
+    });
   };
   const aggregate = mongoose.Aggregate.prototype as unknown as RunnableAggregate;
   const execAggregate = aggregate.exec;

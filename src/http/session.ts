@@ -19,6 +19,7 @@ import type { Collection } from 'mongodb';
 import type { Connection } from 'mongoose';
 import type { Config } from '../config';
 import { capabilitiesOf, type DatabaseCapabilities } from '../db/capabilities';
+import { checkReply } from '../db/replies';
 import { retryRead } from '../db/safeReads';
 import { addressTag } from '../domain/clientAddress';
 import { SESSIONS_COLLECTION } from '../models/session';
@@ -88,7 +89,13 @@ class SessionStore extends MongoStore {
 
   override get(sid: string, callback: (err: unknown, session?: session.SessionData | null) => void): void {
     this.sessions()
-      .then((c) => retryRead('findOne sessions', () => c.findOne({ _id: sid })))
+      .then((c) =>
+        retryRead('findOne sessions', async () => {
+          const doc = await c.findOne({ _id: sid });
+          checkReply(SESSIONS_COLLECTION, { _id: sid }, undefined, doc);
+          return doc;
+        }),
+      )
       .then((doc) => callback(null, doc && this.live(doc) ? doc.session : null), callback);
   }
 

@@ -5,7 +5,8 @@
  * answers 200; a second failure, or a failed write (never repeated), answers 503 with
  * Retry-After; a command the server refuses for its content is our bug and stays a 500.
  */
-import mongoose from 'mongoose';
+import { BSON } from 'mongodb';
+import mongoose, { Types } from 'mongoose';
 import { retrySafeReads } from '../../src/db/safeReads';
 import { Message } from '../../src/models';
 import { buildTestApp, type TestApp } from '../helpers/app';
@@ -98,6 +99,59 @@ describe('a safe read that the database answers badly', () => {
     const writing = Message.aggregate([{ $match: { sender_id: sam.user.oid } }, { $out: 'messages_copy' }]);
     await expect(writing).rejects.toMatchObject({ name: 'MongoUnexpectedServerResponseError' });
     expect(proxy.seen('aggregate', 'messages')).toBe(1);
+  });
+});
+
+describe('a read answered with documents that cannot match it', () => {
+  /** A find reply whose one message lacks delivery_time, as /receive_all once got under load. */
+  const wrongBatch = (receiver: Types.ObjectId) => ({
+    ok: 1,
+    cursor: {
+      id: BSON.Long.fromNumber(0),
+      ns: `${mongoose.connection.name}.messages`,
+      firstBatch: [
+        { _id: new Types.ObjectId(), sender_id: sam.user.oid, receiver_id: receiver, blocked: false },
+      ],
+    },
+  });
+
+  it('when the /receive_all window gets a message without delivery_time once then it is read again: 200', async () => {
+    await storeMessage({ sender: sam.user.oid, receiver: rita.user.oid, message: 'kept' });
+    const path = `/receive_all?ts=${Math.floor(Date.now() / 1000) - 60}`;
+    const expected = JSON.parse((await rita.get(path).expect(200)).text) as { new_messages: unknown[] };
+    expect(expected.new_messages).toHaveLength(1);
+    proxy.reset();
+    proxy.inject({ command: 'find', collection: 'messages', reply: wrongBatch(rita.user.oid) });
+    const res = await rita.get(path);
+    expect(res.status).toBe(200);
+    expect((JSON.parse(res.text) as { new_messages: unknown[] }).new_messages).toEqual(expected.new_messages);
+    expect(proxy.seen('find', 'messages')).toBe(2);
+    expect(t.logLines.join('')).toContain('a document of messages lacks delivery_time');
+  });
+
+  it('when it gets such a reply twice then 503 with Retry-After, not the 500 of a TypeError', async () => {
+    proxy.inject({ command: 'find', collection: 'messages', reply: wrongBatch(rita.user.oid), times: 2 });
+    const res = await rita.get(`/receive_all?ts=${Math.floor(Date.now() / 1000) - 60}`);
+    expect(res.status).toBe(503);
+    expect(res.headers['retry-after']).toBe('1');
+    expect(logged(50, 'request failed')).toBe(0);
+  });
+
+  it('when the session read gets another session than it asked for once then it is read again: 200', async () => {
+    const other = { _id: 'another-session', expires: new Date(Date.now() + 60_000), session: {} };
+    const reply = {
+      ok: 1,
+      cursor: {
+        id: BSON.Long.fromNumber(0),
+        ns: `${mongoose.connection.name}.sessions`,
+        firstBatch: [other],
+      },
+    };
+    proxy.inject({ command: 'find', collection: 'sessions', reply });
+    const res = await sam.get('/get_my_status');
+    expect(res.status).toBe(200);
+    expect(res.text).toBe(status);
+    expect(proxy.seen('find', 'sessions')).toBe(2);
   });
 });
 
