@@ -7,12 +7,17 @@
  * src/db/faults.ts counts as a failed answer, so the read is tried once more
  * (./safeReads.ts) and a second wrong reply answers 503.
  *
+ * The same run saw a session lookup by `_id` answered with another session's document,
+ * which, taken as it came, would have logged the request in as someone else.
+ *
  * Only what no real match can lack is checked, so that stored data, however old or odd,
- * never trips it: a top-level field the filter constrains by a non-null value, `$eq`,
- * `$in` without null, or a comparison with a non-null bound, must be present (unless the
- * projection leaves it out); and `_id` must equal the value (or one of the `$in` values)
- * the filter gives. Values of other fields are not compared (arrays, collations and type
- * brackets make a match more than equality).
+ * never trips it. For a top-level field returned by the projection:
+ * - constrained by a non-null value, `$eq`, `$in` without null, or a comparison with a
+ *   non-null bound: it must be present;
+ * - constrained to a scalar (an ObjectId, a string, a number, a boolean, a date) by value,
+ *   `$eq` or `$in`: a scalar value of the same kind must be that one (an array, a
+ *   sub-document or a value of another numeric type is left alone: it may match in ways
+ *   equality does not show). No query of ours sets a collation, so strings match exactly.
  */
 import { WrongReplyError } from './faults';
 
@@ -20,10 +25,10 @@ type Doc = Record<string, unknown>;
 
 const RANGE_OPS = ['$gt', '$gte', '$lt', '$lte'];
 
-/** A comparable key of an `_id` value; undefined for values not compared (sub-documents, binaries). */
-function idKey(v: unknown): string | undefined {
+/** A comparable key of a scalar; undefined for values not compared (arrays, sub-documents, binaries). */
+function valueKey(v: unknown): string | undefined {
   if (v instanceof Date) return `date:${v.getTime()}`;
-  if (typeof v === 'string' || typeof v === 'number') return `${typeof v}:${v}`;
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return `${typeof v}:${v}`;
   if (v !== null && typeof v === 'object' && (v as { _bsontype?: unknown })._bsontype === 'ObjectId') {
     return `oid:${(v as { toHexString(): string }).toHexString()}`;
   }
@@ -36,7 +41,7 @@ const isPlainValue = (v: unknown) =>
 /** Whether a match must hold `field` at all, by the condition the filter puts on it. */
 function requiresField(condition: unknown): boolean {
   if (!isPlainValue(condition)) return false;
-  if (typeof condition !== 'object' || condition instanceof Date || idKey(condition) !== undefined)
+  if (typeof condition !== 'object' || condition instanceof Date || valueKey(condition) !== undefined)
     return true;
   const ops = condition as Doc;
   const keys = Object.keys(ops);
@@ -46,16 +51,16 @@ function requiresField(condition: unknown): boolean {
   return RANGE_OPS.some((op) => op in ops && isPlainValue(ops[op]));
 }
 
-/** The `_id` keys a match may have; undefined when the filter does not pin `_id` down. */
-function allowedIds(condition: unknown): Set<string> | undefined {
-  const direct = idKey(condition);
+/** The scalar keys a match may have; undefined when the filter does not pin the field down. */
+function allowedValues(condition: unknown): Set<string> | undefined {
+  const direct = valueKey(condition);
   if (direct !== undefined) return new Set([direct]);
   if (condition === null || typeof condition !== 'object') return undefined;
   const { $eq, $in } = condition as Doc;
-  const eq = idKey($eq);
+  const eq = valueKey($eq);
   if (eq !== undefined) return new Set([eq]);
   if (!Array.isArray($in)) return undefined;
-  const keys = $in.map(idKey).filter((k) => k !== undefined);
+  const keys = $in.map(valueKey).filter((k) => k !== undefined);
   return keys.length === $in.length ? new Set(keys) : undefined;
 }
 
@@ -85,23 +90,24 @@ export function checkReply(
 ): void {
   const list = (Array.isArray(docs) ? docs : [docs]).filter((d) => d !== null && d !== undefined);
   if (list.length === 0) return;
-  const required = Object.keys(filter).filter(
-    (f) =>
-      !f.startsWith('$') &&
-      !f.includes('.') &&
-      !hidden(f) &&
-      returned(f, projection) &&
-      requiresField(filter[f]),
+  const checked = Object.keys(filter).filter(
+    (f) => !f.startsWith('$') && !f.includes('.') && !hidden(f) && returned(f, projection),
   );
-  const ids = returned('_id', projection) ? allowedIds(filter._id) : undefined;
+  const required = checked.filter((f) => requiresField(filter[f]));
+  const pinned = checked.flatMap((f) => {
+    const allowed = allowedValues(filter[f]);
+    return allowed ? [[f, allowed] as const] : [];
+  });
   for (const item of list) {
     const doc = ((item as { _doc?: Doc })._doc ?? item) as Doc;
     const missing = required.find((f) => doc[f] === undefined);
     if (missing)
       throw new WrongReplyError(`a document of ${where} lacks ${missing}, which its filter requires`);
-    const id = idKey(doc._id);
-    if (ids && (id === undefined || !ids.has(id))) {
-      throw new WrongReplyError(`a document of ${where} has another _id than its filter names`);
+    for (const [f, allowed] of pinned) {
+      const key = valueKey(doc[f]);
+      if (key !== undefined && !allowed.has(key)) {
+        throw new WrongReplyError(`a document of ${where} has another ${f} than its filter names`);
+      }
     }
   }
 }

@@ -30,6 +30,24 @@ describe('checkReply: documents that cannot match the read that got them', () =>
     expect(check({ _id: { $in: [rita] } }, [{ _id: rita }, { _id: new ObjectId() }])).toThrow(/another _id/);
   });
 
+  it("when a window for one receiver gets another receiver's message then a wrong reply (it would leak it)", () => {
+    const theirs = { ...message, receiver_id: new ObjectId() };
+    expect(check(receiveFilter, [message, theirs])).toThrow(
+      new WrongReplyError('a document of messages has another receiver_id than its filter names'),
+    );
+    expect(check(receiveFilter, [{ ...message, blocked: true }])).toThrow(/another blocked/);
+    expect(check({ email: { $eq: 'a@b.c' } }, { _id: rita, email: 'x@y.z' })).toThrow(/another email/);
+    expect(check({ kind: { $in: ['a', 'b'] } }, { _id: rita, kind: 'c' })).toThrow(/another kind/);
+  });
+
+  it('when a value may match in ways equality does not show then it is left alone', () => {
+    const long = { _bsontype: 'Long', low: 5, high: 0 };
+    expect(check({ n: 5 }, { _id: rita, n: long })).not.toThrow(); // another numeric type
+    expect(check({ tags: 'a' }, { _id: rita, tags: ['b', 'a'] })).not.toThrow(); // an array holding it
+    expect(check({ receiver_id: rita }, { _id: rita, receiver_id: null })).not.toThrow(); // not a match, not a scalar
+    expect(check({ kind: { $in: ['a', /b/] } }, { _id: rita, kind: 'bb' })).not.toThrow();
+  });
+
   it('when the documents match then nothing is thrown, for lean and hydrated documents alike', () => {
     expect(check(receiveFilter, [message, { ...message, extra: 1 }])).not.toThrow();
     expect(check(receiveFilter, [{ _doc: message }])).not.toThrow();
