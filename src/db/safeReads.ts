@@ -79,11 +79,15 @@ interface RunnableAggregate {
   exec: (this: RunnableAggregate) => Promise<unknown>;
 }
 
-/** A query runs once: its second try is a clone (Mongoose's way to run a query again). */
-function again(query: RunnableQuery): RunnableQuery {
+/**
+ * A query runs once: its second try is a clone (Mongoose's way to run a query again).
+ * clone() leaves out the .transform() callbacks: the clone gets those the caller added
+ * (`callers`, taken before the first run), not those its hooks add as it runs (the
+ * decryption of src/models/encrypted.ts adds its own again).
+ */
+function again(query: RunnableQuery, callers: unknown[]): RunnableQuery {
   const copy = query.clone();
-  // clone() leaves out the .transform() callbacks; none are used today, but keep them.
-  if (query._transforms) copy._transforms = [...query._transforms];
+  if (callers.length > 0) copy._transforms = [...callers];
   return copy;
 }
 
@@ -105,10 +109,12 @@ export function retrySafeReads(logger?: Warn): void {
     const name = typeof op === 'string' ? op : this.op;
     if (name === undefined || !READ_OPS.has(name)) return execQuery.call(this, op);
     const collection = this.model?.collection?.collectionName ?? '?';
+    const callers = [...(this._transforms ?? [])];
     return retryRead(`${name} ${collection}`, async (attempt) => {
-      const run = attempt === 0 ? this : again(this);
+      const run = attempt === 0 ? this : again(this, callers);
       const result = await execQuery.call(run, op);
-      if (DOCUMENT_OPS.has(name)) {
+      // A caller's .transform() may have made the documents into anything: left unchecked.
+      if (DOCUMENT_OPS.has(name) && callers.length === 0) {
         // After exec, the filter is the cast one that was sent, and the projection includes
         // the schema's select: false exclusions.
         const hidden = (field: string) => run.model?.schema?.path(field)?.options?.select === false;

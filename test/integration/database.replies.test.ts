@@ -12,7 +12,7 @@ import { Message } from '../../src/models';
 import { buildTestApp, type TestApp } from '../helpers/app';
 import { useTestDatabase } from '../helpers/db';
 import { sendAndroid, seedTestCatalog, storeMessage } from '../helpers/messageFactories';
-import { loggedIn, type Client } from '../helpers/session';
+import { createTestUser, loggedIn, type Client } from '../helpers/session';
 import { startWireProxy, type WireProxy } from '../helpers/wireProxy';
 
 /** The embedded database's answer that ended the soak of the issue with a 500: no `cursor`. */
@@ -87,6 +87,22 @@ describe('a safe read that the database answers badly', () => {
     expect(proxy.seen('aggregate', 'messages')).toBe(2);
     expect(logged(40, 'database fault answered 503')).toBe(1);
     expect(logged(50, 'request failed')).toBe(0); // the error handler's mark of a bug
+  });
+
+  it('when a find with a transform of its caller fails once then the second run transforms once and decrypts', async () => {
+    const ana = (await createTestUser()).oid; // messages of her own, out of the other tests' way
+    await storeMessage({ sender: ana, receiver: ana, message: 'kept apart' });
+    proxy.inject({ command: 'find', collection: 'messages', reply: NO_CURSOR });
+    let transformed = 0;
+    const found = await Message.find({ receiver_id: ana })
+      .lean()
+      .transform((docs) => {
+        transformed += 1;
+        return docs;
+      });
+    expect(found.map((m) => m.message)).toEqual(['kept apart']); // decrypted, by the retry's own hook
+    expect(transformed).toBe(1);
+    expect(proxy.seen('find', 'messages')).toBe(2);
   });
 
   it('when a Mongoose aggregation fails once then it is run again, unless it writes ($out)', async () => {
