@@ -47,8 +47,16 @@ export function createApp(deps: AppDeps): Express {
           path: req.url.split('?')[0],
         }),
       },
+      // A 503 (the database failing or busy, the bcrypt queue full) is the service shedding
+      // load, which the apps retry: a warning, its cause logged by the error middleware.
       customLogLevel: (_req, res, err) =>
-        err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug',
+        res.statusCode === 503
+          ? 'warn'
+          : err || res.statusCode >= 500
+            ? 'error'
+            : res.statusCode >= 400
+              ? 'info'
+              : 'debug',
     }),
   );
   app.use(
