@@ -225,3 +225,41 @@ describe('receive_all ts, described as a JSON number', () => {
     );
   });
 });
+
+describe('every pattern on long adversarial texts', () => {
+  // Tools matching the description (schemathesis, client validators) run these patterns on
+  // whatever they hold: each must refuse or take a 200,000-character text built to make
+  // overlapping quantifiers backtrack, in a bounded number of steps. A pattern that
+  // backtracks exponentially never returns (matching is synchronous, so it stalls the run
+  // rather than failing one test); one that is quadratic takes minutes, past the timeout.
+  const N = 200_000;
+  const texts = {
+    'dotted labels before @': `${'a.'.repeat(N / 2)}@`,
+    'dotted domain then a bad character': `a@${'a.'.repeat(N / 2)}!`,
+    'unterminated list of strings': `[${'"x",'.repeat(N / 4)}`,
+    'unterminated list of numbers': `[${'1,'.repeat(N / 2)}`,
+    'unterminated object': `{${'"a":1,'.repeat(Math.floor(N / 6))}!`,
+    'blanks then a bad character': `${' '.repeat(N)}\u0000`,
+    'digits then a bad character': `${'0'.repeat(N)}x`,
+    'a long id then a bad character': `["id${'a'.repeat(N)}!`,
+  };
+  const patterns: Record<string, string[]> = {
+    email: [validEmailShapePattern()],
+    phone: [`^${phoneTextPattern()}$`, boundedPhoneTextPattern()],
+    receiverIds: receiverIdsPatterns(100),
+    userIdList: userIdListPatterns(100),
+    jsonList: [JSON_LIST_TEXT_PATTERN],
+    addressBookObject: [ADDRESS_BOOK_OBJECT_PATTERN],
+    deliveryOption: [deliveryOptionPattern()],
+    trimmedLength: [trimmedLengthPattern(1, 100)],
+  };
+  for (const [name, list] of Object.entries(patterns)) {
+    // The check is that matching ends, not how fast: some of
+    // these texts hold a match (an unanchored pattern, a bound checked by its companion).
+    it(`when ${name} is matched against each long text then the match ends`, () => {
+      for (const pattern of list) {
+        for (const text of Object.values(texts)) expect(() => re(pattern).test(text)).not.toThrow();
+      }
+    }, 10_000);
+  }
+});
