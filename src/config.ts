@@ -192,7 +192,19 @@ export const schema = z.object({
     .default('off')
     .describe("'legacy' enables the original unauthenticated Facebook login (unsafe)"),
   OPERATOR_TOKEN: optional().describe(
-    "bearer token for the operator routes (the web's /metrics, /readyz, /waiting; the worker's metrics port); unset hides them",
+    "the operator's secret: bearer token of the operator routes (the web's /metrics, /readyz, /waiting; the worker's metrics port) and sign-in of the console at /ops; unset hides them all (404)",
+  ),
+  OPERATOR_SESSION_MINUTES: int(60, 1, 24 * 60).describe(
+    'life of an operator console session from its sign-in (its HttpOnly, SameSite=Strict cookie and stored session)',
+  ),
+  OPERATOR_SIGNIN_FAILURES: int(5, 0).describe(
+    'wrong operator tokens one client address may try at /ops per 15 minutes before 429 (0: no limit)',
+  ),
+  OPERATOR_ACTION_RETENTION_DAYS: int(365, 1).describe(
+    "days an operator action (requeue, pause, test push, sign-in…) is kept in the console's log",
+  ),
+  DYNO: optional().describe(
+    "the process's name, set by Heroku (web.1, worker.2): a label on every metric and on the worker's heartbeats; unset: none",
   ),
 
   // -- accounts settings --
@@ -312,6 +324,9 @@ export const schema = z.object({
     .describe(
       'port where the worker serves /metrics (Prometheus) and /readyz behind OPERATOR_TOKEN; unset: no listener (0 picks a free one)',
     ),
+  WORKER_HEARTBEAT_S: int(15, 1, 300).describe(
+    "seconds between two heartbeats of a worker (its figures, periodic jobs and pause state for the console and the web's /metrics); silent for two, it is shown as gone",
+  ),
   PUSH_OUTCOME_RETENTION_DAYS: int(90, 1).describe(
     'days a push outcome (sent, dead token, failed with its reason) is kept in push_outcomes for operators',
   ),

@@ -6,6 +6,7 @@ import type { Connection } from 'mongoose';
 import type { Config } from './config';
 import type { Logger } from './logger';
 import type { Mailer } from './mail/mailer';
+import type { PushOptions } from './push';
 
 export interface AppDeps {
   config: Config;
@@ -16,4 +17,6 @@ export interface AppDeps {
   now: () => Date;
   /** A uniform random number in [0, 1); tests inject a seeded source. */
   random: () => number;
+  /** In-process tests: the fake push providers' CA (the console's test push). */
+  push?: PushOptions;
 }

@@ -1,6 +1,6 @@
 /**
  * The wiring of one notification worker: database connection, push sender, mailer,
- * delivery loop, periodic jobs, metrics (logged every minute, and served on
+ * delivery loop, periodic jobs, heartbeat (workers/heartbeat.ts), metrics (logged every minute, and served on
  * WORKER_METRICS_PORT when set, database commands included). The process entry
  * (notifier.ts) and the benchmarks (bench/workerDb.ts) build their worker here.
  */
@@ -19,6 +19,7 @@ import type { DeliveryMetrics } from './delivery/metrics';
 import { plannedSweeps } from './periodic/cleanup';
 import { startPeriodicJobs, type PeriodicJobs } from './periodic/schedule';
 import '../src/models';
+import { startHeartbeat, type Heartbeat } from './heartbeat';
 import { startMetricsServer, type MetricsServer } from './metricsServer';
 import { NotifierLoop, type LoopDeps } from './delivery/loop';
 import { promoteDue } from './delivery/promote';
@@ -46,6 +47,8 @@ export interface Worker {
   readonly metrics: DeliveryMetrics;
   /** The metrics listener's port once started; undefined when WORKER_METRICS_PORT is unset. */
   metricsPort(): number | undefined;
+  /** Records a heartbeat now (tests); the worker beats every WORKER_HEARTBEAT_S anyway. */
+  beat(): Promise<void>;
   start(): Promise<void>;
   /** Stops claiming, drains within `timeoutMs`, closes everything; safe to call twice. */
   stop(timeoutMs: number): Promise<void>;
@@ -122,6 +125,7 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
   });
   let periodic: PeriodicJobs | undefined;
   let server: MetricsServer | undefined;
+  let heartbeat: Heartbeat | undefined;
   let timer: NodeJS.Timeout | undefined;
   let stopped: Promise<void> | undefined;
 
@@ -151,6 +155,17 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
       logger.warn({ err }, 'moving due pushes from push_schedule failed; the promote job retries'),
     );
     loop.start();
+    heartbeat = startHeartbeat({
+      workerId: id,
+      dyno: config.DYNO,
+      intervalS: config.WORKER_HEARTBEAT_S,
+      metrics,
+      jobs: () => periodic?.report() ?? [],
+      paused: () => loop.pause.paused,
+      logger,
+      now,
+    });
+    void heartbeat.beat();
     logger.info(
       { worker: id, push: sender.name, concurrency: config.WORKER_CONCURRENCY, metricsPort: server?.port },
       'worker started',
@@ -161,6 +176,8 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     clearInterval(timer);
     await server?.close();
     await Promise.all([loop.stop(timeoutMs), periodic?.stop(timeoutMs)]);
+    await heartbeat?.beat(); // the last figures, after the drain
+    await heartbeat?.stop();
     await sender.close();
     await mailer.close?.();
     if (ownConnection) await disconnectDatabase();
@@ -171,6 +188,7 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     id,
     metrics,
     metricsPort: () => server?.port,
+    beat: () => heartbeat?.beat() ?? Promise.resolve(),
     start,
     stop: (timeoutMs) => (stopped ??= drain(timeoutMs)),
   };

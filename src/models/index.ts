@@ -14,3 +14,8 @@ export * from './pushOutcome';
 export * from './jobRun';
 export * from './phoneHistory';
 export * from './session';
+export * from './workerBeat';
+export * from './opsAction';
+export * from './opsSession';
+export * from './opsSwitch';
+export * from './pushRequeue';

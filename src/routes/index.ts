@@ -6,6 +6,7 @@ import { Router } from 'express';
 import type { AppDeps } from '../deps';
 import type { WebMetrics } from '../http/metrics';
 import { accountRoutes } from './accounts';
+import { consoleRoutes } from './console';
 import { contactRoutes } from './contacts';
 import { messageRoutes } from './messages';
 import { opsRoutes } from './ops';
@@ -18,5 +19,6 @@ export function routes(deps: AppDeps, metrics: WebMetrics): Router {
   router.use(contactRoutes(deps));
   router.use(messageRoutes(deps));
   router.use(privacyRoutes(deps));
+  router.use(consoleRoutes(deps));
   return router;
 }

@@ -82,7 +82,7 @@ const providerOf = (target: PushTarget) => (target.platform === 'ios' ? 'apns' :
 
 function logDelivery(deps: DeliveryDeps, claim: Claim, outcome: Outcome, extra: Partial<OutcomeRecord> = {}) {
   const { job } = claim;
-  deps.metrics.count(outcome);
+  deps.metrics.count(outcome, extra.provider ?? '');
   deps.logger.info(
     {
       message_id: job.message_id?.toString(),
@@ -173,6 +173,7 @@ async function sendAndRecord(
   const result = await deps.sender.send(plan.target, plan.content);
   const answeredAt = deps.now();
   deps.observeSend(answeredAt - sentAt);
+  deps.metrics.observeProviderLatency(provider, answeredAt - sentAt);
   if (result.outcome === 'sent') deps.metrics.observeLag(answeredAt - job.due_at.getTime());
   const attempts = (job.attempt ?? 0) + 1;
   const { maxAttempts, backoff } = deps.settings;

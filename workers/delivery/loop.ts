@@ -16,6 +16,9 @@
  * A job found claimed by another worker is skipped for a poll interval; found claimed
  * again, its claim is read, and taken over once its lease has ended (a dead owner).
  *
+ * Before claiming it reads the operators' pause switch (pause.ts): while delivery is
+ * paused it claims nothing and looks again every poll interval.
+ *
  * States: idle -> running -> stopping -> stopped. stop() is safe to call twice: it stops
  * claiming, lets deliveries in flight finish (unsent claims are released) within the
  * drain timeout, writes the outcomes waiting, and resolves when the loop is done.
@@ -28,6 +31,7 @@ import { deliver, type DeliverySettings } from './deliver';
 import { findDue, readyAt } from './find';
 import { loadDevices, type Devices } from './load';
 import type { DeliveryMetrics } from './metrics';
+import { PauseSwitch } from './pause';
 import { OutcomeRecorder, type RecorderSettings } from './recorder';
 import type { Claim, JobRecord } from './types';
 
@@ -76,6 +80,8 @@ export class NotifierLoop {
   /** Jobs another worker holds -> when to look at its claim again (takeOver). */
   private readonly held = new Map<string, number>();
   private readonly recorder: OutcomeRecorder;
+  /** The operators' pause switch, read before claiming (at most once a poll interval). */
+  readonly pause: PauseSwitch;
   /** Due jobs read by the last scan and not launched yet. */
   private readAhead: JobRecord[] = [];
   /** Jobs the last scan found due within the poll interval, soonest last. */
@@ -94,6 +100,7 @@ export class NotifierLoop {
 
   constructor(private readonly deps: LoopDeps) {
     this.recorder = new OutcomeRecorder(deps.logger, deps.random, deps.settings.recorder);
+    this.pause = new PauseSwitch(deps.settings.pollMs, deps.now);
   }
 
   start(): void {
@@ -159,6 +166,11 @@ export class NotifierLoop {
   /** One step: claim what is due into free slots; returns how long to sleep unless woken. */
   private async tick(): Promise<number> {
     const { pollMs } = this.deps.settings;
+    // Paused by an operator: nothing is claimed; what was read is read again on resuming.
+    if (await this.pause.check()) {
+      this.readAheadAt = 0;
+      return pollMs;
+    }
     const free = this.slots() - this.inFlight.size;
     if (free <= 0) return pollMs; // a finishing delivery wakes us
     const now = this.deps.now();

@@ -1,9 +1,15 @@
 /**
  * Counters of one worker process, kept in memory for a metrics endpoint to expose:
- * deliveries by outcome, lease takeovers, claim conflicts, loop errors, and the lag from
- * a push's due time to the provider's answer (a cumulative histogram plus a ring of
- * recent samples for quantiles).
+ * deliveries by outcome (and by outcome and provider), lease takeovers, claim conflicts,
+ * loop errors, the lag from a push's due time to the provider's answer (a cumulative
+ * histogram plus a ring of recent samples for quantiles) and each provider's latency.
+ * takeInterval() hands what happened since its last call to the heartbeat
+ * (workers/heartbeat.ts), which the operator's console sums over hours and days.
  */
+import { LAG_BUCKETS_MS, PROVIDER_BUCKETS_MS } from '../../src/domain/opsFigures';
+
+export { LAG_BUCKETS_MS, PROVIDER_BUCKETS_MS };
+
 export const OUTCOMES = [
   'sent',
   'no_token',
@@ -16,8 +22,44 @@ export const OUTCOMES = [
 ] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
-/** Upper bounds (ms) of the lag histogram buckets; the last bucket is +Inf. */
-export const LAG_BUCKETS_MS = [50, 100, 250, 500, 1_000, 2_000, 5_000, 10_000, 30_000, 60_000, 300_000];
+/** 'fcm' | 'apns', or '' when no provider was called (no token, dropped, released…). */
+export type ProviderName = 'fcm' | 'apns' | '';
+
+/** The platform a provider serves (a metric label beside the provider). */
+export function platformOfProvider(provider: string): string {
+  return provider === 'fcm' ? 'android' : provider === 'apns' ? 'ios' : '';
+}
+
+/** A histogram's bucket counts (not cumulative, the last one +Inf), count and sum. */
+export interface Buckets {
+  counts: number[];
+  count: number;
+  sumMs: number;
+}
+
+function emptyBuckets(bounds: readonly number[]): Buckets {
+  return { counts: new Array<number>(bounds.length + 1).fill(0), count: 0, sumMs: 0 };
+}
+
+function observe(into: Buckets, bounds: readonly number[], ms: number): void {
+  const v = Math.max(0, ms);
+  const i = bounds.findIndex((le) => v <= le);
+  into.counts[i === -1 ? bounds.length : i]! += 1;
+  into.count += 1;
+  into.sumMs += v;
+}
+
+/** What one worker did between two heartbeats. */
+export interface IntervalFigures {
+  /** `${outcome}:${provider}` -> pushes (provider '' when none was called). */
+  deliveries: Record<string, number>;
+  /** Lag of the pushes sent, over LAG_BUCKETS_MS. */
+  lag: Buckets;
+}
+
+export function emptyInterval(): IntervalFigures {
+  return { deliveries: {}, lag: emptyBuckets(LAG_BUCKETS_MS) };
+}
 
 const RING_SIZE = 10_000;
 
@@ -27,6 +69,10 @@ export interface MetricsSnapshot {
   claimConflicts: number;
   loopErrors: number;
   inFlight: number;
+  /** `${outcome}:${provider}` -> pushes since start. */
+  byProvider: Record<string, number>;
+  /** provider -> latency of its calls since start, over PROVIDER_BUCKETS_MS. */
+  providerLatency: Record<string, Buckets>;
   lag: { buckets: { le: number; count: number }[]; count: number; sumMs: number; p50: number; p99: number };
 }
 
@@ -38,14 +84,35 @@ export class DeliveryMetrics {
   inFlight = 0;
   /** Configuration errors by `<provider>:<code>` (e.g. fcm:SENDER_ID_MISMATCH). */
   readonly configErrors = new Map<string, number>();
+  /** `${outcome}:${provider}` -> pushes since start. */
+  readonly byProvider = new Map<string, number>();
+  readonly providerLatency = new Map<string, Buckets>();
+  private interval = emptyInterval();
   private readonly bucketCounts = new Array<number>(LAG_BUCKETS_MS.length + 1).fill(0);
   private lagCount = 0;
   private lagSum = 0;
   private readonly ring: number[] = [];
   private ringNext = 0;
 
-  count(outcome: Outcome): void {
+  count(outcome: Outcome, provider: ProviderName = ''): void {
     this.deliveries[outcome] += 1;
+    const key = `${outcome}:${provider}`;
+    this.byProvider.set(key, (this.byProvider.get(key) ?? 0) + 1);
+    this.interval.deliveries[key] = (this.interval.deliveries[key] ?? 0) + 1;
+  }
+
+  /** One provider call's duration, answered or timed out. */
+  observeProviderLatency(provider: 'fcm' | 'apns', ms: number): void {
+    let buckets = this.providerLatency.get(provider);
+    if (!buckets) this.providerLatency.set(provider, (buckets = emptyBuckets(PROVIDER_BUCKETS_MS)));
+    observe(buckets, PROVIDER_BUCKETS_MS, ms);
+  }
+
+  /** What happened since the last call (the heartbeat's `interval`), and starts anew. */
+  takeInterval(): IntervalFigures {
+    const taken = this.interval;
+    this.interval = emptyInterval();
+    return taken;
   }
 
   /** Counts a configuration error; true the first time this process sees that one. */
@@ -57,6 +124,7 @@ export class DeliveryMetrics {
   }
 
   observeLag(ms: number): void {
+    observe(this.interval.lag, LAG_BUCKETS_MS, ms);
     const v = Math.max(0, ms);
     const i = LAG_BUCKETS_MS.findIndex((le) => v <= le);
     this.bucketCounts[i === -1 ? LAG_BUCKETS_MS.length : i]! += 1;
@@ -86,6 +154,10 @@ export class DeliveryMetrics {
       claimConflicts: this.claimConflicts,
       loopErrors: this.loopErrors,
       inFlight: this.inFlight,
+      byProvider: Object.fromEntries(this.byProvider),
+      providerLatency: Object.fromEntries(
+        [...this.providerLatency].map(([p, b]) => [p, { ...b, counts: [...b.counts] }]),
+      ),
       lag: {
         buckets,
         count: this.lagCount,

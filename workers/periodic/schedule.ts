@@ -23,9 +23,25 @@ export interface PeriodicDeps {
   ttlIndexes: ReadonlySet<string>;
 }
 
+/** A periodic job as the heartbeat reports it (the console's "Workers"). */
+export interface JobReport {
+  name: string;
+  pattern: string;
+  /** The last run this worker did (each slot runs in one worker only). */
+  last?: { at: Date; ok: boolean; result: string; ms: number };
+  next_at: Date | null;
+}
+
 export interface PeriodicJobs {
   /** Stops the schedules and waits (up to `timeoutMs`) for runs in progress. */
   stop(timeoutMs: number): Promise<void>;
+  report(): JobReport[];
+}
+
+/** A run's result as one short line: a count, or counts by name. */
+function resultLine(result: unknown): string {
+  const line = typeof result === 'object' && result !== null ? JSON.stringify(result) : String(result);
+  return line.length > 200 ? `${line.slice(0, 199)}…` : line;
 }
 
 export function startPeriodicJobs(deps: PeriodicDeps): PeriodicJobs {
@@ -53,18 +69,24 @@ export function startPeriodicJobs(deps: PeriodicDeps): PeriodicJobs {
     debug: (m: string | Error) => logger.debug({ cron: String(m) }, 'cron'),
   };
   const running = new Set<Promise<unknown>>();
+  const last = new Map<string, NonNullable<JobReport['last']>>();
   const tasks: ScheduledTask[] = jobs.map((job) =>
     cron.schedule(
       job.pattern,
       async () => {
+        const startedAt = deps.now();
         const run = job.run();
         running.add(run);
+        const ended = (ok: boolean, result: string) =>
+          last.set(job.name, { at: startedAt, ok, result, ms: deps.now().getTime() - startedAt.getTime() });
         try {
           const result = await run;
           const level = job.quiet && result === 0 ? 'debug' : 'info';
           logger[level]({ job: job.name, result }, 'periodic job done');
+          ended(true, resultLine(result));
         } catch (err) {
           logger.error({ err, job: job.name }, 'periodic job failed');
+          ended(false, err instanceof Error ? err.message.slice(0, 200) : 'failed');
         } finally {
           running.delete(run);
         }
@@ -73,6 +95,13 @@ export function startPeriodicJobs(deps: PeriodicDeps): PeriodicJobs {
     ),
   );
   return {
+    report: () =>
+      jobs.map((job, i) => ({
+        name: job.name,
+        pattern: job.pattern,
+        last: last.get(job.name),
+        next_at: tasks[i]!.getNextRun(),
+      })),
     stop: async (timeoutMs: number) => {
       for (const t of tasks) await t.stop();
       const settled = Promise.allSettled([...running]);

@@ -1,0 +1,124 @@
+/**
+ * What the console's Queue and Workers sections and `admin status` show (README
+ * "Operating"): the due backlog and the age of its oldest push, from push_jobs; delivery
+ * lag p50/p99 over the last hour and pushes by outcome and provider over the last hour
+ * and day, summed from the workers' heartbeats (src/models/workerBeat.ts); the workers
+ * and their periodic jobs; the pause switch.
+ *
+ * The figures come from heartbeats rather than from push_outcomes so that their cost
+ * follows the number of workers, not of pushes (a New-Year hour records a million
+ * outcomes); they are as fresh as the last beat (WORKER_HEARTBEAT_S), and a worker that
+ * dies loses at most its last interval's figures (the outcomes themselves stay).
+ */
+import {
+  LAG_BUCKETS_MS,
+  bucketQuantile,
+  sumIntervals,
+  workerStates,
+  type OutcomeCount,
+} from '../../domain/opsFigures';
+import { DAY_MS, HOUR_MS } from '../../domain/time';
+import { PushJob, countDueJobs } from '../../models/pushJob';
+import { WorkerBeat, type WorkerBeatFields } from '../../models/workerBeat';
+import { deliverySwitch, type DeliverySwitch } from './pause';
+
+export interface JobView {
+  name: string;
+  last?: { at: Date; ok: boolean; result: string; ms: number; worker: string };
+  next_at?: Date;
+}
+
+export interface WorkerView {
+  worker: string;
+  dyno?: string;
+  alive: boolean;
+  last_beat: Date;
+  started_at: Date;
+  paused: boolean;
+  in_flight: number;
+}
+
+export interface QueueStatus {
+  at: Date;
+  backlog: number;
+  /** Seconds since the oldest due push was due; 0 without a backlog. */
+  oldest_due_s: number;
+  lag_ms: { p50?: number; p99?: number; sent: number };
+  outcomes: { hour: OutcomeCount[]; day: OutcomeCount[] };
+  delivery: DeliverySwitch;
+  workers: WorkerView[];
+  jobs: JobView[];
+}
+
+type Beat = WorkerBeatFields & { _id: string };
+
+interface JobReportDoc {
+  name: string;
+  last?: { at: Date | string; ok: boolean; result: string; ms: number };
+  next_at?: Date | string | null;
+}
+
+/** The oldest due push: a sorted read of push_jobs on MongoDB's {due_at: 1} index. */
+async function oldestDue(now: Date): Promise<Date | undefined> {
+  const job = await PushJob.findOne({ due_at: { $lte: now } }, { due_at: 1 })
+    .sort({ due_at: 1 })
+    .lean<{ due_at: Date }>();
+  return job?.due_at;
+}
+
+/** Each job's latest run over all workers (each slot ran in one), and its soonest next run. */
+function jobViews(states: { beat: Beat; alive: boolean }[]): JobView[] {
+  const views = new Map<string, JobView>();
+  for (const { beat, alive } of states) {
+    for (const job of (beat.jobs ?? []) as JobReportDoc[]) {
+      const view = views.get(job.name) ?? { name: job.name };
+      if (job.last) {
+        const at = new Date(job.last.at);
+        if (!view.last || view.last.at < at) view.last = { ...job.last, at, worker: beat.worker };
+      }
+      if (alive && job.next_at) {
+        const next = new Date(job.next_at);
+        if (!view.next_at || next < view.next_at) view.next_at = next;
+      }
+      views.set(job.name, view);
+    }
+  }
+  return [...views.values()];
+}
+
+export async function queueStatus(now: Date): Promise<QueueStatus> {
+  const dayAgo = new Date(now.getTime() - DAY_MS);
+  const hourAgo = new Date(now.getTime() - HOUR_MS);
+  const [backlog, oldest, beats, delivery] = await Promise.all([
+    countDueJobs(now),
+    oldestDue(now),
+    WorkerBeat.find({ at: { $gte: dayAgo } }).lean<Beat[]>(),
+    deliverySwitch(),
+  ]);
+  const hour = sumIntervals(beats, hourAgo, LAG_BUCKETS_MS.length);
+  const day = sumIntervals(beats, dayAgo, LAG_BUCKETS_MS.length);
+  const states = workerStates(beats, now);
+  const round = (v: number | undefined) => (v === undefined ? undefined : Math.round(v));
+  return {
+    at: now,
+    backlog,
+    oldest_due_s: oldest ? Math.max(0, Math.round((now.getTime() - oldest.getTime()) / 1000)) : 0,
+    lag_ms: {
+      p50: round(bucketQuantile(LAG_BUCKETS_MS, hour.lagCounts, 0.5)),
+      p99: round(bucketQuantile(LAG_BUCKETS_MS, hour.lagCounts, 0.99)),
+      sent: hour.lagCounts.reduce((a, b) => a + b, 0),
+    },
+    outcomes: { hour: hour.outcomes, day: day.outcomes },
+    delivery,
+    workers: states.map(({ beat, alive }) => ({
+      worker: beat.worker,
+      dyno: beat.dyno ?? undefined,
+      alive,
+      last_beat: beat.at,
+      started_at: beat.started_at,
+      paused: beat.paused ?? false,
+      in_flight: (beat.figures as { inFlight?: number } | undefined)?.inFlight ?? 0,
+    })),
+    jobs: jobViews(states),
+  };
+}

@@ -1,0 +1,88 @@
+/**
+ * The worker's heartbeat (README "Operating"): every WORKER_HEARTBEAT_S one insert into
+ * worker_beats, `_id` = `${worker}:${interval number}` (src/models/workerBeat.ts), with
+ * the worker's figures since start, what it did since the last beat, its periodic jobs
+ * and whether delivery is paused. An insert refused as a duplicate was a retry that had
+ * landed; a failed one keeps the interval's figures for the next beat, so nothing
+ * counted is lost while the database is away.
+ */
+import { insertIfAbsent } from '../src/db/writeErrors';
+import type { Logger } from '../src/logger';
+import { WorkerBeat } from '../src/models/workerBeat';
+import { emptyInterval, type DeliveryMetrics, type IntervalFigures } from './delivery/metrics';
+import type { JobReport } from './periodic/schedule';
+
+export interface HeartbeatDeps {
+  workerId: string;
+  dyno?: string;
+  intervalS: number;
+  metrics: DeliveryMetrics;
+  jobs: () => JobReport[];
+  paused: () => boolean;
+  logger: Logger;
+  now: () => number;
+}
+
+export interface Heartbeat {
+  /** Beats once now (start and tests); resolves when the insert is done or failed. */
+  beat(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Adds `b`'s interval to `a` (a beat that failed hands its figures to the next). */
+function merge(a: IntervalFigures, b: IntervalFigures): IntervalFigures {
+  const deliveries = { ...a.deliveries };
+  for (const [k, n] of Object.entries(b.deliveries)) deliveries[k] = (deliveries[k] ?? 0) + n;
+  return {
+    deliveries,
+    lag: {
+      counts: a.lag.counts.map((c, i) => c + (b.lag.counts[i] ?? 0)),
+      count: a.lag.count + b.lag.count,
+      sumMs: a.lag.sumMs + b.lag.sumMs,
+    },
+  };
+}
+
+export function startHeartbeat(deps: HeartbeatDeps): Heartbeat {
+  const intervalMs = deps.intervalS * 1000;
+  const startedAt = new Date(deps.now());
+  let unsent = emptyInterval();
+  let beating: Promise<void> = Promise.resolve();
+  let failures = 0;
+
+  const once = async () => {
+    const now = deps.now();
+    const interval = merge(unsent, deps.metrics.takeInterval());
+    try {
+      await insertIfAbsent(WorkerBeat.collection, {
+        _id: `${deps.workerId}:${Math.floor(now / intervalMs)}` as never,
+        worker: deps.workerId,
+        dyno: deps.dyno,
+        at: new Date(now),
+        started_at: startedAt,
+        interval_s: deps.intervalS,
+        paused: deps.paused(),
+        figures: deps.metrics.snapshot(),
+        interval,
+        jobs: deps.jobs(),
+      });
+      unsent = emptyInterval();
+      failures = 0;
+    } catch (err) {
+      unsent = interval;
+      failures += 1;
+      // One line when it starts failing, then one in ten: the loop's own errors say more.
+      if (failures % 10 === 1) deps.logger.warn({ err, failures }, 'heartbeat not recorded; will retry');
+    }
+  };
+  const beat = () => (beating = beating.then(once));
+  const timer = setInterval(() => void beat(), intervalMs);
+  timer.unref();
+  return {
+    beat,
+    stop: async () => {
+      clearInterval(timer);
+      await beating;
+    },
+  };
+}
