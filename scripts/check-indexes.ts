@@ -93,7 +93,14 @@ async function main(): Promise<void> {
   const logDir = mkdtempSync(path.join(os.tmpdir(), 'pictever-queries-'));
   // A name of its own: on a MONGODB_URI server the database is dropped at the end.
   const db = await startDatabase(`indexcheck_${Date.now().toString(36)}`);
-  const env = { MONGODB_URI: db.uri, DB_QUERY_LOG_DIR: logDir, WORKER_POLL_MS: '100' };
+  const env = {
+    MONGODB_URI: db.uri,
+    DB_QUERY_LOG_DIR: logDir,
+    WORKER_POLL_MS: '100',
+    WORKER_HEARTBEAT_S: '1',
+    OPERATOR_TOKEN: 'index-check-operator-token-0123456789abcdef',
+  };
+  process.env.OPERATOR_TOKEN = env.OPERATOR_TOKEN;
   const lines: string[] = [];
   const keep = (l: string) => lines.push(l);
   const worker = startProcess('workers/notifier.ts', env, keep);

@@ -9,7 +9,12 @@
 import { insertIfAbsent } from '../src/db/writeErrors';
 import type { Logger } from '../src/logger';
 import { WorkerBeat } from '../src/models/workerBeat';
-import { emptyInterval, type DeliveryMetrics, type IntervalFigures } from './delivery/metrics';
+import {
+  emptyInterval,
+  type DeliveryMetrics,
+  type IntervalFigures,
+  type MetricsSnapshot,
+} from './delivery/metrics';
 import type { JobReport } from './periodic/schedule';
 
 export interface HeartbeatDeps {
@@ -43,6 +48,17 @@ function merge(a: IntervalFigures, b: IntervalFigures): IntervalFigures {
   };
 }
 
+/**
+ * The figures as a database stores them: the histogram's last bucket bound is +Infinity,
+ * which BSON holds but the embedded database refuses ("infinity values are not
+ * allowed"); it is stored as the string '+Inf', as Prometheus writes it.
+ */
+export function storable(figures: MetricsSnapshot): object {
+  return JSON.parse(
+    JSON.stringify(figures, (_key, value: unknown) => (value === Number.POSITIVE_INFINITY ? '+Inf' : value)),
+  ) as object;
+}
+
 export function startHeartbeat(deps: HeartbeatDeps): Heartbeat {
   const intervalMs = deps.intervalS * 1000;
   const startedAt = new Date(deps.now());
@@ -62,7 +78,7 @@ export function startHeartbeat(deps: HeartbeatDeps): Heartbeat {
         started_at: startedAt,
         interval_s: deps.intervalS,
         paused: deps.paused(),
-        figures: deps.metrics.snapshot(),
+        figures: storable(deps.metrics.snapshot()),
         interval,
         jobs: deps.jobs(),
       });

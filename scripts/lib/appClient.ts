@@ -67,7 +67,8 @@ export class AppClient {
           ? 'application/x-www-form-urlencoded; charset=UTF-8'
           : 'application/x-www-form-urlencoded');
     }
-    const res = await fetch(new URL(path, this.baseUrl), { method, headers, body });
+    // Redirects are answers to check (the console's 303s), never followed.
+    const res = await fetch(new URL(path, this.baseUrl), { method, headers, body, redirect: 'manual' });
     const setCookie = res.headers.get('set-cookie');
     if (setCookie) this.cookie = setCookie.split(';')[0] ?? '';
     return { status: res.status, text: await res.text() };

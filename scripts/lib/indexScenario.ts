@@ -120,4 +120,30 @@ export async function runIndexScenario(baseUrl: string, _dbUri: string): Promise
     200,
     'page deletion',
   );
+
+  await opsConsole(baseUrl);
+}
+
+/** The operator's console (README "Operating"): sign-in, the page, and each action. */
+async function opsConsole(baseUrl: string): Promise<void> {
+  const ops = new AppClient(baseUrl);
+  const form = 'application/x-www-form-urlencoded';
+  const token = process.env.OPERATOR_TOKEN ?? '';
+  expectStatus(
+    await ops.request('POST', '/ops/sign-in', `token=${encodeURIComponent(token)}`, form),
+    303,
+    'ops sign-in',
+  );
+  const page = expectStatus(await ops.get('/ops'), 200, 'ops console').text;
+  const csrf = /name="csrf" value="([^"]+)"/.exec(page)?.[1] ?? '';
+  const act = async (path: string, fields: string, status: number) =>
+    expectStatus(await ops.request('POST', path, `csrf=${csrf}&${fields}`, form), status, `ops ${path}`);
+  expectStatus(await ops.get('/ops?reason=gave%20up'), 200, 'ops console filtered');
+  await act('/ops/pause', '', 303);
+  await act('/ops/resume', '', 303);
+  await act('/ops/requeue', 'id=0123456789abcdef01234567', 404);
+  await act('/ops/requeue-all', 'reason=gave%20up', 303);
+  await act('/ops/requeue-all', 'reason=', 303);
+  await act('/ops/test-push', 'provider=fcm&token=abc', 303);
+  await act('/ops/sign-out', '', 303);
 }

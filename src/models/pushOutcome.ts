@@ -43,7 +43,7 @@ const pushOutcomeSchema = new Schema(
 
 pushOutcomeSchema.index({ message_id: 1, at: -1 }); // how a message's pushes ended
 pushOutcomeSchema.index({ outcome: 1, at: -1 }); // failures, newest first (operators)
-pushOutcomeSchema.index({ reason: 1, at: -1 }); // failures of one reason
+pushOutcomeSchema.index({ reason: 1, outcome: 1, at: -1 }); // failures of one reason (the console, requeue)
 pushOutcomeSchema.index(
   { at: 1 },
   expiresAfter((c) => c.PUSH_OUTCOME_RETENTION_DAYS * DAY_S),

@@ -12,7 +12,7 @@ export interface OpsAgent {
   agent: ReturnType<typeof request.agent>;
   csrf: string;
   page(path?: string): Promise<string>;
-  post(path: string, fields?: Record<string, string>): Promise<request.Response>;
+  post(path: string, fields?: Record<string, string>): request.Test;
 }
 
 export function csrfOf(page: string): string {

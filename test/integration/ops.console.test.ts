@@ -8,8 +8,8 @@ import request from 'supertest';
 import { OpsAction } from '../../src/models/opsAction';
 import { OpsSession } from '../../src/models/opsSession';
 import { DELIVERY_SWITCH, OpsSwitch } from '../../src/models/opsSwitch';
-import { PushJob } from '../../src/models/pushJob';
-import { PushOutcome } from '../../src/models/pushOutcome';
+import { PushJob, type PushKind } from '../../src/models/pushJob';
+import { PushOutcome, type PushOutcomeKind } from '../../src/models/pushOutcome';
 import { PushRequeue } from '../../src/models/pushRequeue';
 import { RateHit } from '../../src/models/rateHit';
 import { buildTestApp } from '../helpers/app';
@@ -28,14 +28,16 @@ beforeEach(async () => {
 
 const env = { OPERATOR_TOKEN: OPS_TOKEN };
 
-function failure(o: Partial<{ reason: string; outcome: string; kind: string; at: Date }> = {}) {
+function failure(
+  o: Partial<{ reason: string; outcome: PushOutcomeKind; kind: PushKind; at: Date }> = {},
+) {
   const id = new Types.ObjectId();
   return {
     _id: id.toHexString(),
-    kind: o.kind ?? 'message',
+    kind: o.kind ?? ('message' as PushKind),
     message_id: new Types.ObjectId(),
     user_id: new Types.ObjectId(),
-    outcome: o.outcome ?? 'failed',
+    outcome: o.outcome ?? ('failed' as PushOutcomeKind),
     reason: o.reason ?? 'gave up after 10 attempts: HTTP 503',
     provider: 'fcm',
     attempts: 10,

@@ -176,6 +176,13 @@ const NOT_TEXT_READERS = new Set([
   'jsonListPattern',
   'matchingAll',
   'trimmedLengthPattern',
+  // The operator console's arithmetic: dates, numbers and stored heartbeats.
+  'peakWindow',
+  'bucketPeaks',
+  'bucketQuantile',
+  'sumIntervals',
+  'workerStates',
+  'tokenFingerprint', // hashes a device token its zod schema bounded (4,096 characters)
 ]);
 
 function elapsedMs(fn: () => unknown): number {

@@ -33,13 +33,17 @@ describe('declaredIndexes', () => {
         .sort(),
     ).toEqual([
       'job_runs {created_at: 1} TTL 604800 s',
+      'ops_actions {at: 1} TTL 31536000 s',
+      'ops_sessions {expires_at: 1} TTL 0 s',
       'push_claims {lease_until: 1} TTL 3600 s',
       'push_outcomes {at: 1} TTL 7776000 s',
+      'push_requeues {at: 1} TTL 7776000 s',
       'rate_hits {until: 1} TTL 0 s',
       'reset_attempts {at: 1} TTL 3600 s',
       'reset_codes {expires_at: 1} TTL 0 s',
       'send_dedup {expires_at: 1} TTL 0 s',
       'sessions {expires: 1} TTL 0 s',
+      'worker_beats {at: 1} TTL 93600 s',
     ]);
   });
 
@@ -115,16 +119,20 @@ describe('sweeps and TTL indexes', () => {
     expect(onMongo.run.map((s) => s.name).sort()).toEqual(['quotas', 'rate_hits_without_until']);
     expect(onMongo.skipped.map((s) => s.name).sort()).toEqual([
       'job_runs',
+      'ops_actions',
+      'ops_sessions',
       'push_claims',
       'push_outcomes',
+      'push_requeues',
       'rate_hits',
       'reset_attempts',
       'reset_codes',
       'sessions',
+      'worker_beats',
     ]);
     const onEmbedded = plannedSweeps(config, ttlIndexNames(embedded));
     expect(onEmbedded.skipped).toEqual([]);
-    expect(onEmbedded.run).toHaveLength(9);
+    expect(onEmbedded.run).toHaveLength(13);
   });
 });
 

@@ -13,6 +13,7 @@ import { JobRun } from '../../src/models/jobRun';
 import { PushClaim } from '../../src/models/pushClaim';
 import { PushOutcome } from '../../src/models/pushOutcome';
 import { accountSweeps } from '../../src/services/accounts/cleanup';
+import { opsSweeps } from '../../src/services/ops/cleanup';
 import { cleanupQuotaHits } from '../../src/services/messages/quotas';
 import { finishStalledDeletions } from '../../src/services/privacy/deletion';
 import { HOUR_MS, MINUTE_MS } from '../../src/domain/time';
@@ -69,7 +70,7 @@ function outcomeSweep(config: Config): Sweep {
 
 /** Every sweep of the cleanup job, whether or not a TTL index replaces it. */
 export function allSweeps(config: Config): Sweep[] {
-  return [...workerSweeps, outcomeSweep(config), ...accountSweeps(config)];
+  return [...workerSweeps, outcomeSweep(config), ...accountSweeps(config), ...opsSweeps(config)];
 }
 
 /**

@@ -1,0 +1,48 @@
+/**
+ * Sweeps of the console's expiring records for the worker's cleanup job (on MongoDB
+ * their TTL indexes do it, and these are skipped): heartbeats after a day and a bit,
+ * operator sessions at their end, actions after OPERATOR_ACTION_RETENTION_DAYS, requeue
+ * markers with the outcomes they name. Each deletes by a date range over its index.
+ */
+import type { Config } from '../../config';
+import { DAY_MS } from '../../domain/time';
+import type { Sweep } from '../../models/expiry';
+import { OpsAction } from '../../models/opsAction';
+import { OpsSession } from '../../models/opsSession';
+import { PushRequeue } from '../../models/pushRequeue';
+import { BEAT_RETENTION_S, WorkerBeat } from '../../models/workerBeat';
+
+const ago = (now: Date, ms: number) => new Date(now.getTime() - ms);
+
+export function opsSweeps(config: Config): Sweep[] {
+  return [
+    {
+      name: 'worker_beats',
+      ttl: 'worker_beats.at',
+      run: async (now) =>
+        (await WorkerBeat.deleteMany({ at: { $lt: ago(now, BEAT_RETENTION_S * 1000) } })).deletedCount,
+    },
+    {
+      name: 'ops_sessions',
+      ttl: 'ops_sessions.expires_at',
+      run: async (now) => (await OpsSession.deleteMany({ expires_at: { $lt: now } })).deletedCount,
+    },
+    {
+      name: 'ops_actions',
+      ttl: 'ops_actions.at',
+      run: async (now) =>
+        (
+          await OpsAction.deleteMany({
+            at: { $lt: ago(now, config.OPERATOR_ACTION_RETENTION_DAYS * DAY_MS) },
+          })
+        ).deletedCount,
+    },
+    {
+      name: 'push_requeues',
+      ttl: 'push_requeues.at',
+      run: async (now) =>
+        (await PushRequeue.deleteMany({ at: { $lt: ago(now, config.PUSH_OUTCOME_RETENTION_DAYS * DAY_MS) } }))
+          .deletedCount,
+    },
+  ];
+}
