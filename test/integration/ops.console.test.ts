@@ -34,10 +34,10 @@ function failure(
   const id = new Types.ObjectId();
   return {
     _id: id.toHexString(),
-    kind: o.kind ?? ('message' as PushKind),
+    kind: o.kind ?? ('message'),
     message_id: new Types.ObjectId(),
     user_id: new Types.ObjectId(),
-    outcome: o.outcome ?? ('failed' as PushOutcomeKind),
+    outcome: o.outcome ?? ('failed'),
     reason: o.reason ?? 'gave up after 10 attempts: HTTP 503',
     provider: 'fcm',
     attempts: 10,
