@@ -28,16 +28,14 @@ beforeEach(async () => {
 
 const env = { OPERATOR_TOKEN: OPS_TOKEN };
 
-function failure(
-  o: Partial<{ reason: string; outcome: PushOutcomeKind; kind: PushKind; at: Date }> = {},
-) {
+function failure(o: Partial<{ reason: string; outcome: PushOutcomeKind; kind: PushKind; at: Date }> = {}) {
   const id = new Types.ObjectId();
   return {
     _id: id.toHexString(),
-    kind: o.kind ?? ('message'),
+    kind: o.kind ?? 'message',
     message_id: new Types.ObjectId(),
     user_id: new Types.ObjectId(),
-    outcome: o.outcome ?? ('failed'),
+    outcome: o.outcome ?? 'failed',
     reason: o.reason ?? 'gave up after 10 attempts: HTTP 503',
     provider: 'fcm',
     attempts: 10,
