@@ -5,23 +5,21 @@
  * what each action changed and the action log naming `cli@<dyno or host>`, and the exit
  * codes (0 done, 1 failed, 2 usage).
  */
-import { execFile } from 'node:child_process';
 import os from 'node:os';
-import path from 'node:path';
 import { Types } from 'mongoose';
 import { LAG_BUCKETS_MS, tokenFingerprint } from '../../src/domain/opsFigures';
 import { HOUR_MS, DAY_MS } from '../../src/domain/time';
 import { OpsAction } from '../../src/models/opsAction';
 import { DELIVERY_SWITCH, OpsSwitch } from '../../src/models/opsSwitch';
 import { PushJob, PushSchedule } from '../../src/models/pushJob';
-import { PushOutcome, type PushOutcomeKind } from '../../src/models/pushOutcome';
+import { PushOutcome } from '../../src/models/pushOutcome';
 import { PushRequeue } from '../../src/models/pushRequeue';
 import { SessionRecord } from '../../src/models/session';
 import { WorkerBeat } from '../../src/models/workerBeat';
-import { testDataKeys } from '../helpers/dataKeys';
 import { useTestDatabase } from '../helpers/db';
 import { createUser } from '../helpers/factories';
 import { FCM_ANSWERS, startFakeFcm, type FakeFcm } from '../helpers/fakeFcm';
+import { failedPush, queuedPush, runAdmin, workerBeat } from '../helpers/opsCli';
 
 const db = useTestDatabase();
 jest.setTimeout(90_000);
@@ -29,38 +27,9 @@ jest.setTimeout(90_000);
 const DYNO = 'run.4242';
 const BY = `cli@${DYNO}`;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** The command as `npm run admin -- …` runs it (tsx), on a one-off dyno named DYNO. */
-function admin(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'scripts/admin.ts', ...args],
-      {
-        cwd: path.resolve(__dirname, '../..'),
-        env: {
-          PATH: process.env.PATH,
-          HOME: process.env.HOME,
-          MONGODB_URI: db.uri(),
-          DATA_KEYS: testDataKeys(),
-          NODE_ENV: 'development',
-          DYNO,
-          ...env,
-        },
-        timeout: 60_000,
-      },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+/** The command on a one-off dyno named DYNO (unless `env` says otherwise). */
+const admin = (args: string[], env: Record<string, string> = {}) =>
+  runAdmin(db.uri(), args, { DYNO, ...env });
 
 beforeEach(async () => {
   await Promise.all(
@@ -70,57 +39,20 @@ beforeEach(async () => {
   );
 });
 
-function failure(
-  o: Partial<{ reason: string; outcome: PushOutcomeKind; at: Date; message_id: Types.ObjectId }> = {},
-) {
-  return {
-    _id: new Types.ObjectId().toHexString(),
-    kind: 'message' as const,
-    message_id: o.message_id ?? new Types.ObjectId(),
-    user_id: new Types.ObjectId(),
-    outcome: o.outcome ?? 'failed',
-    reason: o.reason ?? 'gave up after 10 attempts: HTTP 503',
-    provider: 'fcm',
-    attempts: 10,
-    due_at: new Date(Date.now() - HOUR_MS),
-    at: o.at ?? new Date(),
-    worker: 'w1',
-  };
-}
-
-const job = (due_at: Date) => ({
-  kind: 'message',
-  user_id: new Types.ObjectId(),
-  message_id: new Types.ObjectId(),
-  due_at,
-});
-
-function beat(worker: string, agoMs: number, extra: Record<string, unknown> = {}) {
-  const at = new Date(Date.now() - agoMs);
-  return {
-    _id: `${worker}:${Math.floor(at.getTime() / 30_000)}`,
-    worker,
-    at,
-    started_at: new Date(Date.now() - 2 * HOUR_MS),
-    interval_s: 30,
-    ...extra,
-  };
-}
-
 describe('admin status', () => {
   it('when there is a backlog, a paused switch and two workers then it shows them, as text and as JSON', async () => {
     const now = Date.now();
     await PushJob.insertMany([
-      job(new Date(now - 5 * 60_000)),
-      job(new Date(now - 60_000)),
-      job(new Date(now - 1_000)),
-      job(new Date(now + 10 * 60_000)),
+      queuedPush(new Date(now - 5 * 60_000)),
+      queuedPush(new Date(now - 60_000)),
+      queuedPush(new Date(now - 1_000)),
+      queuedPush(new Date(now + 10 * 60_000)),
     ]);
     await OpsSwitch.create({ _id: DELIVERY_SWITCH, paused: true, by: 'operator-abc123', at: new Date(now) });
     const lag = new Array<number>(LAG_BUCKETS_MS.length + 1).fill(0);
     lag[2] = 10; // ten pushes sent within 100-250 ms
     await WorkerBeat.insertMany([
-      beat('w-alive', 5_000, {
+      workerBeat('w-alive', 5_000, {
         dyno: 'worker.1',
         paused: true,
         interval: { deliveries: { 'sent:fcm': 10, 'failed:apns': 2 }, lag: { counts: lag } },
@@ -132,7 +64,7 @@ describe('admin status', () => {
           },
         ],
       }),
-      beat('w-gone', 10 * 60_000),
+      workerBeat('w-gone', 10 * 60_000),
     ]);
 
     const [text, json] = await Promise.all([admin(['status']), admin(['status', '--json'])]);
@@ -174,10 +106,10 @@ describe('admin peaks', () => {
     const inHours = new Date(now + 3 * HOUR_MS + 60_000);
     const inDays = new Date(now + 10 * DAY_MS);
     await PushSchedule.insertMany([
-      ...Array.from({ length: 4 }, () => job(inHours)),
-      ...Array.from({ length: 2 }, () => job(inDays)),
+      ...Array.from({ length: 4 }, () => queuedPush(inHours)),
+      ...Array.from({ length: 2 }, () => queuedPush(inDays)),
     ]);
-    await PushJob.insertMany([job(inHours)]); // both collections are counted
+    await PushJob.insertMany([queuedPush(inHours)]); // both collections are counted
 
     const [text, json] = await Promise.all([admin(['peaks']), admin(['peaks', '--json'])]);
     expect(text.code).toBe(0);
@@ -200,7 +132,7 @@ describe('admin peaks', () => {
   });
 
   it('when nothing is due then it says so', async () => {
-    await PushSchedule.insertMany([job(new Date(Date.now() + 90 * DAY_MS))]); // past the window
+    await PushSchedule.insertMany([queuedPush(new Date(Date.now() + 90 * DAY_MS))]); // past the window
     const run = await admin(['peaks']);
     expect(run.code).toBe(0);
     expect(run.stdout).toBe('Nothing due in the next 60 days.\n');
@@ -209,9 +141,9 @@ describe('admin peaks', () => {
 
 describe('admin failures', () => {
   it('when filtered by a reason then only those are listed, newest first, with who requeued them', async () => {
-    const older = failure({ reason: 'r-a', at: new Date(Date.now() - 60_000) });
-    const newer = failure({ reason: 'r-a', outcome: 'dead_token', at: new Date(Date.now() - 30_000) });
-    const other = failure({ reason: 'r-b' }); // the newest
+    const older = failedPush({ reason: 'r-a', at: new Date(Date.now() - 60_000) });
+    const newer = failedPush({ reason: 'r-a', outcome: 'dead_token', at: new Date(Date.now() - 30_000) });
+    const other = failedPush({ reason: 'r-b' }); // the newest
     await PushOutcome.insertMany([older, newer, other]);
     await PushRequeue.create({
       _id: older._id,
@@ -243,7 +175,7 @@ describe('admin failures', () => {
 
 describe('admin requeue', () => {
   it('when given a failed push id then a job for its message is queued and the action names the dyno', async () => {
-    const f = failure();
+    const f = failedPush();
     await PushOutcome.create(f);
     const run = await admin(['requeue', f._id]);
     expect(run.code).toBe(0);
@@ -261,9 +193,9 @@ describe('admin requeue', () => {
 
   it('when given a message id then its failed pushes are requeued and its dead-token ones are not', async () => {
     const message_id = new Types.ObjectId();
-    const failed = failure({ message_id, at: new Date(Date.now() - 60_000) });
-    const dead = failure({ message_id, outcome: 'dead_token', reason: 'UNREGISTERED' });
-    await PushOutcome.insertMany([failed, dead, failure()]);
+    const failed = failedPush({ message_id, at: new Date(Date.now() - 60_000) });
+    const dead = failedPush({ message_id, outcome: 'dead_token', reason: 'UNREGISTERED' });
+    await PushOutcome.insertMany([failed, dead, failedPush()]);
     const run = await admin(['requeue', message_id.toHexString(), '--json']);
     expect(run.code).toBe(0);
     const result = JSON.parse(run.stdout);
@@ -286,9 +218,9 @@ describe('admin requeue', () => {
 
   it('when given --reason over more than a page then every failure of it is queued, with progress on stderr', async () => {
     const many = Array.from({ length: 205 }, (_, i) =>
-      failure({ reason: 'r-big', at: new Date(Date.now() - i * 1_000) }),
+      failedPush({ reason: 'r-big', at: new Date(Date.now() - i * 1_000) }),
     );
-    await PushOutcome.insertMany([...many, failure({ reason: 'r-other' })]);
+    await PushOutcome.insertMany([...many, failedPush({ reason: 'r-other' })]);
     const run = await admin(['requeue', '--reason', 'r-big']);
     expect(run.code).toBe(0);
     expect(run.stderr).toContain('requeue: 200 failed pushes done\n');
@@ -301,8 +233,27 @@ describe('admin requeue', () => {
     });
   });
 
+  it('when given --all then the failed pushes of every reason are queued, and the dead-token ones are not', async () => {
+    await PushOutcome.insertMany([
+      failedPush({ reason: 'r-a' }),
+      failedPush({ reason: 'r-b' }),
+      failedPush({ reason: 'UNREGISTERED', outcome: 'dead_token' }),
+    ]);
+    const run = await admin(['requeue', '--all', '--json']);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({
+      found: 2,
+      counts: { requeued: 2, 'queued already': 0, 'delivered already': 0, 'not requeueable': 0 },
+    });
+    expect(await PushJob.countDocuments()).toBe(2);
+    expect(await OpsAction.findOne({ action: 'requeue-all' }).lean()).toMatchObject({
+      by: BY,
+      target: 'every reason',
+    });
+  });
+
   it('when the id names no failed push nor message then it exits 1 and queues nothing', async () => {
-    const sent = { ...failure(), outcome: 'sent' as const, reason: undefined };
+    const sent = { ...failedPush(), outcome: 'sent' as const, reason: undefined };
     await PushOutcome.create(sent);
     const run = await admin(['requeue', sent._id]);
     expect(run.code).toBe(1);
@@ -375,6 +326,8 @@ describe('admin pause and resume', () => {
     expect(resumed.code).toBe(0);
     expect(JSON.parse(resumed.stdout)).toMatchObject({ paused: false, by: BY });
     expect(await OpsSwitch.findById(DELIVERY_SWITCH).lean()).toMatchObject({ paused: false, by: BY });
+    const status = await admin(['status']);
+    expect(status.stdout).toMatch(new RegExp(`delivery +running \\(resumed by ${BY} at `));
     const actions = await OpsAction.find().sort({ at: 1 }).lean();
     expect(actions.map((a) => [a.action, a.by])).toEqual([
       ['pause', by],
@@ -417,6 +370,7 @@ describe('admin usage errors', () => {
       [['status', '--verbose'], "Unknown option '--verbose'"],
       [['requeue'], 'give one push or message id, or --reason R, or --all'],
       [['requeue', 'not-an-id'], 'the id must be 24 hex digits'],
+      [['requeue', '--all', '--reason', 'r-a'], 'give one push or message id, or --reason R, or --all'],
       [['requeue', '--reason', 'x'.repeat(501)], '--reason must be at most 500 characters'],
       [['failures', '--limit', 'ten'], '--limit must be a whole number'],
       [['test-push', 'sms', 'token'], 'provider: Invalid option'],

@@ -4,6 +4,7 @@
  * hour, pushes by outcome and provider, the pause switch, workers and periodic jobs.
  */
 import type { OutcomeCount } from '../../../src/domain/opsFigures';
+import type { DeliverySwitch } from '../../../src/services/ops/pause';
 import { queueStatus, type QueueStatus } from '../../../src/services/ops/status';
 import { opsCommand, positionals } from './command';
 import { duration, ms, table, utc } from './format';
@@ -35,6 +36,9 @@ function jobs(s: QueueStatus): string[] {
   return ['Periodic jobs:', ...table(rows)];
 }
 
+/** Running, and who resumed it last if anyone ever paused it. */
+const running = (d: DeliverySwitch) => (d.by ? `running (resumed by ${d.by} at ${utc(d.at)})` : 'running');
+
 export function formatStatus(s: QueueStatus): string {
   const d = s.delivery;
   const lines = [
@@ -43,7 +47,7 @@ export function formatStatus(s: QueueStatus): string {
       ['pushes waiting now', String(s.backlog)],
       ['oldest due', s.backlog === 0 ? '-' : `${duration(s.oldest_due_s)} ago`],
       ['lag p50 / p99', `${ms(s.lag_ms.p50)} / ${ms(s.lag_ms.p99)} (last hour, ${s.lag_ms.sent} sent)`],
-      ['delivery', d.paused ? `PAUSED by ${d.by ?? '?'} at ${utc(d.at)}` : 'running'],
+      ['delivery', d.paused ? `PAUSED by ${d.by ?? '?'} at ${utc(d.at)}` : running(d)],
     ]),
     ...outcomes('Pushes in the last hour', s.outcomes.hour),
     ...outcomes('Pushes in the last day', s.outcomes.day),
