@@ -13,18 +13,23 @@
  *    but its first claim is still there (claims outlive their job by an hour): the
  *    worker that takes it over finds the outcome and drops it (workers/delivery/claims.ts).
  * Only message pushes are requeued: a teaser or "joined" text is not kept in its outcome.
+ *
+ * A failure is named by its push's id (the console's Requeue), or all the failures of one
+ * message by the message's id (`admin requeue <id>`), or of one reason (Requeue all).
  */
 import { Types } from 'mongoose';
+import { isObjectIdHex } from '../../domain/objectId';
 import { insertEachIfAbsent } from '../../db/writeErrors';
 import { PushJob } from '../../models/pushJob';
 import { PushOutcome, type PushOutcomeFields } from '../../models/pushOutcome';
 import { PushRequeue } from '../../models/pushRequeue';
 import { AppError } from '../../errors';
+import { pushOutcomesOf } from '../pushes/outcomes';
 import { recordAction, type Actor } from './actions';
 
 /** Failures one "Requeue all" takes, in pages of REQUEUE_PAGE. */
 export const REQUEUE_ALL_MAX = 10_000;
-const REQUEUE_PAGE = 200;
+export const REQUEUE_PAGE = 200;
 
 export type RequeueState = 'requeued' | 'queued already' | 'delivered already' | 'not requeueable';
 
@@ -39,6 +44,22 @@ type Failure = Pick<PushOutcomeFields, 'kind' | 'message_id' | 'user_id' | 'due_
 };
 
 const requeueable = (f: Failure) => f.outcome === 'failed' && f.kind === 'message' && !!f.message_id;
+const isFailure = (f: Pick<Failure, 'outcome'>) => f.outcome === 'failed' || f.outcome === 'dead_token';
+
+const noCounts = (): Record<RequeueState, number> => ({
+  requeued: 0,
+  'queued already': 0,
+  'delivered already': 0,
+  'not requeueable': 0,
+});
+
+/** `2 requeued, 1 queued already`: the states that occurred. */
+function summary(counts: Record<RequeueState, number>): string {
+  return Object.entries(counts)
+    .filter(([, n]) => n > 0)
+    .map(([state, n]) => `${n} ${state}`)
+    .join(', ');
+}
 
 /** Requeues these failures; one marker insert and one job insert for them all. */
 async function requeueFailures(failures: readonly Failure[], by: Actor, now: Date): Promise<RequeueResult[]> {
@@ -92,8 +113,7 @@ const FAILURE_FIELDS = { kind: 1, message_id: 1, user_id: 1, due_at: 1, outcome:
 /** Requeues one failed push, by its id (the failed push job's id, as listed). */
 export async function requeueOne(id: string, by: Actor, now: Date): Promise<RequeueResult> {
   const failure = await PushOutcome.findById(id, FAILURE_FIELDS).lean<Failure>();
-  if (!failure || (failure.outcome !== 'failed' && failure.outcome !== 'dead_token'))
-    throw AppError.notFound(`no failed push with the id ${id}`);
+  if (!failure || !isFailure(failure)) throw AppError.notFound(`no failed push with the id ${id}`);
   const [result] = await requeueFailures([failure], by, now);
   await recordAction({
     at: now,
@@ -123,12 +143,7 @@ export async function requeueByReason(
   now: Date,
   progress: (done: number) => void = () => {},
 ): Promise<RequeueAllResult> {
-  const counts: Record<RequeueState, number> = {
-    requeued: 0,
-    'queued already': 0,
-    'delivered already': 0,
-    'not requeueable': 0,
-  };
+  const counts = noCounts();
   let found = 0;
   let before: Date | undefined;
   // Pages go back in time from the last one's oldest `at`, included (outcomes recorded in
@@ -155,17 +170,71 @@ export async function requeueByReason(
     if (page.length < REQUEUE_PAGE) break;
     before = page[page.length - 1]!.at;
   }
-  const summary = Object.entries(counts)
-    .filter(([, n]) => n > 0)
-    .map(([state, n]) => `${n} ${state}`)
-    .join(', ');
   await recordAction({
     at: now,
     by,
     action: 'requeue-all',
     target: reason === undefined ? 'every reason' : `reason "${reason}"`,
-    result: found === 0 ? 'no failed push to requeue' : summary,
+    result: found === 0 ? 'no failed push to requeue' : summary(counts),
     ok: true,
   });
   return { reason, found, counts };
+}
+
+/** The failed and dead-token pushes of one message (one per delivery), newest first. */
+async function failuresOfMessage(messageId: string): Promise<Failure[]> {
+  if (!isObjectIdHex(messageId)) return [];
+  return (await pushOutcomesOf(new Types.ObjectId(messageId))).filter(isFailure);
+}
+
+export interface RequeueMessageResult {
+  message_id: string;
+  /** One per failed push of the message, newest first. */
+  results: RequeueResult[];
+  counts: Record<RequeueState, number>;
+}
+
+async function requeueMessageFailures(
+  messageId: string,
+  failures: readonly Failure[],
+  by: Actor,
+  now: Date,
+): Promise<RequeueMessageResult> {
+  const results = await requeueFailures(failures, by, now);
+  const counts = noCounts();
+  for (const r of results) counts[r.state] += 1;
+  await recordAction({
+    at: now,
+    by,
+    action: 'requeue',
+    target: `message ${messageId}`,
+    result: summary(counts),
+    ok: counts['not requeueable'] < results.length,
+  });
+  return { message_id: messageId, results, counts };
+}
+
+/**
+ * Requeues the failed pushes of one message, by the message's id (read by the
+ * {message_id, at} index of push_outcomes): a resent message may have one per delivery.
+ */
+export async function requeueMessage(messageId: string, by: Actor, now: Date): Promise<RequeueMessageResult> {
+  const failures = await failuresOfMessage(messageId);
+  if (failures.length === 0) throw AppError.notFound(`no failed push of a message with the id ${messageId}`);
+  return requeueMessageFailures(messageId, failures, by, now);
+}
+
+export type RequeueByIdResult = { push_id: string; results: RequeueResult[] } | RequeueMessageResult;
+
+/**
+ * Requeues by an id that names a failed push (as listed) or else a message (as the apps
+ * and the support know it): push ids and message ids are both ObjectIds, never equal.
+ */
+export async function requeueById(id: string, by: Actor, now: Date): Promise<RequeueByIdResult> {
+  if (await PushOutcome.exists({ _id: id, outcome: { $in: ['failed', 'dead_token'] } }))
+    return { push_id: id, results: [await requeueOne(id, by, now)] };
+  const failures = await failuresOfMessage(id);
+  if (failures.length === 0)
+    throw AppError.notFound(`no failed push, nor a message with failed pushes, with the id ${id}`);
+  return requeueMessageFailures(id, failures, by, now);
 }
