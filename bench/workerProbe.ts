@@ -43,7 +43,7 @@ export function parseFigures(text: string, scrapesBefore: number): Figures {
     if (name === COMMANDS) {
       f.commands.set(`${labels.command} ${labels.collection}`.trim(), value);
     } else if (name === DELIVERIES && labels.outcome === 'sent') {
-      f.sent = value;
+      f.sent += value; // one series per provider and platform
     } else if (name === 'pictever_worker_lease_takeovers_total') {
       f.takeovers = value;
     }

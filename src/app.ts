@@ -13,6 +13,7 @@ import { AppError, errorHandler } from './http/errors';
 import { parseQuery } from './http/form';
 import { methodNotAllowed } from './http/methods';
 import { createWebMetrics } from './http/metrics';
+import { readWorkerSeries } from './http/workerMetrics';
 import { sessionMiddleware } from './http/session';
 import { routes } from './routes';
 
@@ -23,7 +24,10 @@ export function createApp(deps: AppDeps): Express {
   // fuzz) has no openDatabase to load them.
   useDataKeys(deps.config);
   const app = express();
-  const metrics = createWebMetrics();
+  const metrics = createWebMetrics({
+    dyno: deps.config.DYNO,
+    workerSeries: () => readWorkerSeries({ logger: deps.logger, now: deps.now }),
+  });
   app.disable('x-powered-by');
   app.set('query parser', parseQuery);
   app.set('trust proxy', deps.config.TRUST_PROXY_HOPS || (deps.config.COOKIE_SECURE ? 1 : false));

@@ -48,6 +48,9 @@ const inlineOrFile = (looksInline: (v: string) => boolean) =>
     }
   });
 
+/** The longest heartbeat interval: the web's /metrics reads the beats of twice that. */
+export const WORKER_HEARTBEAT_MAX_S = 300;
+
 export const schema = z.object({
   // Process
   NODE_ENV: z
@@ -324,7 +327,7 @@ export const schema = z.object({
     .describe(
       'port where the worker serves /metrics (Prometheus) and /readyz behind OPERATOR_TOKEN; unset: no listener (0 picks a free one)',
     ),
-  WORKER_HEARTBEAT_S: int(15, 1, 300).describe(
+  WORKER_HEARTBEAT_S: int(15, 1, WORKER_HEARTBEAT_MAX_S).describe(
     "seconds between two heartbeats of a worker (its figures, periodic jobs and pause state for the console and the web's /metrics); silent for two, it is shown as gone",
   ),
   PUSH_OUTCOME_RETENTION_DAYS: int(90, 1).describe(

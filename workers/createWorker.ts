@@ -105,7 +105,7 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
   const settings = loopSettings(config); // checks the lease before connecting
   const id = deps.workerId ?? `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const sender = createPushSender(config, logger, deps.push);
-  const metrics = createWorkerMetrics(logger, now);
+  const metrics = createWorkerMetrics(logger, now, config.DYNO);
   const countCommand = countDatabaseCommands(metrics.registry);
   const ownConnection = !deps.connection;
   useDataKeys(config); // teaser and "joined" texts are encrypted in the queue (openDatabase loads them too)

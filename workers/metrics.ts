@@ -1,20 +1,29 @@
 /**
  * The worker's counters (workers/delivery/metrics.ts) in Prometheus form. Counters and
- * gauges are read from the DeliveryMetrics fields at scrape time; the lag histogram is fed
- * one observation at a time (a histogram cannot be rebuilt from totals), in seconds. The
- * due backlog is counted at scrape time, by the web's /waiting count (countDueJobs). The
- * database commands the process starts are counted by name and collection, from the
- * driver's command monitoring.
+ * gauges are read from the DeliveryMetrics fields at scrape time; the lag and provider
+ * latency histograms are fed one observation at a time (prom-client cannot rebuild a
+ * histogram from totals), in seconds. The due backlog is counted at scrape time, by the
+ * web's /waiting count (countDueJobs). The database commands the process starts are
+ * counted by name and collection, from the driver's command monitoring. With DYNO set,
+ * every series carries `dyno`. The web's /metrics shows the same figures of every live
+ * worker, from their heartbeats (src/http/workerMetrics.ts).
  */
 import type { CommandStartedEvent } from 'mongodb';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Logger } from '../src/logger';
 import { countDueJobs } from '../src/models/pushJob';
-import { DeliveryMetrics, LAG_BUCKETS_MS, OUTCOMES } from './delivery/metrics';
+import {
+  DeliveryMetrics,
+  LAG_BUCKETS_MS,
+  PROVIDERS,
+  PROVIDER_BUCKETS_MS,
+  platformOfProvider,
+  type Provider,
+} from './delivery/metrics';
 
 const COUNT_TIMEOUT_MS = 2_000;
 
-/** DeliveryMetrics that also records each lag in a prom-client histogram. */
+/** DeliveryMetrics that also records each lag and provider call in prom-client histograms. */
 export class ExportedDeliveryMetrics extends DeliveryMetrics {
   readonly registry = new Registry();
   private readonly lagSeconds = new Histogram({
@@ -23,11 +32,33 @@ export class ExportedDeliveryMetrics extends DeliveryMetrics {
     buckets: LAG_BUCKETS_MS.map((ms) => ms / 1000),
     registers: [this.registry],
   });
+  private readonly providerSeconds = new Histogram({
+    name: 'pictever_worker_provider_latency_seconds',
+    help: "One provider call's duration, from the request to the answer or the timeout",
+    labelNames: ['provider', 'platform'] as const,
+    buckets: PROVIDER_BUCKETS_MS.map((ms) => ms / 1000),
+    registers: [this.registry],
+  });
+
+  constructor() {
+    super();
+    // From the start, as DeliveryMetrics' byProvider (a series born late loses its first counts).
+    for (const provider of PROVIDERS) this.providerSeconds.zero(providerLabels(provider));
+  }
 
   override observeLag(ms: number): void {
     super.observeLag(ms);
     this.lagSeconds.observe(Math.max(0, ms) / 1000);
   }
+
+  override observeProviderLatency(provider: Provider, ms: number): void {
+    super.observeProviderLatency(provider, ms);
+    this.providerSeconds.observe(providerLabels(provider), Math.max(0, ms) / 1000);
+  }
+}
+
+function providerLabels(provider: string): { provider: string; platform: string } {
+  return { provider, platform: platformOfProvider(provider) };
 }
 
 /** A counter whose value is read from a running total when scraped. */
@@ -72,19 +103,31 @@ export function countDatabaseCommands(registry: Registry): (e: CommandStartedEve
   return (e) => counter.inc({ command: e.commandName, collection: commandCollection(e) });
 }
 
-/** Registers every worker metric; `now` is the clock of the due backlog count. */
-export function createWorkerMetrics(logger: Logger, now: () => number): ExportedDeliveryMetrics {
+/**
+ * Registers every worker metric; `now` is the clock of the due backlog count, `dyno`
+ * (Heroku's DYNO) a label on every series when set.
+ */
+export function createWorkerMetrics(
+  logger: Logger,
+  now: () => number,
+  dyno?: string,
+): ExportedDeliveryMetrics {
   const metrics = new ExportedDeliveryMetrics();
   const { registry } = metrics;
+  if (dyno !== undefined) registry.setDefaultLabels({ dyno });
   collectDefaultMetrics({ register: registry });
+  // By provider and platform; the totals by outcome alone are their sum (sum by (outcome)).
   new Counter({
     name: 'pictever_worker_deliveries_total',
-    help: 'Push deliveries by outcome',
-    labelNames: ['outcome'] as const,
+    help: 'Push deliveries by outcome, provider and platform (both empty when no provider was called)',
+    labelNames: ['outcome', 'provider', 'platform'] as const,
     registers: [registry],
     collect() {
       this.reset();
-      for (const outcome of OUTCOMES) this.inc({ outcome }, metrics.deliveries[outcome]);
+      for (const [key, n] of metrics.byProvider) {
+        const [outcome = '', provider = ''] = key.split(':');
+        this.inc({ outcome, ...providerLabels(provider) }, n);
+      }
     },
   });
   totalCounter(

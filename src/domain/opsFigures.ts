@@ -11,6 +11,11 @@ export const LAG_BUCKETS_MS = [50, 100, 250, 500, 1_000, 2_000, 5_000, 10_000, 3
 /** Upper bounds (ms) of the provider latency buckets (one call, connection included). */
 export const PROVIDER_BUCKETS_MS = [10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000];
 
+/** The platform a push provider serves (a metric label beside the provider); '' for none. */
+export function platformOfProvider(provider: string): string {
+  return provider === 'fcm' ? 'android' : provider === 'apns' ? 'ios' : '';
+}
+
 export const PEAK_HOURS = 48;
 export const PEAK_DAYS = 60;
 

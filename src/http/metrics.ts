@@ -1,7 +1,9 @@
 /**
  * Prometheus metrics of the web process: requests by route and status, and latency.
  * The route label is the matched route pattern (never the raw URL), so its cardinality
- * is bounded by the route table.
+ * is bounded by the route table. With DYNO set every series carries `dyno` (scraped
+ * through Heroku's router, a scrape lands on any web dyno). A scrape also appends the
+ * series of every worker, read from their heartbeats (src/http/workerMetrics.ts).
  */
 import type { RequestHandler } from 'express';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
@@ -9,10 +11,20 @@ import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client
 export interface WebMetrics {
   registry: Registry;
   middleware: RequestHandler;
+  /** The whole /metrics text: this process's registry, then the workers' series. */
+  scrape(): Promise<string>;
 }
 
-export function createWebMetrics(): WebMetrics {
+export interface WebMetricsOptions {
+  /** Heroku's DYNO (web.1): a label on every series of this process. */
+  dyno?: string;
+  /** Exposition text appended to the registry's (families of other names); '' for none. */
+  workerSeries?: () => Promise<string>;
+}
+
+export function createWebMetrics(options: WebMetricsOptions = {}): WebMetrics {
   const registry = new Registry();
+  if (options.dyno !== undefined) registry.setDefaultLabels({ dyno: options.dyno });
   collectDefaultMetrics({ register: registry });
   const requests = new Counter({
     name: 'pictever_http_requests_total',
@@ -37,5 +49,9 @@ export function createWebMetrics(): WebMetrics {
     });
     next();
   };
-  return { registry, middleware };
+  const scrape = async () => {
+    const [own, workers] = await Promise.all([registry.metrics(), options.workerSeries?.() ?? '']);
+    return workers === '' ? own : `${own.endsWith('\n') ? own : `${own}\n`}${workers}`;
+  };
+  return { registry, middleware, scrape };
 }

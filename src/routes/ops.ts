@@ -26,7 +26,7 @@ export function opsRoutes(deps: AppDeps, metrics: WebMetrics): Router {
   router.get('/readyz', operator, readinessHandler(deps.connection));
 
   router.get('/metrics', operator, async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    res.type(metrics.registry.contentType).send(await metrics.scrape());
   });
 
   router.get('/waiting', operator, async (_req, res) => {

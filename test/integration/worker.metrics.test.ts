@@ -1,9 +1,9 @@
 /**
  * The worker's metrics port (WORKER_METRICS_PORT): a real worker process serving
- * Prometheus text and readiness behind the operator token, its counters, lag histogram
- * and database command counts moving with a delivery; and, in process, the due backlog
- * gauge, the histogram's units, the command counter's labels and the 404 when no token
- * is configured.
+ * Prometheus text and readiness behind the operator token, its counters (by outcome,
+ * provider and platform), lag and provider latency histograms and database command counts
+ * moving with a delivery; and, in process, the due backlog gauge, the histograms' units,
+ * the command counter's labels and the 404 when no token is configured.
  */
 import { MongoClient } from 'mongodb';
 import mongoose, { Types } from 'mongoose';
@@ -14,6 +14,7 @@ import { metricsApp } from '../../workers/metricsServer';
 import { countDatabaseCommands, createWorkerMetrics } from '../../workers/metrics';
 import { captureLogger } from '../helpers/app';
 import { useTestDatabase } from '../helpers/db';
+import { checkExposition, sumOf, valueOf } from '../helpers/exposition';
 import { COMMANDS, commandsWith, sample, startedWorkerWithMetrics } from '../helpers/workerMetrics';
 import { startFakeFcm, type FakeFcm } from '../helpers/fakeFcm';
 import { eventually, makeReceiver, queueMessage } from '../helpers/workerFixtures';
@@ -22,6 +23,9 @@ import type { WorkerHandle } from '../helpers/workerProcess';
 jest.setTimeout(60_000);
 
 const TOKEN = 'worker-operator-token';
+const DELIVERIES = 'pictever_worker_deliveries_total';
+const LATENCY = 'pictever_worker_provider_latency_seconds';
+const ANDROID = { provider: 'fcm', platform: 'android' };
 const db = useTestDatabase();
 let fcm: FakeFcm;
 let worker: WorkerHandle;
@@ -60,7 +64,13 @@ describe('the worker metrics port, a real worker process', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     const text = await res.text();
-    expect(sample(text, 'pictever_worker_deliveries_total{outcome="sent"}')).toBe(0);
+    const samples = checkExposition(text);
+    // Each provider's series exist from the start, at 0.
+    expect(valueOf(samples, DELIVERIES, { outcome: 'sent', ...ANDROID })).toBe(0);
+    expect(valueOf(samples, DELIVERIES, { outcome: 'sent', provider: 'apns', platform: 'ios' })).toBe(0);
+    expect(valueOf(samples, DELIVERIES, { outcome: 'no_token', provider: '', platform: '' })).toBe(0);
+    expect(sumOf(samples, DELIVERIES)).toBe(0);
+    expect(valueOf(samples, `${LATENCY}_count`, ANDROID)).toBe(0);
     expect(sample(text, 'pictever_worker_push_lag_seconds_count')).toBe(0);
     for (const name of [
       'lease_takeovers_total',
@@ -73,10 +83,12 @@ describe('the worker metrics port, a real worker process', () => {
     expect(sample(text, 'pictever_worker_due_pushes')).toBe(0);
     expect(text).toContain('# TYPE pictever_worker_deliveries_total counter');
     expect(text).toContain('# TYPE pictever_worker_push_lag_seconds histogram');
+    expect(text).toContain(`# TYPE ${LATENCY} histogram`);
     expect(text).toContain('process_resident_memory_bytes');
+    expect(text).not.toContain('dyno='); // DYNO unset
   });
 
-  it('when a message is delivered then the sent counter and the lag histogram move', async () => {
+  it('when a message is delivered then the sent counter, the lag and the provider latency move', async () => {
     const user = await makeReceiver({ os: 'android' });
     await queueMessage(user._id, { due: new Date(Date.now() - 1500) });
     await eventually(() => fcm.forToken(user.device!.reg_id).length > 0, 10_000, 'the push');
@@ -84,11 +96,16 @@ describe('the worker metrics port, a real worker process', () => {
     await eventually(
       async () => {
         text = await (await scrape('/metrics', TOKEN)).text();
-        return sample(text, 'pictever_worker_deliveries_total{outcome="sent"}') === 1;
+        return sumOf(checkExposition(text), DELIVERIES, { outcome: 'sent' }) === 1;
       },
       5_000,
       'the sent counter',
     );
+    const samples = checkExposition(text);
+    expect(valueOf(samples, DELIVERIES, { outcome: 'sent', ...ANDROID })).toBe(1);
+    expect(valueOf(samples, `${LATENCY}_count`, ANDROID)).toBe(1);
+    expect(valueOf(samples, `${LATENCY}_bucket`, { ...ANDROID, le: '+Inf' })).toBe(1);
+    expect(valueOf(samples, `${LATENCY}_count`, { provider: 'apns', platform: 'ios' })).toBe(0);
     expect(sample(text, 'pictever_worker_push_lag_seconds_count')).toBe(1);
     expect(sample(text, 'pictever_worker_push_lag_seconds_sum')).toBeGreaterThanOrEqual(1.5);
     expect(sample(text, 'pictever_worker_push_lag_seconds_bucket{le="1"}')).toBe(0);
@@ -178,14 +195,23 @@ describe('the worker metrics, in process', () => {
     const metrics = createWorkerMetrics(logger, Date.now);
     metrics.observeLag(40);
     metrics.observeLag(1500);
-    metrics.count('sent');
+    metrics.count('sent', 'apns');
+    metrics.observeProviderLatency('apns', 30);
+    metrics.observeProviderLatency('apns', 700);
     metrics.takeovers += 2;
     const text = await metrics.registry.metrics();
+    const samples = checkExposition(text);
+    const ios = { provider: 'apns', platform: 'ios' };
+    expect(valueOf(samples, `${LATENCY}_bucket`, { ...ios, le: '0.025' })).toBe(0);
+    expect(valueOf(samples, `${LATENCY}_bucket`, { ...ios, le: '0.05' })).toBe(1);
+    expect(valueOf(samples, `${LATENCY}_bucket`, { ...ios, le: '1' })).toBe(2);
+    expect(valueOf(samples, `${LATENCY}_sum`, ios)).toBeCloseTo(0.73);
     expect(sample(text, 'pictever_worker_push_lag_seconds_bucket{le="0.05"}')).toBe(1);
     expect(sample(text, 'pictever_worker_push_lag_seconds_bucket{le="1"}')).toBe(1);
     expect(sample(text, 'pictever_worker_push_lag_seconds_bucket{le="2"}')).toBe(2);
     expect(sample(text, 'pictever_worker_push_lag_seconds_sum')).toBeCloseTo(1.54);
-    expect(sample(text, 'pictever_worker_deliveries_total{outcome="sent"}')).toBe(1);
+    expect(valueOf(samples, DELIVERIES, { outcome: 'sent', ...ios })).toBe(1);
+    expect(sumOf(samples, DELIVERIES, { outcome: 'sent' })).toBe(metrics.deliveries.sent);
     expect(sample(text, 'pictever_worker_lease_takeovers_total')).toBe(2);
     expect(metrics.snapshot().lag.count).toBe(2);
   });

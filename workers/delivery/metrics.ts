@@ -6,9 +6,9 @@
  * takeInterval() hands what happened since its last call to the heartbeat
  * (workers/heartbeat.ts), which the operator's console sums over hours and days.
  */
-import { LAG_BUCKETS_MS, PROVIDER_BUCKETS_MS } from '../../src/domain/opsFigures';
+import { LAG_BUCKETS_MS, PROVIDER_BUCKETS_MS, platformOfProvider } from '../../src/domain/opsFigures';
 
-export { LAG_BUCKETS_MS, PROVIDER_BUCKETS_MS };
+export { LAG_BUCKETS_MS, PROVIDER_BUCKETS_MS, platformOfProvider };
 
 export const OUTCOMES = [
   'sent',
@@ -22,12 +22,26 @@ export const OUTCOMES = [
 ] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
-/** 'fcm' | 'apns', or '' when no provider was called (no token, dropped, released…). */
-export type ProviderName = 'fcm' | 'apns' | '';
+export const PROVIDERS = ['fcm', 'apns'] as const;
+export type Provider = (typeof PROVIDERS)[number];
+/** A provider, or '' when none was called (no token, dropped, released…). */
+export type ProviderName = Provider | '';
 
-/** The platform a provider serves (a metric label beside the provider). */
-export function platformOfProvider(provider: string): string {
-  return provider === 'fcm' ? 'android' : provider === 'apns' ? 'ios' : '';
+/** The outcomes that follow a provider's answer; the others call none. */
+const ANSWERED: readonly Outcome[] = ['sent', 'dead_token', 'failed', 'retry'];
+
+/**
+ * The `${outcome}:${provider}` pairs of a normal course, at 0: their metric series then
+ * exist from the start, and Prometheus' increase() counts their first pushes (a series
+ * that appears at 5 loses those 5). Rarer pairs (a push failed before any provider call,
+ * `failed:`) appear when they happen.
+ */
+function zeroByProvider(): Map<string, number> {
+  return new Map(
+    OUTCOMES.flatMap((o) => (ANSWERED.includes(o) ? PROVIDERS.map((p) => `${o}:${p}`) : [`${o}:`])).map(
+      (key) => [key, 0],
+    ),
+  );
 }
 
 /** A histogram's bucket counts (not cumulative, the last one +Inf), count and sum. */
@@ -85,8 +99,11 @@ export class DeliveryMetrics {
   /** Configuration errors by `<provider>:<code>` (e.g. fcm:SENDER_ID_MISMATCH). */
   readonly configErrors = new Map<string, number>();
   /** `${outcome}:${provider}` -> pushes since start. */
-  readonly byProvider = new Map<string, number>();
-  readonly providerLatency = new Map<string, Buckets>();
+  readonly byProvider = zeroByProvider();
+  /** Each provider's latency since start; empty ones from the start, as byProvider. */
+  readonly providerLatency = new Map<string, Buckets>(
+    PROVIDERS.map((p) => [p, emptyBuckets(PROVIDER_BUCKETS_MS)]),
+  );
   private interval = emptyInterval();
   private readonly bucketCounts = new Array<number>(LAG_BUCKETS_MS.length + 1).fill(0);
   private lagCount = 0;
@@ -102,10 +119,8 @@ export class DeliveryMetrics {
   }
 
   /** One provider call's duration, answered or timed out. */
-  observeProviderLatency(provider: 'fcm' | 'apns', ms: number): void {
-    let buckets = this.providerLatency.get(provider);
-    if (!buckets) this.providerLatency.set(provider, (buckets = emptyBuckets(PROVIDER_BUCKETS_MS)));
-    observe(buckets, PROVIDER_BUCKETS_MS, ms);
+  observeProviderLatency(provider: Provider, ms: number): void {
+    observe(this.providerLatency.get(provider)!, PROVIDER_BUCKETS_MS, ms);
   }
 
   /** What happened since the last call (the heartbeat's `interval`), and starts anew. */
