@@ -182,6 +182,7 @@ const NOT_TEXT_READERS = new Set([
   'bucketQuantile',
   'sumIntervals',
   'workerStates',
+  'platformOfProvider', // one of our provider names
   'tokenFingerprint', // hashes a device token its zod schema bounded (4,096 characters)
 ]);
 
