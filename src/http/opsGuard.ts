@@ -66,8 +66,13 @@ export function loadOpsSession(deps: AppDeps): RequestHandler {
   };
 }
 
-/** An action: a live session and its CSRF field (in a body already parsed). */
-export function requireOpsAction(deps: AppDeps): RequestHandler {
+/** An action needs a live session: checked before its form is read (401). */
+export const requireOpsSession: RequestHandler = (_req, res, next) => {
+  next(opsSession(res) ? undefined : AppError.unauthorized('operator sign-in required'));
+};
+
+/** ...and the session's CSRF field, in the form read after (403). */
+export function requireOpsCsrf(deps: AppDeps): RequestHandler {
   return (req, res, next) => {
     const ops = opsSession(res);
     if (!ops) return next(AppError.unauthorized('operator sign-in required'));

@@ -10,6 +10,7 @@
  */
 import type { Config } from '../config';
 import { accountPagePaths } from '../pages/account/openapi';
+import { opsConsolePaths, opsConsoleSecurity } from '../pages/ops/openapi';
 import { accountPaths } from './accounts';
 import { contactPaths, contactSchemas } from './contacts';
 import { messagePaths } from './messages';
@@ -37,6 +38,7 @@ export function openapiDocument(config: Config) {
           description: 'Set by POST /login; lives SESSION_MAX_AGE_DAYS from the login',
         },
         operator: { type: 'http', scheme: 'bearer', description: 'OPERATOR_TOKEN' },
+        ...opsConsoleSecurity,
       },
       schemas: { ...contactSchemas },
     },
@@ -46,6 +48,7 @@ export function openapiDocument(config: Config) {
       ...messagePaths(config),
       ...contactPaths(),
       ...accountPagePaths,
+      ...opsConsolePaths,
     },
   };
 }
