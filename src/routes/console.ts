@@ -10,7 +10,7 @@ import { z } from 'zod';
 import type { AppDeps } from '../deps';
 import { clientAddress, parseFields } from '../http/edge';
 import { AppError } from '../http/errors';
-import { formBody } from '../http/form';
+import { FORM_LIMIT_BYTES, formBody } from '../http/form';
 import {
   clearOpsCookie,
   loadOpsSession,
@@ -21,6 +21,7 @@ import {
   setOpsCookie,
 } from '../http/opsGuard';
 import { noStore, sameOrigin } from '../http/pageGuard';
+import { rateLimitHeaders } from '../http/rateLimitHeaders';
 import { OPS_ASSETS_DIR, OPS_CSP, consolePage, signInPage } from '../pages/ops/render';
 import { createPushSender } from '../push';
 import { consoleView } from '../services/ops/console';
@@ -30,13 +31,19 @@ import { requeueByReason, requeueOne } from '../services/ops/requeue';
 import { MAX_OPERATOR_TOKEN_LENGTH, signIn, signOut } from '../services/ops/sessions';
 import { sendTestPush, testPushInput } from '../services/ops/testPush';
 
-/** The console's forms are a few fields; a device token is the longest (4 KB at most). */
-const OPS_FORM_BYTES = 8 * 1024;
+/**
+ * The console's forms are a few fields; the longest is a device token (4,096 characters,
+ * up to 48 KB percent-encoded): the apps' form limit fits every valid one.
+ */
+const OPS_FORM_BYTES = FORM_LIMIT_BYTES;
 
 const reasonField = z.string().trim().max(MAX_REASON_LENGTH).optional();
 const viewQuery = z.object({ reason: reasonField });
 const signInForm = z.object({ token: z.string().max(MAX_OPERATOR_TOKEN_LENGTH) });
-const requeueForm = z.object({ id: z.string().regex(/^[0-9a-f]{24}$/, 'a push id (24 hex digits)') });
+const requeueForm = z.object({
+  id: z.string().regex(/^[0-9a-f]{24}$/, 'a push id (24 hex digits)'),
+  reason: reasonField,
+});
 const requeueAllForm = z.object({ reason: reasonField });
 
 type Handler = (req: Request, res: Response) => Promise<void>;
@@ -44,6 +51,9 @@ type Handler = (req: Request, res: Response) => Promise<void>;
 function sendPage(res: Response, status: number, page: string): void {
   res.status(status);
   res.setHeader('Content-Security-Policy', OPS_CSP);
+  // Not helmet's no-referrer: with it Chromium sends `Origin: null` on the page's form
+  // posts, which the same-origin check must refuse. Other sites still learn nothing.
+  res.setHeader('Referrer-Policy', 'same-origin');
   res.type('html').send(page);
 }
 
@@ -79,9 +89,9 @@ export function consoleRoutes(deps: AppDeps): Router {
     backToConsole(res);
   });
   router.post('/ops/requeue', noStore, session, guard, requireOpsSession, form, csrf, async (req, res) => {
-    const { id } = parseFields(requeueForm, req.body);
+    const { id, reason } = parseFields(requeueForm, req.body);
     await requeueOne(id, by(res), deps.now());
-    backToConsole(res);
+    backToConsole(res, reason);
   });
   router.post(
     '/ops/requeue-all',
@@ -112,9 +122,9 @@ export function consoleRoutes(deps: AppDeps): Router {
 
 function viewHandler(deps: AppDeps): Handler {
   return async (req, res) => {
+    const { reason } = parseFields(viewQuery, req.query);
     const ops = opsSession(res);
     if (!ops) return sendPage(res, 200, signInPage());
-    const { reason } = parseFields(viewQuery, req.query);
     const view = await consoleView(deps.now(), reason || undefined);
     sendPage(res, 200, consolePage(view, ops.session, opsCsrfToken(deps.config.SESSION_SECRET, ops.cookie)));
   };
@@ -129,7 +139,10 @@ function signInHandler(deps: AppDeps): Handler {
       res.redirect(303, '/ops');
     } catch (err) {
       if (!(err instanceof AppError) || (err.status !== 401 && err.status !== 429)) throw err;
-      if (err.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(err.retryAfterSeconds));
+      if (err.retryAfterSeconds !== undefined) {
+        res.setHeader('Retry-After', String(err.retryAfterSeconds));
+        res.set(rateLimitHeaders(err.limits, err.retryAfterSeconds) ?? {});
+      }
       const text = err.status === 401 ? 'Wrong operator token.' : 'Too many wrong tokens: try again later.';
       sendPage(res, err.status, signInPage(text));
     }

@@ -36,5 +36,8 @@ export function barChart(bars: readonly PeakBar[], label: (start: Date) => strin
       ${rects}
       <line class="axis" x1="0" y1="${HEIGHT}" x2="${WIDTH}" y2="${HEIGHT}"></line>
     </svg>
+    <p class="chart-axis">
+      <span>${label(bars[0]!.start)}</span><span>${label(bars[bars.length - 1]!.start)}</span>
+    </p>
     <p class="chart-note">${summary}</p>`;
 }

@@ -10,11 +10,11 @@ const page = (description: string) => ({ description, content: { 'text/html': { 
 const seeOther = { 303: { description: 'Done: back to the console, whose action log shows the result' } };
 const hidden = { 404: reason('No OPERATOR_TOKEN configured: the console does not exist') };
 
-/** A form of the console: flat urlencoded fields, at most 8 KB. */
+/** A form of the console: flat urlencoded fields, at most 64 KB. */
 function form(properties: Record<string, object>, required = Object.keys(properties)) {
   return {
     required: true,
-    description: 'A form (urlencoded), at most 8 KB',
+    description: 'A form (urlencoded), at most 64 KB',
     content: {
       'application/x-www-form-urlencoded': { schema: { type: 'object', required, properties } },
     },
@@ -27,17 +27,21 @@ const actionErrors = {
   400: reason('Missing or malformed field (the reason names it)'),
   401: reason('No operator session'),
   403: reason('Cross-site request, or a missing or wrong csrf field'),
-  413: reason('Form over 8 KB'),
+  413: reason('Form over 64 KB'),
   ...hidden,
   ...busy,
 };
 
+/** `reason` is optional wherever it is a field (the filter of the page the form was on). */
 function action(summary: string, properties: Record<string, object> = {}, extra: object = {}) {
   return {
     post: {
       summary,
       security: opsCookie,
-      requestBody: form({ csrf, ...properties }, ['csrf', ...Object.keys(properties)]),
+      requestBody: form({ csrf, ...properties }, [
+        'csrf',
+        ...Object.keys(properties).filter((k) => k !== 'reason'),
+      ]),
       responses: { ...seeOther, ...actionErrors, ...extra },
     },
   };
@@ -82,8 +86,11 @@ export const opsConsolePaths = {
         303: { description: 'Signed in: the `ops` cookie is set, back to the console' },
         400: reason('Missing token, or one over 1,024 characters'),
         401: page('Wrong token: the form again, with the error'),
-        413: reason('Form over 8 KB'),
-        ...tooMany('Too many wrong tokens from this address (the form again, with the error)'),
+        413: reason('Form over 64 KB'),
+        429: {
+          ...page('Too many wrong tokens from this address: the form again, with the error'),
+          headers: tooMany('')[429].headers,
+        },
         ...hidden,
         ...busy,
       },
@@ -94,7 +101,7 @@ export const opsConsolePaths = {
   '/ops/resume': action('Resume delivery'),
   '/ops/requeue': action(
     'Requeue one failed push (once, however often asked)',
-    { id: { type: 'string', pattern: '^[0-9a-f]{24}$' } },
+    { id: { type: 'string', pattern: '^[0-9a-f]{24}$' }, reason: { type: 'string', maxLength: 500 } },
     { 404: reason('No failed push with this id, or no OPERATOR_TOKEN') },
   ),
   '/ops/requeue-all': action('Requeue every failed message push of a reason (all reasons when empty)', {

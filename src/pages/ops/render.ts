@@ -51,7 +51,7 @@ function layout(title: string, body: Html): string {
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="referrer" content="no-referrer" />
+        <meta name="referrer" content="same-origin" />
         <title>${title}</title>
         <link rel="stylesheet" href="/ops/assets/ops.css" />
       </head>
@@ -136,7 +136,11 @@ function queueSection(s: QueueStatus, csrf: string): Html {
       <div>
         <dt>Delivery</dt>
         <dd data-figure="delivery">
-          ${d.paused ? html`<strong class="error">paused</strong> by ${d.by ?? '?'} at ${utc(d.at)}` : 'running'}
+          ${
+            d.paused
+              ? html`<strong class="error">paused</strong> <small>by ${d.by ?? '?'} at ${utc(d.at)}</small>`
+              : 'running'
+          }
         </dd>
       </div>
     </dl>
@@ -192,18 +196,16 @@ function peaksSection(p: Peaks): Html {
   </section>`;
 }
 
-function failureRow(f: FailureView, csrf: string): Html {
+/** A failure; its Requeue form keeps the reason filter, so the page comes back filtered. */
+function failureRow(f: FailureView, csrf: string, reason: string | undefined): Html {
   const canRequeue = f.outcome === 'failed' && f.kind === 'message' && !f.requeued;
   const action = f.requeued
     ? html`requeued by ${f.requeued.by}`
     : canRequeue
       ? html`<form method="post" action="/ops/requeue">
-          ${csrfField(csrf)}<input type="hidden" name="id" value="${f.id}" /><button
-            type="submit"
-            title="Requeue push ${f.id}"
-          >
-            Requeue
-          </button>
+          ${csrfField(csrf)}<input type="hidden" name="id" value="${f.id}" />${
+            reason ? html`<input type="hidden" name="reason" value="${reason}" />` : ''
+          }<button type="submit" title="Requeue push ${f.id}">Requeue</button>
         </form>`
       : '';
   return html`<tr>
@@ -258,7 +260,7 @@ function failuresSection(v: ConsoleView, csrf: string): Html {
                 </tr>
               </thead>
               <tbody>
-                ${v.failures.map((f) => failureRow(f, csrf))}
+                ${v.failures.map((f) => failureRow(f, csrf, v.reason))}
               </tbody>
             </table>
           </div>`
