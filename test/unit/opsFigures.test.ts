@@ -13,6 +13,7 @@ import {
   sumIntervals,
   tokenFingerprint,
   workerStates,
+  type BeatInterval,
 } from '../../src/domain/opsFigures';
 
 const HOUR = 3_600_000;
@@ -69,7 +70,7 @@ describe('bucketQuantile', () => {
 
 describe('sumIntervals', () => {
   const lag = (i: number) => LAG_BUCKETS_MS.map((_, j) => (j === i ? 1 : 0)).concat(0);
-  const beats = [
+  const beats: BeatInterval[] = [
     {
       at: new Date(now.getTime() - 2 * HOUR),
       interval: { deliveries: { 'sent:fcm': 5 }, lag: { counts: lag(0) } },

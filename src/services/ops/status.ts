@@ -58,6 +58,31 @@ interface JobReportDoc {
   next_at?: Date | string | null;
 }
 
+/**
+ * A day of beats is 5,760 per worker at the default interval: only their small fields are
+ * read for the sums and the list, the figures and jobs only of each worker's newest beat.
+ */
+const BEAT_SUMMARY = {
+  worker: 1,
+  dyno: 1,
+  at: 1,
+  started_at: 1,
+  interval_s: 1,
+  paused: 1,
+  interval: 1,
+} as const;
+
+/**
+ * Each worker's newest beat whole (its jobs and figures): one read by _id each, which every
+ * database serves from its index (the embedded one scans for `$in`); there are a few workers.
+ */
+async function withReports(
+  states: { beat: Beat; alive: boolean }[],
+): Promise<{ beat: Beat; alive: boolean }[]> {
+  const whole = await Promise.all(states.map((s) => WorkerBeat.findById(s.beat._id).lean<Beat>()));
+  return states.map((s, i) => ({ ...s, beat: whole[i] ?? s.beat }));
+}
+
 /** The oldest due push: a sorted read of push_jobs on MongoDB's {due_at: 1} index. */
 async function oldestDue(now: Date): Promise<Date | undefined> {
   const job = await PushJob.findOne({ due_at: { $lte: now } }, { due_at: 1 })
@@ -92,12 +117,12 @@ export async function queueStatus(now: Date): Promise<QueueStatus> {
   const [backlog, oldest, beats, delivery] = await Promise.all([
     countDueJobs(now),
     oldestDue(now),
-    WorkerBeat.find({ at: { $gte: dayAgo } }).lean<Beat[]>(),
+    WorkerBeat.find({ at: { $gte: dayAgo } }, BEAT_SUMMARY).lean<Beat[]>(),
     deliverySwitch(),
   ]);
   const hour = sumIntervals(beats, hourAgo, LAG_BUCKETS_MS.length);
   const day = sumIntervals(beats, dayAgo, LAG_BUCKETS_MS.length);
-  const states = workerStates(beats, now);
+  const states = await withReports(workerStates(beats, now));
   const round = (v: number | undefined) => (v === undefined ? undefined : Math.round(v));
   return {
     at: now,
