@@ -10,11 +10,12 @@ useTestDatabase();
 let report: FuzzReport;
 
 beforeAll(async () => {
-  report = await fuzzPass({ count: 300, seed: 9, concurrency: 8 });
+  report = await fuzzPass({ count: 300, seed: 1, concurrency: 8 });
 }, 50_000);
 
 describe('fuzzing every route with malformed requests', () => {
-  // Seed 9 sends GETs whose URL is over 16 KB. Node's parser refuses them before the app;
+  // Seed 1 sends GETs whose URL is over 16 KB (and, since the console joined the
+  // description, is the seed whose routes include /send: seed 9 no longer reached it). Node's parser refuses them before the app;
   // answerClientError (src/http/errors.ts, also the web process's listener) answers 431
   // with a reason and closes gracefully. With Node's default (answer, then destroy with the
   // client's bytes unread) the kernel resets the connection, and Node 24's client reported
