@@ -94,6 +94,13 @@ export function bucketQuantile(
   return bounds[bounds.length - 1];
 }
 
+/** Whether the q-quantile falls in the +Inf bucket (bucketQuantile then says the last bound). */
+export function quantileBeyond(bounds: readonly number[], counts: readonly number[], q: number): boolean {
+  const total = counts.reduce((a, b) => a + b, 0);
+  const finite = counts.slice(0, bounds.length).reduce((a, b) => a + b, 0);
+  return total > 0 && q * total > finite;
+}
+
 /** What a heartbeat says a worker did in its interval (src/models/workerBeat.ts). */
 export interface BeatInterval {
   at: Date;

@@ -180,6 +180,7 @@ const NOT_TEXT_READERS = new Set([
   'peakWindow',
   'bucketPeaks',
   'bucketQuantile',
+  'quantileBeyond',
   'sumIntervals',
   'workerStates',
   'platformOfProvider', // one of our provider names

@@ -10,6 +10,7 @@ import {
   bucketPeaks,
   bucketQuantile,
   peakWindow,
+  quantileBeyond,
   sumIntervals,
   tokenFingerprint,
   workerStates,
@@ -63,8 +64,12 @@ describe('bucketQuantile', () => {
     expect(bucketQuantile(bounds, [0, 0, 4, 0], 0.99)).toBeCloseTo(398, 0);
   });
 
-  it('when the quantile falls beyond the last bound then it is that bound', () => {
+  it('when the quantile falls beyond the last bound then it is that bound, and said to be beyond it', () => {
     expect(bucketQuantile(bounds, [1, 0, 0, 99], 0.99)).toBe(400);
+    expect(quantileBeyond(bounds, [1, 0, 0, 99], 0.99)).toBe(true);
+    expect(quantileBeyond(bounds, [99, 0, 0, 1], 0.99)).toBe(false);
+    expect(quantileBeyond(bounds, [98, 0, 0, 2], 0.99)).toBe(true);
+    expect(quantileBeyond(bounds, [0, 0, 0, 0], 0.99)).toBe(false);
   });
 });
 

@@ -21,9 +21,10 @@ export function duration(s: number): string {
   return `${Math.round(s / 86_400)} days`;
 }
 
-export function ms(v: number | undefined): string {
+/** A lag; `over`: beyond the histogram's last bound, which `v` then is. */
+export function ms(v: number | undefined, over?: boolean): string {
   if (v === undefined) return '-';
-  return v < 1000 ? `${v} ms` : `${(v / 1000).toFixed(1)} s`;
+  return `${over ? 'over ' : ''}${v < 1000 ? `${v} ms` : `${(v / 1000).toFixed(1)} s`}`;
 }
 
 /** Rows as aligned columns (two spaces apart), each line indented by two. */

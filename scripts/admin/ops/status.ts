@@ -46,7 +46,10 @@ export function formatStatus(s: QueueStatus): string {
     ...table([
       ['pushes waiting now', String(s.backlog)],
       ['oldest due', s.backlog === 0 ? '-' : `${duration(s.oldest_due_s)} ago`],
-      ['lag p50 / p99', `${ms(s.lag_ms.p50)} / ${ms(s.lag_ms.p99)} (last hour, ${s.lag_ms.sent} sent)`],
+      [
+        'lag p50 / p99',
+        `${ms(s.lag_ms.p50, s.lag_ms.p50_over)} / ${ms(s.lag_ms.p99, s.lag_ms.p99_over)} (last hour, ${s.lag_ms.sent} sent)`,
+      ],
       ['delivery', d.paused ? `PAUSED by ${d.by ?? '?'} at ${utc(d.at)}` : running(d)],
     ]),
     ...outcomes('Pushes in the last hour', s.outcomes.hour),

@@ -42,8 +42,9 @@ function duration(s: number): string {
   if (s < 172_800) return `${Math.round(s / 3600)} h`;
   return `${Math.round(s / 86_400)} days`;
 }
-const ms = (v: number | undefined) =>
-  v === undefined ? '—' : v < 1000 ? `${v} ms` : `${(v / 1000).toFixed(1)} s`;
+/** A lag; `over`: beyond the histogram's last bound, which `v` then is. */
+const ms = (v: number | undefined, over?: boolean) =>
+  v === undefined ? '—' : `${over ? 'over ' : ''}${v < 1000 ? `${v} ms` : `${(v / 1000).toFixed(1)} s`}`;
 
 function layout(title: string, body: Html): string {
   return html`<!doctype html>
@@ -127,11 +128,11 @@ function queueSection(s: QueueStatus, csrf: string): Html {
       </div>
       <div>
         <dt>Lag p50 (last hour)</dt>
-        <dd>${ms(s.lag_ms.p50)}</dd>
+        <dd>${ms(s.lag_ms.p50, s.lag_ms.p50_over)}</dd>
       </div>
       <div>
         <dt>Lag p99 (last hour)</dt>
-        <dd>${ms(s.lag_ms.p99)}</dd>
+        <dd>${ms(s.lag_ms.p99, s.lag_ms.p99_over)}</dd>
       </div>
       <div>
         <dt>Delivery</dt>

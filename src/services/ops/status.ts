@@ -13,6 +13,7 @@
 import {
   LAG_BUCKETS_MS,
   bucketQuantile,
+  quantileBeyond,
   sumIntervals,
   workerStates,
   type OutcomeCount,
@@ -43,7 +44,8 @@ export interface QueueStatus {
   backlog: number;
   /** Seconds since the oldest due push was due; 0 without a backlog. */
   oldest_due_s: number;
-  lag_ms: { p50?: number; p99?: number; sent: number };
+  /** `over`: that quantile is beyond the histogram's last bound (p50/p99 say that bound). */
+  lag_ms: { p50?: number; p99?: number; sent: number; p50_over?: true; p99_over?: true };
   outcomes: { hour: OutcomeCount[]; day: OutcomeCount[] };
   delivery: DeliverySwitch;
   workers: WorkerView[];
@@ -132,6 +134,8 @@ export async function queueStatus(now: Date): Promise<QueueStatus> {
       p50: round(bucketQuantile(LAG_BUCKETS_MS, hour.lagCounts, 0.5)),
       p99: round(bucketQuantile(LAG_BUCKETS_MS, hour.lagCounts, 0.99)),
       sent: hour.lagCounts.reduce((a, b) => a + b, 0),
+      ...(quantileBeyond(LAG_BUCKETS_MS, hour.lagCounts, 0.5) && { p50_over: true as const }),
+      ...(quantileBeyond(LAG_BUCKETS_MS, hour.lagCounts, 0.99) && { p99_over: true as const }),
     },
     outcomes: { hour: hour.outcomes, day: day.outcomes },
     delivery,
