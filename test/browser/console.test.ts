@@ -96,13 +96,22 @@ async function figure(page: Page, term: string): Promise<string> {
   ).trim();
 }
 
+/**
+ * Reloads until `check` holds. A reload that fails is tried again: Chromium may swap the
+ * page's renderer process under it ("Not attached to an active page", seen on a busy
+ * machine right after a form's redirect).
+ */
 async function reloadUntil(page: Page, check: () => Promise<boolean>, what: string): Promise<void> {
   await eventually(
     async () => {
-      await page.reload();
+      try {
+        await page.reload();
+      } catch {
+        return false;
+      }
       return check();
     },
-    10_000,
+    15_000,
     what,
   );
 }

@@ -6,7 +6,7 @@ import { Message, PushClaim, PushJob, PushOutcome, User } from '../../src/models
 import { claimId } from '../../src/models/pushClaim';
 import { useTestDatabase } from '../helpers/db';
 import { startFakeFcm, type FakeFcm } from '../helpers/fakeFcm';
-import { eventually, queueMany } from '../helpers/workerFixtures';
+import { eventually, queueMany, sleep } from '../helpers/workerFixtures';
 import { startedWorker, type WorkerHandle } from '../helpers/workerProcess';
 
 jest.setTimeout(200_000);
@@ -95,6 +95,9 @@ describe('several notification workers', () => {
     await eventually(() => fcm.requests.length >= 24, 20_000, 'the first pushes');
     await victim.stop('SIGKILL');
     const killedAt = Date.now();
+    // What the victim sent: everything the fake FCM got before the survivor starts (a send
+    // on the wire when it died may be read a moment later).
+    await sleep(300);
     const sentBeforeKill = new Set(fcm.requests.map((r) => r.token));
     const recordedBeforeKill = await recordedMessages();
     // The victim's leases on jobs still queued (in flight, or recorded but not yet removed).
