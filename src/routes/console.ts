@@ -70,53 +70,36 @@ export function consoleRoutes(deps: AppDeps): Router {
   // the form's CSRF field.
   const form = formBody(OPS_FORM_BYTES);
   const csrf = requireOpsCsrf(deps);
+  const act = [noStore, session, guard, requireOpsSession, form, csrf];
   const by = (res: Response) => opsSession(res)!.session.name;
 
   router.use('/ops/assets', express.static(OPS_ASSETS_DIR, { index: false }));
   router.get('/ops', noStore, session, viewHandler(deps));
   router.post('/ops/sign-in', noStore, session, guard, form, signInHandler(deps));
-  router.post('/ops/sign-out', noStore, session, guard, requireOpsSession, form, csrf, async (req, res) => {
+  router.post('/ops/sign-out', ...act, async (req, res) => {
     await signOut(opsSession(res)!.cookie, by(res), deps.now());
     clearOpsCookie(deps, req, res);
     res.redirect(303, '/ops');
   });
-  router.post('/ops/pause', noStore, session, guard, requireOpsSession, form, csrf, async (_req, res) => {
+  router.post('/ops/pause', ...act, async (_req, res) => {
     await setDeliveryPaused(true, by(res), deps.now());
     backToConsole(res);
   });
-  router.post('/ops/resume', noStore, session, guard, requireOpsSession, form, csrf, async (_req, res) => {
+  router.post('/ops/resume', ...act, async (_req, res) => {
     await setDeliveryPaused(false, by(res), deps.now());
     backToConsole(res);
   });
-  router.post('/ops/requeue', noStore, session, guard, requireOpsSession, form, csrf, async (req, res) => {
+  router.post('/ops/requeue', ...act, async (req, res) => {
     const { id, reason } = parseFields(requeueForm, req.body);
     await requeueOne(id, by(res), deps.now());
     backToConsole(res, reason);
   });
-  router.post(
-    '/ops/requeue-all',
-    noStore,
-    session,
-    guard,
-    requireOpsSession,
-    form,
-    csrf,
-    async (req, res) => {
-      const { reason } = parseFields(requeueAllForm, req.body);
-      await requeueByReason(reason || undefined, by(res), deps.now());
-      backToConsole(res, reason);
-    },
-  );
-  router.post(
-    '/ops/test-push',
-    noStore,
-    session,
-    guard,
-    requireOpsSession,
-    form,
-    csrf,
-    testPushHandler(deps),
-  );
+  router.post('/ops/requeue-all', ...act, async (req, res) => {
+    const { reason } = parseFields(requeueAllForm, req.body);
+    await requeueByReason(reason || undefined, by(res), deps.now());
+    backToConsole(res, reason);
+  });
+  router.post('/ops/test-push', ...act, testPushHandler(deps));
   return router;
 }
 

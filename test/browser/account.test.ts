@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import request from 'supertest';
 import { buildTestApp, type TestApp } from '../helpers/app';
-import { screenshot, serveApp, useBrowser, type ServedApp } from '../helpers/browser';
+import { horizontalOverflow, screenshot, serveApp, useBrowser, type ServedApp } from '../helpers/browser';
 import { androidBody } from '../helpers/factories';
 import { buildWorld, type World } from '../helpers/privacyWorld';
 import { useTestDatabase } from '../helpers/db';
@@ -75,13 +75,7 @@ describe('the account page in Chromium', () => {
     expect(text).toMatch(/Messages waiting to be delivered to you\s*1/);
     expect(text).toMatch(/Messages you sent still waiting to be delivered\s*2/);
     // Nothing wider than the screen: no sideways scrolling on a phone.
-    const overflow = await page.evaluate(() => {
-      const g = globalThis as unknown as {
-        innerWidth: number;
-        document: { documentElement: { scrollWidth: number } };
-      };
-      return g.document.documentElement.scrollWidth - g.innerWidth;
-    });
+    const overflow = await horizontalOverflow(page);
     expect(overflow).toBeLessThanOrEqual(0);
     const cookie = (await browser.context().cookies()).find((c) => c.name === 'session');
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict' });

@@ -15,6 +15,7 @@ import { Message, PushJob, PushOutcome, PushSchedule, User } from '../../src/mod
 import { buildTestApp, type TestApp } from '../helpers/app';
 import {
   PHONE_VIEWPORT,
+  horizontalOverflow,
   SCREENSHOT_DIR,
   screenshot,
   serveApp,
@@ -292,13 +293,7 @@ describe('the operator console in Chromium', () => {
     const page = await signIn();
     await page.setViewportSize(PHONE_VIEWPORT);
     await page.reload();
-    const overflow = await page.evaluate(() => {
-      const g = globalThis as unknown as {
-        innerWidth: number;
-        document: { documentElement: { scrollWidth: number } };
-      };
-      return g.document.documentElement.scrollWidth - g.innerWidth;
-    });
+    const overflow = await horizontalOverflow(page);
     expect(overflow).toBeLessThanOrEqual(0);
     await screenshot(page, 'ops-07-phone');
     expect(await User.countDocuments()).toBeGreaterThan(0);

@@ -4,15 +4,14 @@
  * account page, a deletion that died halfway finished by running the command again, and
  * the exit codes.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DELETION_STEPS } from '../../src/services/privacy/deletion';
 import { buildTestApp, type TestApp } from '../helpers/app';
-import { testDataKeys } from '../helpers/dataKeys';
 import { pageCall, pageSignIn } from '../helpers/accountPage';
 import { useTestDatabase } from '../helpers/db';
+import { runAdmin } from '../helpers/opsCli';
 import { buildWorld, recordsOf, type World } from '../helpers/privacyWorld';
 
 const db = useTestDatabase();
@@ -20,36 +19,8 @@ jest.setTimeout(90_000);
 let t: TestApp;
 let w: World;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** The command as `npm run admin -- …` runs it (tsx), with the operator's environment. */
-function admin(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'scripts/admin.ts', ...args],
-      {
-        cwd: path.resolve(__dirname, '../..'),
-        env: {
-          PATH: process.env.PATH,
-          HOME: process.env.HOME,
-          MONGODB_URI: db.uri(),
-          DATA_KEYS: testDataKeys(), // the keys the test's data is encrypted with
-          NODE_ENV: 'development',
-        },
-        timeout: 60_000,
-      },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+const admin = (...args: string[]) => runAdmin(db.uri(), args);
 
 beforeAll(async () => {
   t = buildTestApp();
