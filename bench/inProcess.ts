@@ -19,6 +19,7 @@ import { syncIndexes } from '../src/db/indexes';
 import { createLogger } from '../src/logger';
 import '../src/models';
 import { appOnDefaultConnection } from '../test/helpers/app';
+import { commandCollection } from '../workers/metrics';
 import { createBaseline } from './baseline';
 
 /** Records the commands a client sends while a function runs. */
@@ -27,8 +28,8 @@ export class CommandLog {
 
   constructor(client: MongoClient) {
     client.on('commandStarted', (e: CommandStartedEvent) => {
-      const target: unknown = e.command[e.commandName];
-      this.current?.push(`${e.commandName} ${typeof target === 'string' ? target : ''}`.trim());
+      // A getMore names its collection too (workers/metrics.ts), not its cursor.
+      this.current?.push(`${e.commandName} ${commandCollection(e)}`.trim());
     });
   }
 

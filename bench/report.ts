@@ -1,6 +1,7 @@
 /** The bench's results as Markdown: printed at the end and written to bench/RESULTS.md. */
 import type { AblationResult } from './ablation';
 import type { ApiResult } from './api';
+import type { ConsoleResult } from './console';
 import type { CoverageResult } from './coverage';
 import type { EncryptionResult } from './encryption';
 import type { SelfTime } from './cpuProfile';
@@ -8,6 +9,7 @@ import type { GrowthResult } from './growth';
 import type { ProfileResult } from './profile';
 import type { BurstResult } from './burst';
 import { f0, f1, mb, n, table } from './markdown';
+import { consoleSection } from './reportConsole';
 import { burstGrowthSection, burstSection, rssCell, steadySection, workerDbSection } from './reportWorker';
 import type { SteadyResult } from './worker';
 import type { WorkerDbResult } from './workerDb';
@@ -40,6 +42,7 @@ export interface BenchResults {
   steady?: SteadyResult;
   coverage?: CoverageResult;
   encryption?: EncryptionResult;
+  console?: ConsoleResult;
   notes: string[];
 }
 
@@ -274,6 +277,7 @@ export function renderReport(r: BenchResults): string {
   parts.push(memorySection(r), profileSection(r.profiles));
   if (r.ablation) parts.push(ablationSection(r.ablation));
   if (r.encryption) parts.push(encryptionSection(r.encryption));
+  if (r.console) parts.push(consoleSection(r.console));
   if (r.notes.length) parts.push(['## Notes', '', ...r.notes.map((x) => `- ${x}`)]);
   return `${parts
     .filter((p) => p.length)

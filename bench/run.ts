@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --quick] [--backend sqlite|postgresql] [--out FILE] [--provider-latency-ms 40]
- *   [--only api,profile,growth,burst,burst-growth,steady,workerdb,coverage,encryption,rotation]`
+ *   [--only api,profile,growth,burst,burst-growth,steady,workerdb,coverage,encryption,rotation,console]`
  * (`--only worker` stands for burst,burst-growth,steady,workerdb)
  *
  * Starts its own database (README "Benchmarks"), fake push providers, our web and worker
@@ -19,6 +19,7 @@ import { makeTestTls } from '../test/helpers/workerTls';
 import { useStackDataKeys } from '../scripts/lib/stack';
 import { runAblation } from './ablation';
 import { prepareApi, runApiPhase, type ApiSettings } from './api';
+import { runConsolePhase } from './console';
 import { runCoverage } from './coverage';
 import { runEncryptionPhase, runRotationPhase } from './encryption';
 import { startBenchDb, type Backend, type BenchDb } from './db';
@@ -43,6 +44,7 @@ const PHASES = [
   'coverage',
   'encryption',
   'rotation',
+  'console',
 ];
 /** Names that stand for several phases. */
 const ALIASES: Record<string, string[]> = { worker: ['burst', 'burst-growth', 'steady', 'workerdb'] };
@@ -79,6 +81,7 @@ const SETTINGS = {
     burstGrowth: { due: 500, stored: [1_000, 10_000], windowS: 15 },
     steady: { rate: 100, seconds: 15, waitS: 10 },
     encryption: { reps: 200, rotationMessages: 10_000 },
+    console: { scheduled: 20_000, backlog: 2_000, failures: 2_000, workers: 1, reps: 3 },
   },
   full: {
     api: { connections: 10, warmupS: 3, runS: 10, rounds: 3 } satisfies ApiSettings,
@@ -91,6 +94,9 @@ const SETTINGS = {
     burstGrowth: { due: 2_000, stored: [2_000, 20_000], windowS: 45 },
     steady: { rate: 100, seconds: 60, waitS: 60 },
     encryption: { reps: 1_000, rotationMessages: 100_000 },
+    // 2 workers and 3 rounds rather than 4 and 5: on the embedded database a read of the
+    // heartbeats takes about 2 s per 1,000 of them, and queueStatus reads them on every page.
+    console: { scheduled: 200_000, backlog: 2_000, failures: 20_000, workers: 2, reps: 3 },
   },
 };
 
@@ -231,6 +237,11 @@ async function runPhases(r: Run): Promise<void> {
   }
   await workerPhases(r);
   await encryptionPhases(r);
+  if (only.has('console')) {
+    await phase(r, "operator's console", async () => {
+      results.console = await runConsolePhase(r.uri('console'), s.console);
+    });
+  }
   await mongoose.disconnect();
   if (only.has('coverage')) {
     await phase(r, 'index coverage', async () => {
