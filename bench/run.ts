@@ -94,8 +94,8 @@ const SETTINGS = {
     burstGrowth: { due: 2_000, stored: [2_000, 20_000], windowS: 45 },
     steady: { rate: 100, seconds: 60, waitS: 60 },
     encryption: { reps: 1_000, rotationMessages: 100_000 },
-    // 2 workers and 3 rounds rather than 4 and 5: on the embedded database a read of the
-    // heartbeats takes about 2 s per 1,000 of them, and queueStatus reads them on every page.
+    // 2 workers and 3 rounds rather than 4 and 5 (about 3 minutes, not 8): on the embedded
+    // database queueStatus scans a day of heartbeats, about 1 s per 1,000 of them, on every page.
     console: { scheduled: 200_000, backlog: 2_000, failures: 20_000, workers: 2, reps: 3 },
   },
 };
