@@ -8,7 +8,8 @@
  * - push_outcomes: failed and dead-token pushes of the last 7 days, of five reasons as the
  *   providers word them (src/push/fcm.ts, apns.ts), a few of them requeued (push_requeues);
  * - worker_beats: 24 h of heartbeats per worker, built as workers/heartbeat.ts builds them
- *   (a DeliveryMetrics driven push by push, storable(snapshot()), takeInterval());
+ *   (a DeliveryMetrics driven push by push, takeInterval()), and worker_states: each
+ *   worker's figures (storable(snapshot())) and jobs, as its newest beat wrote them;
  * - ops_actions: a page of operators' actions.
  */
 import { ObjectId, type Db, type Document } from 'mongodb';
@@ -234,20 +235,24 @@ function jobsAt(at: number) {
   ];
 }
 
-/** 24 h of beats of each of `workers` workers, the newest within the last interval. */
-export function seedBeats(db: Db, workers: number, now: Date) {
+/**
+ * 24 h of beats of each of `workers` workers, the newest within the last interval, and
+ * each worker's state as its newest beat wrote it (figures, jobs).
+ */
+export async function seedBeats(db: Db, workers: number, now: Date) {
   const intervalMs = HEARTBEAT_S * 1000;
   const startedAt = new Date(now.getTime() - DAY_MS - HOUR_MS);
   const metrics = Array.from({ length: workers }, () => new SeedMetrics());
   const newest = Array.from({ length: workers }, () => now.getTime() - Math.random() * intervalMs);
   // Oldest first, worker after worker within an interval, as they are inserted live.
-  return insertMade(db, 'worker_beats', workers * BEATS_PER_WORKER, (i) => {
+  const name = (w: number) => `bench-worker-${w + 1}:${4000 + w}:a1b2c${w}`; // host:pid:random, as createWorker names it
+  const beats = await insertMade(db, 'worker_beats', workers * BEATS_PER_WORKER, (i) => {
     const w = i % workers;
     const m = metrics[w]!;
     const at = newest[w]! - (BEATS_PER_WORKER - 1 - Math.floor(i / workers)) * intervalMs;
     m.nextBeat();
     drive(m);
-    const worker = `bench-worker-${w + 1}:${4000 + w}:a1b2c${w}`; // host:pid:random, as createWorker names it
+    const worker = name(w);
     return {
       _id: `${worker}:${Math.floor(at / intervalMs)}`,
       worker,
@@ -256,11 +261,23 @@ export function seedBeats(db: Db, workers: number, now: Date) {
       started_at: startedAt,
       interval_s: HEARTBEAT_S,
       paused: false,
-      figures: storable(m.snapshot()),
       interval: m.takeInterval(),
-      jobs: jobsAt(at),
     };
   });
+  await db.collection('worker_states').insertMany(
+    metrics.map((m, w) => ({
+      _id: name(w) as never,
+      worker: name(w),
+      dyno: `worker.${w + 1}`,
+      at: new Date(newest[w]!),
+      started_at: startedAt,
+      interval_s: HEARTBEAT_S,
+      paused: false,
+      figures: storable(m.snapshot()),
+      jobs: jobsAt(newest[w]!),
+    })),
+  );
+  return beats;
 }
 
 export function seedActions(db: Db, n: number, now: Date) {

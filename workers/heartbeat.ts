@@ -1,14 +1,15 @@
 /**
- * The worker's heartbeat (README "Operating"): every WORKER_HEARTBEAT_S one insert into
- * worker_beats, `_id` = `${worker}:${interval number}` (src/models/workerBeat.ts), with
- * the worker's figures since start, what it did since the last beat, its periodic jobs
- * and whether delivery is paused. An insert refused as a duplicate was a retry that had
- * landed; a failed one keeps the interval's figures for the next beat, so nothing
- * counted is lost while the database is away.
+ * The worker's heartbeat (README "Operating", src/models/workerBeat.ts): every
+ * WORKER_HEARTBEAT_S one insert into worker_beats, `_id` = `${worker}:${interval number}`,
+ * with what the worker did since its last beat, and its state (figures since start,
+ * periodic jobs, whether delivery is paused) written whole over its own worker_states
+ * document. An insert refused as a duplicate was a retry that had landed; a failed one
+ * keeps the interval's figures for the next beat, so nothing counted is lost while the
+ * database is away.
  */
 import { insertIfAbsent } from '../src/db/writeErrors';
 import type { Logger } from '../src/logger';
-import { WorkerBeat } from '../src/models/workerBeat';
+import { WorkerBeat, WorkerState } from '../src/models/workerBeat';
 import {
   emptyInterval,
   type DeliveryMetrics,
@@ -70,18 +71,28 @@ export function startHeartbeat(deps: HeartbeatDeps): Heartbeat {
     const now = deps.now();
     const interval = merge(unsent, deps.metrics.takeInterval());
     try {
-      await insertIfAbsent(WorkerBeat.collection, {
-        _id: `${deps.workerId}:${Math.floor(now / intervalMs)}` as never,
+      const at = new Date(now);
+      const paused = deps.paused();
+      const who = {
         worker: deps.workerId,
         dyno: deps.dyno,
-        at: new Date(now),
+        at,
         started_at: startedAt,
         interval_s: deps.intervalS,
-        paused: deps.paused(),
-        figures: storable(deps.metrics.snapshot()),
-        interval,
-        jobs: deps.jobs(),
-      });
+      };
+      await Promise.all([
+        insertIfAbsent(WorkerBeat.collection, {
+          _id: `${deps.workerId}:${Math.floor(now / intervalMs)}` as never,
+          ...who,
+          paused,
+          interval,
+        }),
+        WorkerState.collection.replaceOne(
+          { _id: deps.workerId as never },
+          { ...who, paused, figures: storable(deps.metrics.snapshot()), jobs: deps.jobs() },
+          { upsert: true },
+        ),
+      ]);
       unsent = emptyInterval();
       failures = 0;
     } catch (err) {

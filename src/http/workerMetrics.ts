@@ -4,8 +4,8 @@
  *
  * Why through the database: on Heroku no outside traffic reaches a worker dyno, so its
  * WORKER_METRICS_PORT cannot be scraped, and log lines in l2met form become metrics only
- * through a log drain add-on. Every worker already inserts its figures into worker_beats
- * each WORKER_HEARTBEAT_S (workers/heartbeat.ts), so one scrape of any web dyno sees
+ * through a log drain add-on. Every worker already writes its figures into its
+ * worker_states document each WORKER_HEARTBEAT_S (workers/heartbeat.ts), so one scrape of any web dyno sees
  * every worker, as fresh as that interval, at the cost of one indexed read per scrape.
  *
  * Per worker whose newest beat is at most 2 × WORKER_HEARTBEAT_MAX_S old, labelled
@@ -24,10 +24,10 @@ import {
   PROVIDER_BUCKETS_MS,
   platformOfProvider,
   workerStates,
-  type WorkerState,
+  type WorkerState as Liveness,
 } from '../domain/opsFigures';
 import type { Logger } from '../logger';
-import { WorkerBeat, type WorkerBeatFields } from '../models/workerBeat';
+import { WorkerState, type WorkerStateFields } from '../models/workerBeat';
 import { histogramSamples, renderFamilies, type Family, type Labels, type Sample } from './exposition';
 
 const READ_TIMEOUT_MS = 2_000;
@@ -48,14 +48,17 @@ const figuresSchema = z.object({
 type Figures = z.infer<typeof figuresSchema>;
 
 export type BeatRead = Pick<
-  WorkerBeatFields,
+  WorkerStateFields,
   'worker' | 'dyno' | 'at' | 'started_at' | 'interval_s' | 'figures'
 >;
 
-/** The beats of the last 2 × WORKER_HEARTBEAT_MAX_S: one read over the {at: 1} index. */
+/**
+ * The states of the workers that beat in the last 2 × WORKER_HEARTBEAT_MAX_S (one document
+ * per worker, written at each beat): one read over the {at: 1} index.
+ */
 export function recentBeats(now: Date): Promise<BeatRead[]> {
   const since = new Date(now.getTime() - 2 * WORKER_HEARTBEAT_MAX_S * 1000);
-  return WorkerBeat.find(
+  return WorkerState.find(
     { at: { $gte: since } },
     { _id: 0, worker: 1, dyno: 1, at: 1, started_at: 1, interval_s: 1, figures: 1 },
   )
@@ -153,7 +156,7 @@ function figureFamilies(live: readonly Live[]): Family[] {
  * The exposition text of the workers' newest beats (workerStates). A beat whose figures
  * do not parse (a worker of another version) gives its up and last beat series only.
  */
-export function workerSeriesText(states: readonly WorkerState<BeatRead>[]): string {
+export function workerSeriesText(states: readonly Liveness<BeatRead>[]): string {
   const labelsOf = (b: BeatRead): Labels => ({ worker: b.worker, dyno: b.dyno ?? '' });
   const live: Live[] = [];
   for (const { beat, alive } of states) {

@@ -69,7 +69,7 @@ export const queuedPush = (due_at: Date) => ({
   due_at,
 });
 
-/** A worker_beats document of `worker`, `agoMs` old, beating every 30 s. */
+/** A worker_beats document of `worker`, `agoMs` old, beating every 30 s (its state: workerState). */
 export function workerBeat(worker: string, agoMs: number, extra: Record<string, unknown> = {}) {
   const at = new Date(Date.now() - agoMs);
   return {
@@ -80,4 +80,10 @@ export function workerBeat(worker: string, agoMs: number, extra: Record<string, 
     interval_s: 30,
     ...extra,
   };
+}
+
+/** The worker_states document of `worker` as its beat `agoMs` ago wrote it (its jobs, figures). */
+export function workerState(worker: string, agoMs: number, extra: Record<string, unknown> = {}) {
+  const { _id: _beat, ...beat } = workerBeat(worker, agoMs, extra);
+  return { _id: worker, ...beat };
 }

@@ -15,11 +15,11 @@ import { PushJob, PushSchedule } from '../../src/models/pushJob';
 import { PushOutcome } from '../../src/models/pushOutcome';
 import { PushRequeue } from '../../src/models/pushRequeue';
 import { SessionRecord } from '../../src/models/session';
-import { WorkerBeat } from '../../src/models/workerBeat';
+import { WorkerBeat, WorkerState } from '../../src/models/workerBeat';
 import { useTestDatabase } from '../helpers/db';
 import { createUser } from '../helpers/factories';
 import { FCM_ANSWERS, startFakeFcm, type FakeFcm } from '../helpers/fakeFcm';
-import { failedPush, queuedPush, runAdmin, workerBeat } from '../helpers/opsCli';
+import { failedPush, queuedPush, runAdmin, workerBeat, workerState } from '../helpers/opsCli';
 
 const db = useTestDatabase();
 jest.setTimeout(90_000);
@@ -33,9 +33,17 @@ const admin = (args: string[], env: Record<string, string> = {}) =>
 
 beforeEach(async () => {
   await Promise.all(
-    [OpsAction, OpsSwitch, PushJob, PushSchedule, PushOutcome, PushRequeue, WorkerBeat, SessionRecord].map(
-      (m) => (m as typeof OpsAction).deleteMany({}),
-    ),
+    [
+      OpsAction,
+      OpsSwitch,
+      PushJob,
+      PushSchedule,
+      PushOutcome,
+      PushRequeue,
+      WorkerBeat,
+      WorkerState,
+      SessionRecord,
+    ].map((m) => (m as typeof OpsAction).deleteMany({})),
   );
 });
 
@@ -56,6 +64,13 @@ describe('admin status', () => {
         dyno: 'worker.1',
         paused: true,
         interval: { deliveries: { 'sent:fcm': 10, 'failed:apns': 2 }, lag: { counts: lag } },
+      }),
+      workerBeat('w-gone', 10 * 60_000),
+    ]);
+    await WorkerState.insertMany([
+      workerState('w-alive', 5_000, {
+        dyno: 'worker.1',
+        paused: true,
         jobs: [
           {
             name: 'sweep',
@@ -64,7 +79,7 @@ describe('admin status', () => {
           },
         ],
       }),
-      workerBeat('w-gone', 10 * 60_000),
+      workerState('w-gone', 10 * 60_000),
     ]);
 
     const [text, json] = await Promise.all([admin(['status']), admin(['status', '--json'])]);

@@ -3,16 +3,15 @@
  * on the web's and the worker's series, deliveries by provider and platform and the
  * provider latency histogram after pushes through the fake FCM and APNs, and the workers'
  * figures on the web's /metrics through their heartbeats: from a real in-process worker,
- * and from beats inserted with figures of a DeliveryMetrics driven here (newest beat per
- * worker, a gone worker at 0 without counters, a beat too old left out, label values
- * escaped). Every text passes the strict line check of test/helpers/exposition.ts.
+ * and from worker states inserted with figures of a DeliveryMetrics driven here (a gone
+ * worker at 0 without counters, a state too old left out, label values escaped). Every text passes the strict line check of test/helpers/exposition.ts.
  */
 import mongoose from 'mongoose';
 import request from 'supertest';
-import { WorkerBeat } from '../../src/models/workerBeat';
+import { WorkerState } from '../../src/models/workerBeat';
 import { readWorkerSeries } from '../../src/http/workerMetrics';
 import { createWorker, type Worker } from '../../workers/createWorker';
-import { DeliveryMetrics, emptyInterval } from '../../workers/delivery/metrics';
+import { DeliveryMetrics } from '../../workers/delivery/metrics';
 import { storable } from '../../workers/heartbeat';
 import { buildTestApp, captureLogger, testConfig } from '../helpers/app';
 import { useTestDatabase } from '../helpers/db';
@@ -173,8 +172,9 @@ describe('a worker delivering to Android and iOS, with DYNO set', () => {
 describe("workers' beats on the web's /metrics", () => {
   const now = new Date();
   const ago = (s: number) => new Date(now.getTime() - s * 1000);
+  /** A worker's state (worker_states), as its last beat wrote it `at`. */
   const beat = (worker: string, dyno: string | undefined, at: Date, figures: unknown) => ({
-    _id: `${worker}:${Math.floor(at.getTime() / 15_000)}`,
+    _id: worker,
     worker,
     dyno,
     at,
@@ -182,7 +182,6 @@ describe("workers' beats on the web's /metrics", () => {
     interval_s: 15,
     paused: false,
     figures,
-    interval: emptyInterval(),
     jobs: [],
   });
 
@@ -209,10 +208,7 @@ describe("workers' beats on the web's /metrics", () => {
   const ODD = 'host "e"\\1:55:ee';
 
   beforeAll(async () => {
-    const early = new DeliveryMetrics();
-    early.count('sent', 'fcm');
-    await WorkerBeat.insertMany([
-      beat(ALIVE, 'worker.1', ago(20), storable(early.snapshot())),
+    await WorkerState.insertMany([
       beat(ALIVE, 'worker.1', ago(5), drivenFigures()),
       beat(GONE, 'worker.2', ago(60), drivenFigures()),
       beat(TOO_OLD, 'worker.3', ago(11 * 60), drivenFigures()),
@@ -221,7 +217,7 @@ describe("workers' beats on the web's /metrics", () => {
     ]);
   });
 
-  it("when a worker is alive then its newest beat's figures are exposed under its worker and dyno", async () => {
+  it("when a worker is alive then its state's figures are exposed under its worker and dyno", async () => {
     const { app } = buildTestApp({ OPERATOR_TOKEN: TOKEN }, { now: () => now });
     const samples = await webSamples(app);
     const ids = { worker: ALIVE, dyno: 'worker.1' };

@@ -5,7 +5,7 @@
  * push requeued and delivered, and the console's figures summed from the heartbeats.
  */
 import { Types } from 'mongoose';
-import { Message, PushJob, PushOutcome, WorkerBeat } from '../../src/models';
+import { Message, PushJob, PushOutcome, WorkerBeat, WorkerState } from '../../src/models';
 import { setDeliveryPaused } from '../../src/services/ops/pause';
 import { requeueOne } from '../../src/services/ops/requeue';
 import { queueStatus } from '../../src/services/ops/status';
@@ -55,7 +55,12 @@ describe('the worker and the operator console', () => {
     expect(newest).toMatchObject({ dyno: 'worker.1', interval_s: 1, paused: false });
     expect(newest!._id).toBe(`${newest!.worker}:${Math.floor(newest!.at.getTime() / 1000)}`);
     expect(new Set(beats.map((b) => b._id)).size).toBe(beats.length);
-    const jobs = newest!.jobs as { name: string; next_at: Date | null }[];
+    // Its state, written whole at each beat: figures and periodic jobs.
+    const state = await WorkerState.findById(newest!.worker).lean();
+    expect(state).toMatchObject({ dyno: 'worker.1', interval_s: 1, paused: false });
+    expect(state!.at.getTime()).toBeGreaterThanOrEqual(newest!.at.getTime());
+    expect(state!.figures).toMatchObject({ deliveries: expect.any(Object), inFlight: expect.any(Number) });
+    const jobs = state!.jobs as { name: string; next_at: Date | null }[];
     expect(jobs.map((j) => j.name)).toEqual(['promote', 'sweep', 'reminder', 'cleanup']);
     expect(jobs.every((j) => j.next_at instanceof Date)).toBe(true);
     // Alive: its newest beat at most two intervals old (a busy machine may delay one).

@@ -44,6 +44,7 @@ describe('declaredIndexes', () => {
       'send_dedup {expires_at: 1} TTL 0 s',
       'sessions {expires: 1} TTL 0 s',
       'worker_beats {at: 1} TTL 93600 s',
+      'worker_states {at: 1} TTL 93600 s',
     ]);
   });
 
@@ -129,10 +130,11 @@ describe('sweeps and TTL indexes', () => {
       'reset_codes',
       'sessions',
       'worker_beats',
+      'worker_states',
     ]);
     const onEmbedded = plannedSweeps(config, ttlIndexNames(embedded));
     expect(onEmbedded.skipped).toEqual([]);
-    expect(onEmbedded.run).toHaveLength(13);
+    expect(onEmbedded.run).toHaveLength(14);
   });
 });
 

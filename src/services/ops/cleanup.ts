@@ -1,6 +1,6 @@
 /**
  * Sweeps of the console's expiring records for the worker's cleanup job (on MongoDB
- * their TTL indexes do it, and these are skipped): heartbeats after a day and a bit,
+ * their TTL indexes do it, and these are skipped): heartbeats and worker states after a day and a bit,
  * operator sessions at their end, actions after OPERATOR_ACTION_RETENTION_DAYS, requeue
  * markers with the outcomes they name. Each deletes by a date range over its index.
  */
@@ -10,7 +10,7 @@ import type { Sweep } from '../../models/expiry';
 import { OpsAction } from '../../models/opsAction';
 import { OpsSession } from '../../models/opsSession';
 import { PushRequeue } from '../../models/pushRequeue';
-import { BEAT_RETENTION_S, WorkerBeat } from '../../models/workerBeat';
+import { BEAT_RETENTION_S, WorkerBeat, WorkerState } from '../../models/workerBeat';
 
 const ago = (now: Date, ms: number) => new Date(now.getTime() - ms);
 
@@ -21,6 +21,12 @@ export function opsSweeps(config: Config): Sweep[] {
       ttl: 'worker_beats.at',
       run: async (now) =>
         (await WorkerBeat.deleteMany({ at: { $lt: ago(now, BEAT_RETENTION_S * 1000) } })).deletedCount,
+    },
+    {
+      name: 'worker_states',
+      ttl: 'worker_states.at',
+      run: async (now) =>
+        (await WorkerState.deleteMany({ at: { $lt: ago(now, BEAT_RETENTION_S * 1000) } })).deletedCount,
     },
     {
       name: 'ops_sessions',

@@ -3,7 +3,7 @@
  * "Operating"): the due backlog and the age of its oldest push, from push_jobs; delivery
  * lag p50/p99 over the last hour and pushes by outcome and provider over the last hour
  * and day, summed from the workers' heartbeats (src/models/workerBeat.ts); the workers
- * and their periodic jobs; the pause switch.
+ * and their periodic jobs, from their states; the pause switch.
  *
  * The figures come from heartbeats rather than from push_outcomes so that their cost
  * follows the number of workers, not of pushes (a New-Year hour records a million
@@ -16,11 +16,12 @@ import {
   quantileBeyond,
   sumIntervals,
   workerStates,
+  type BeatInterval,
   type OutcomeCount,
 } from '../../domain/opsFigures';
 import { DAY_MS, HOUR_MS } from '../../domain/time';
 import { PushJob, countDueJobs } from '../../models/pushJob';
-import { WorkerBeat, type WorkerBeatFields } from '../../models/workerBeat';
+import { WorkerBeat, WorkerState, type WorkerStateFields } from '../../models/workerBeat';
 import { deliverySwitch, type DeliverySwitch } from './pause';
 
 export interface JobView {
@@ -52,7 +53,7 @@ export interface QueueStatus {
   jobs: JobView[];
 }
 
-type Beat = WorkerBeatFields & { _id: string };
+type State = WorkerStateFields & { _id: string };
 
 interface JobReportDoc {
   name: string;
@@ -60,30 +61,8 @@ interface JobReportDoc {
   next_at?: Date | string | null;
 }
 
-/**
- * A day of beats is 5,760 per worker at the default interval: only their small fields are
- * read for the sums and the list, the figures and jobs only of each worker's newest beat.
- */
-const BEAT_SUMMARY = {
-  worker: 1,
-  dyno: 1,
-  at: 1,
-  started_at: 1,
-  interval_s: 1,
-  paused: 1,
-  interval: 1,
-} as const;
-
-/**
- * Each worker's newest beat whole (its jobs and figures): one read by _id each, which every
- * database serves from its index (the embedded one scans for `$in`); there are a few workers.
- */
-async function withReports(
-  states: { beat: Beat; alive: boolean }[],
-): Promise<{ beat: Beat; alive: boolean }[]> {
-  const whole = await Promise.all(states.map((s) => WorkerBeat.findById(s.beat._id).lean<Beat>()));
-  return states.map((s, i) => ({ ...s, beat: whole[i] ?? s.beat }));
-}
+/** A day of beats is 5,760 per worker at the default interval: their interval is all we read. */
+const BEAT_INTERVAL = { _id: 0, at: 1, interval: 1 } as const;
 
 /** The oldest due push: a sorted read of push_jobs on MongoDB's {due_at: 1} index. */
 async function oldestDue(now: Date): Promise<Date | undefined> {
@@ -94,7 +73,7 @@ async function oldestDue(now: Date): Promise<Date | undefined> {
 }
 
 /** Each job's latest run over all workers (each slot ran in one), and its soonest next run. */
-function jobViews(states: { beat: Beat; alive: boolean }[]): JobView[] {
+function jobViews(states: { beat: State; alive: boolean }[]): JobView[] {
   const views = new Map<string, JobView>();
   for (const { beat, alive } of states) {
     for (const job of (beat.jobs ?? []) as JobReportDoc[]) {
@@ -116,15 +95,16 @@ function jobViews(states: { beat: Beat; alive: boolean }[]): JobView[] {
 export async function queueStatus(now: Date): Promise<QueueStatus> {
   const dayAgo = new Date(now.getTime() - DAY_MS);
   const hourAgo = new Date(now.getTime() - HOUR_MS);
-  const [backlog, oldest, beats, delivery] = await Promise.all([
+  const [backlog, oldest, beats, delivery, workers] = await Promise.all([
     countDueJobs(now),
     oldestDue(now),
-    WorkerBeat.find({ at: { $gte: dayAgo } }, BEAT_SUMMARY).lean<Beat[]>(),
+    WorkerBeat.find({ at: { $gte: dayAgo } }, BEAT_INTERVAL).lean<BeatInterval[]>(),
     deliverySwitch(),
+    WorkerState.find({ at: { $gte: dayAgo } }).lean<State[]>(),
   ]);
   const hour = sumIntervals(beats, hourAgo, LAG_BUCKETS_MS.length);
   const day = sumIntervals(beats, dayAgo, LAG_BUCKETS_MS.length);
-  const states = await withReports(workerStates(beats, now));
+  const states = workerStates(workers, now);
   const round = (v: number | undefined) => (v === undefined ? undefined : Math.round(v));
   return {
     at: now,
