@@ -61,8 +61,13 @@ interface JobReportDoc {
   next_at?: Date | string | null;
 }
 
-/** A day of beats is 5,760 per worker at the default interval: their interval is all we read. */
+/**
+ * A day of beats is 5,760 per worker at the default interval: their interval is all we
+ * read, in batches of BEATS_BATCH (the driver's default of 101 took 46 round trips for 2
+ * workers).
+ */
 const BEAT_INTERVAL = { _id: 0, at: 1, interval: 1 } as const;
+const BEATS_BATCH = 10_000;
 
 /** The oldest due push: a sorted read of push_jobs on MongoDB's {due_at: 1} index. */
 async function oldestDue(now: Date): Promise<Date | undefined> {
@@ -98,7 +103,9 @@ export async function queueStatus(now: Date): Promise<QueueStatus> {
   const [backlog, oldest, beats, delivery, workers] = await Promise.all([
     countDueJobs(now),
     oldestDue(now),
-    WorkerBeat.find({ at: { $gte: dayAgo } }, BEAT_INTERVAL).lean<BeatInterval[]>(),
+    WorkerBeat.find({ at: { $gte: dayAgo } }, BEAT_INTERVAL)
+      .batchSize(BEATS_BATCH)
+      .lean<BeatInterval[]>(),
     deliverySwitch(),
     WorkerState.find({ at: { $gte: dayAgo } }).lean<State[]>(),
   ]);
