@@ -12,6 +12,7 @@ import { PushJob, type PushKind } from '../../src/models/pushJob';
 import { PushOutcome, type PushOutcomeKind } from '../../src/models/pushOutcome';
 import { PushRequeue } from '../../src/models/pushRequeue';
 import { RateHit } from '../../src/models/rateHit';
+import { setDeliveryPaused } from '../../src/services/ops/pause';
 import { buildTestApp } from '../helpers/app';
 import { useTestDatabase } from '../helpers/db';
 import { buttonsOf, OPS_TOKEN, signedInAgent, textOf } from '../helpers/opsConsole';
@@ -269,5 +270,17 @@ describe('the operator console: actions', () => {
     expect(logLines.join('')).not.toContain(token);
     await ops.post('/ops/test-push', { provider: 'sms', token }).expect(400);
     await ops.post('/ops/test-push', { provider: 'apns', token: 'a b' }).expect(400);
+  });
+});
+
+describe('the pause switch, raced', () => {
+  it('when twenty operators pause at once on a fresh database then every one succeeds and the switch is paused', async () => {
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) => setDeliveryPaused(true, `operator-${i}`, new Date())),
+    );
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    expect(await OpsSwitch.countDocuments()).toBe(1);
+    expect((await OpsSwitch.findById(DELIVERY_SWITCH).lean())?.paused).toBe(true);
+    expect(await OpsAction.countDocuments({ action: 'pause' })).toBe(20);
   });
 });

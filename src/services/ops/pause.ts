@@ -2,6 +2,7 @@
  * Pause delivery and resume it, for every worker (src/models/opsSwitch.ts): the workers
  * read the switch before they claim; nothing queued is touched.
  */
+import { isDuplicateKey } from '../../db/writeErrors';
 import { DELIVERY_SWITCH, OpsSwitch } from '../../models/opsSwitch';
 import { recordAction, type Actor } from './actions';
 
@@ -18,7 +19,13 @@ export async function deliverySwitch(): Promise<DeliverySwitch> {
 
 /** Sets the switch (the last operator's choice wins) and records the action. */
 export async function setDeliveryPaused(paused: boolean, by: Actor, now: Date): Promise<DeliverySwitch> {
-  await OpsSwitch.replaceOne({ _id: DELIVERY_SWITCH }, { paused, by, at: now }, { upsert: true });
+  const write = () =>
+    OpsSwitch.replaceOne({ _id: DELIVERY_SWITCH }, { paused, by, at: now }, { upsert: true });
+  // Two first-ever writes may both try to insert: the refused one writes over the other's.
+  await write().catch(async (err: unknown) => {
+    if (!isDuplicateKey(err)) throw err;
+    await write();
+  });
   const result = paused ? 'delivery paused: workers claim nothing' : 'delivery resumed';
   await recordAction({
     at: now,
