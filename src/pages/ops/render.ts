@@ -87,30 +87,46 @@ export function signInPage(error?: string): string {
 
 const csrfField = (csrf: string) => html`<input type="hidden" name="csrf" value="${csrf}" />`;
 
+/** A column: its heading, and the class of its cells (`num`: right-aligned, its heading too). */
+interface Column {
+  title: string;
+  class?: 'num' | 'reason' | 'id';
+}
+
+type Cell = Html | string | number;
+
+/** Every table of the console: a caption, headings, rows of cells; scrolls sideways on a phone. */
+function dataTable(caption: string, columns: readonly Column[], rows: readonly (readonly Cell[])[]): Html {
+  const cls = (c: Column | undefined) => (c?.class ? html` class="${c.class}"` : '');
+  return html`<div class="scroll">
+    <table>
+      <caption>
+        ${caption}
+      </caption>
+      <thead>
+        <tr>
+          ${columns.map((c) => html`<th scope="col" ${c.class === 'num' ? cls(c) : ''}>${c.title}</th>`)}
+        </tr>
+      </thead>
+      <tbody>
+        ${rows.map(
+          (row) =>
+            html`<tr>
+              ${row.map((cell, i) => html`<td${cls(columns[i])}>${cell}</td>`)}
+            </tr>`,
+        )}
+      </tbody>
+    </table>
+  </div>`;
+}
+
 function outcomesTable(rows: QueueStatus['outcomes']['hour'], caption: string): Html {
   if (rows.length === 0) return html`<p>${caption}: no pushes.</p>`;
-  return html`<table>
-    <caption>
-      ${caption}
-    </caption>
-    <thead>
-      <tr>
-        <th scope="col">Outcome</th>
-        <th scope="col">Provider</th>
-        <th scope="col" class="num">Pushes</th>
-      </tr>
-    </thead>
-    <tbody>
-      ${rows.map(
-        (r) =>
-          html`<tr>
-            <td>${r.outcome}</td>
-            <td>${r.provider || '—'}</td>
-            <td class="num">${r.count}</td>
-          </tr>`,
-      )}
-    </tbody>
-  </table>`;
+  return dataTable(
+    caption,
+    [{ title: 'Outcome' }, { title: 'Provider' }, { title: 'Pushes', class: 'num' }],
+    rows.map((r) => [r.outcome, r.provider || '—', r.count]),
+  );
 }
 
 function queueSection(s: QueueStatus, csrf: string): Html {
@@ -173,32 +189,17 @@ function peaksSection(p: Peaks): Html {
     ${
       top.length === 0
         ? ''
-        : html`<table>
-            <caption>
-              Busiest hours
-            </caption>
-            <thead>
-              <tr>
-                <th scope="col">Hour</th>
-                <th scope="col" class="num">Pushes due</th>
-              </tr>
-            </thead>
-            <tbody>
-              ${top.map(
-                (b) =>
-                  html`<tr>
-                    <td>${hourLabel(b.start)}</td>
-                    <td class="num">${b.count}</td>
-                  </tr>`,
-              )}
-            </tbody>
-          </table>`
+        : dataTable(
+            'Busiest hours',
+            [{ title: 'Hour' }, { title: 'Pushes due', class: 'num' }],
+            top.map((b) => [hourLabel(b.start), b.count]),
+          )
     }
   </section>`;
 }
 
-/** A failure; its Requeue form keeps the reason filter, so the page comes back filtered. */
-function failureRow(f: FailureView, csrf: string, reason: string | undefined): Html {
+/** A failure's cells; its Requeue form keeps the reason filter, so the page comes back filtered. */
+function failureCells(f: FailureView, csrf: string, reason: string | undefined): Cell[] {
   const canRequeue = f.outcome === 'failed' && f.kind === 'message' && !f.requeued;
   const action = f.requeued
     ? html`requeued by ${f.requeued.by}`
@@ -209,14 +210,7 @@ function failureRow(f: FailureView, csrf: string, reason: string | undefined): H
           }<button type="submit" title="Requeue push ${f.id}">Requeue</button>
         </form>`
       : '';
-  return html`<tr>
-    <td>${utc(f.at, true)}</td>
-    <td>${f.outcome}</td>
-    <td class="reason">${f.reason}</td>
-    <td>${f.provider || '—'}</td>
-    <td class="id">${f.message_id ?? f.kind}</td>
-    <td>${action}</td>
-  </tr>`;
+  return [utc(f.at, true), f.outcome, f.reason, f.provider || '—', f.message_id ?? f.kind, action];
 }
 
 function failuresSection(v: ConsoleView, csrf: string): Html {
@@ -245,26 +239,18 @@ function failuresSection(v: ConsoleView, csrf: string): Html {
     ${
       v.failures.length === 0
         ? html`<p>No failed pushes${v.reason ? ' of this reason' : ''}.</p>`
-        : html`<div class="scroll">
-            <table>
-              <caption>
-                Newest first
-              </caption>
-              <thead>
-                <tr>
-                  <th scope="col">At</th>
-                  <th scope="col">Outcome</th>
-                  <th scope="col">Reason</th>
-                  <th scope="col">Provider</th>
-                  <th scope="col">Message</th>
-                  <th scope="col"></th>
-                </tr>
-              </thead>
-              <tbody>
-                ${v.failures.map((f) => failureRow(f, csrf, v.reason))}
-              </tbody>
-            </table>
-          </div>`
+        : dataTable(
+            'Newest first',
+            [
+              { title: 'At' },
+              { title: 'Outcome' },
+              { title: 'Reason', class: 'reason' },
+              { title: 'Provider' },
+              { title: 'Message', class: 'id' },
+              { title: '' },
+            ],
+            v.failures.map((f) => failureCells(f, csrf, v.reason)),
+          )
     }
   </section>`;
 }
@@ -275,68 +261,39 @@ function workersSection(s: QueueStatus): Html {
     ${
       s.workers.length === 0
         ? html`<p>No worker has reported in the last day.</p>`
-        : html`<div class="scroll">
-            <table>
-              <caption>
-                Heartbeats
-              </caption>
-              <thead>
-                <tr>
-                  <th scope="col">Worker</th>
-                  <th scope="col">State</th>
-                  <th scope="col">Last heartbeat</th>
-                  <th scope="col">Started</th>
-                  <th scope="col" class="num">In flight</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${s.workers.map(
-                  (w) =>
-                    html`<tr>
-                      <td>${w.dyno ? `${w.dyno} ` : ''}<span class="id">${w.worker}</span></td>
-                      <td>
-                        ${w.alive ? (w.paused ? 'alive, paused' : 'alive') : html`<strong class="error">gone</strong>`}
-                      </td>
-                      <td>${utc(w.last_beat, true)}</td>
-                      <td>${utc(w.started_at)}</td>
-                      <td class="num">${w.in_flight}</td>
-                    </tr>`,
-                )}
-              </tbody>
-            </table>
-          </div>`
+        : dataTable(
+            'Heartbeats',
+            [
+              { title: 'Worker' },
+              { title: 'State' },
+              { title: 'Last heartbeat' },
+              { title: 'Started' },
+              { title: 'In flight', class: 'num' },
+            ],
+            s.workers.map((w) => [
+              html`${w.dyno ? `${w.dyno} ` : ''}<span class="id">${w.worker}</span>`,
+              w.alive ? (w.paused ? 'alive, paused' : 'alive') : html`<strong class="error">gone</strong>`,
+              utc(w.last_beat, true),
+              utc(w.started_at),
+              w.in_flight,
+            ]),
+          )
     }
     ${
       s.jobs.length === 0
         ? ''
-        : html`<div class="scroll">
-            <table>
-              <caption>
-                Periodic jobs
-              </caption>
-              <thead>
-                <tr>
-                  <th scope="col">Job</th>
-                  <th scope="col">Last run</th>
-                  <th scope="col">Result</th>
-                  <th scope="col">Next run</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${s.jobs.map(
-                  (j) =>
-                    html`<tr>
-                      <td>${j.name}</td>
-                      <td>${j.last ? utc(j.last.at, true) : '—'}</td>
-                      <td>
-                        ${j.last ? html`${j.last.ok ? 'ok' : html`<strong class="error">failed</strong>`}: ${j.last.result}` : '—'}
-                      </td>
-                      <td>${utc(j.next_at, true)}</td>
-                    </tr>`,
-                )}
-              </tbody>
-            </table>
-          </div>`
+        : dataTable(
+            'Periodic jobs',
+            [{ title: 'Job' }, { title: 'Last run' }, { title: 'Result' }, { title: 'Next run' }],
+            s.jobs.map((j) => [
+              j.name,
+              j.last ? utc(j.last.at, true) : '—',
+              j.last
+                ? html`${j.last.ok ? 'ok' : html`<strong class="error">failed</strong>`}: ${j.last.result}`
+                : '—',
+              utc(j.next_at, true),
+            ]),
+          )
     }
   </section>`;
 }
@@ -366,34 +323,17 @@ function actionsSection(v: ConsoleView, session: OpsSessionView): Html {
     ${
       v.actions.length === 0
         ? html`<p>No action yet.</p>`
-        : html`<div class="scroll">
-            <table>
-              <caption>
-                Newest first
-              </caption>
-              <thead>
-                <tr>
-                  <th scope="col">At</th>
-                  <th scope="col">By</th>
-                  <th scope="col">Action</th>
-                  <th scope="col">Target</th>
-                  <th scope="col">Result</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${v.actions.map(
-                  (a) =>
-                    html`<tr>
-                      <td>${utc(a.at, true)}</td>
-                      <td>${a.by}</td>
-                      <td>${a.action}</td>
-                      <td>${a.target}</td>
-                      <td>${a.ok ? '' : html`<strong class="error">failed</strong> `}${a.result}</td>
-                    </tr>`,
-                )}
-              </tbody>
-            </table>
-          </div>`
+        : dataTable(
+            'Newest first',
+            [{ title: 'At' }, { title: 'By' }, { title: 'Action' }, { title: 'Target' }, { title: 'Result' }],
+            v.actions.map((a) => [
+              utc(a.at, true),
+              a.by,
+              a.action,
+              a.target,
+              html`${a.ok ? '' : html`<strong class="error">failed</strong> `}${a.result}`,
+            ]),
+          )
     }
   </section>`;
 }
