@@ -105,9 +105,8 @@ export class DeliveryMetrics {
     PROVIDERS.map((p) => [p, emptyBuckets(PROVIDER_BUCKETS_MS)]),
   );
   private interval = emptyInterval();
-  private readonly bucketCounts = new Array<number>(LAG_BUCKETS_MS.length + 1).fill(0);
-  private lagCount = 0;
-  private lagSum = 0;
+  /** The lag since start; `interval.lag` is the same since the last heartbeat. */
+  private readonly lag = emptyBuckets(LAG_BUCKETS_MS);
   private readonly ring: number[] = [];
   private ringNext = 0;
 
@@ -140,11 +139,8 @@ export class DeliveryMetrics {
 
   observeLag(ms: number): void {
     observe(this.interval.lag, LAG_BUCKETS_MS, ms);
+    observe(this.lag, LAG_BUCKETS_MS, ms);
     const v = Math.max(0, ms);
-    const i = LAG_BUCKETS_MS.findIndex((le) => v <= le);
-    this.bucketCounts[i === -1 ? LAG_BUCKETS_MS.length : i]! += 1;
-    this.lagCount += 1;
-    this.lagSum += v;
     if (this.ring.length < RING_SIZE) this.ring.push(v);
     else this.ring[this.ringNext] = v;
     this.ringNext = (this.ringNext + 1) % RING_SIZE;
@@ -160,7 +156,7 @@ export class DeliveryMetrics {
   snapshot(): MetricsSnapshot {
     let cumulative = 0;
     const buckets = [...LAG_BUCKETS_MS, Number.POSITIVE_INFINITY].map((le, i) => {
-      cumulative += this.bucketCounts[i]!;
+      cumulative += this.lag.counts[i]!;
       return { le, count: cumulative };
     });
     return {
@@ -175,8 +171,8 @@ export class DeliveryMetrics {
       ),
       lag: {
         buckets,
-        count: this.lagCount,
-        sumMs: this.lagSum,
+        count: this.lag.count,
+        sumMs: this.lag.sumMs,
         p50: this.lagQuantile(0.5),
         p99: this.lagQuantile(0.99),
       },
