@@ -5,11 +5,12 @@
  * check (http/pageGuard.ts) plus a CSRF field, an HMAC of the session under
  * SESSION_SECRET that only the page served to that session carries.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import { parse as parseCookies, serialize as serializeCookie } from 'cookie';
 import type { AppDeps } from '../deps';
 import { findSession, OPS_COOKIE, type OpsSessionView } from '../services/ops/sessions';
+import { constantTimeEqual } from '../domain/password';
 import { AppError } from './errors';
 
 /** The page's cookie is sent to /ops and below only. */
@@ -77,11 +78,8 @@ export function requireOpsCsrf(deps: AppDeps): RequestHandler {
     const ops = opsSession(res);
     if (!ops) return next(AppError.unauthorized('operator sign-in required'));
     const given = (req.body as Record<string, unknown> | undefined)?.csrf;
-    const expected = Buffer.from(opsCsrfToken(deps.config.SESSION_SECRET, ops.cookie));
-    const ok =
-      typeof given === 'string' &&
-      given.length === expected.length &&
-      timingSafeEqual(Buffer.from(given), expected);
+    const expected = opsCsrfToken(deps.config.SESSION_SECRET, ops.cookie);
+    const ok = typeof given === 'string' && constantTimeEqual(given, expected);
     next(ok ? undefined : AppError.forbidden('missing or wrong csrf field'));
   };
 }

@@ -13,8 +13,9 @@
  *    a 415), a few KB at most, read before parsing.
  * The page's session cookie is also SameSite=Strict (http/session logIn).
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import express, { type RequestHandler } from 'express';
+import { constantTimeEqual } from '../domain/password';
 import { AppError } from './errors';
 
 export const CSRF_HEADER = 'x-csrf-token';
@@ -57,11 +58,7 @@ export function csrfToken(secret: string, sessionId: string): string {
 export function requireCsrfToken(secret: string): RequestHandler {
   return (req, _res, next) => {
     const given = req.headers[CSRF_HEADER];
-    const expected = Buffer.from(csrfToken(secret, req.sessionID));
-    const ok =
-      typeof given === 'string' &&
-      given.length === expected.length &&
-      timingSafeEqual(Buffer.from(given), expected);
+    const ok = typeof given === 'string' && constantTimeEqual(given, csrfToken(secret, req.sessionID));
     next(ok ? undefined : AppError.forbidden('missing or wrong X-CSRF-Token'));
   };
 }
