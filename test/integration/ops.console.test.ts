@@ -8,13 +8,14 @@ import request from 'supertest';
 import { OpsAction } from '../../src/models/opsAction';
 import { OpsSession } from '../../src/models/opsSession';
 import { DELIVERY_SWITCH, OpsSwitch } from '../../src/models/opsSwitch';
-import { PushJob, type PushKind } from '../../src/models/pushJob';
-import { PushOutcome, type PushOutcomeKind } from '../../src/models/pushOutcome';
+import { PushJob } from '../../src/models/pushJob';
+import { PushOutcome } from '../../src/models/pushOutcome';
 import { PushRequeue } from '../../src/models/pushRequeue';
 import { RateHit } from '../../src/models/rateHit';
 import { setDeliveryPaused } from '../../src/services/ops/pause';
 import { buildTestApp } from '../helpers/app';
 import { useTestDatabase } from '../helpers/db';
+import { failedPush } from '../helpers/opsCli';
 import { buttonsOf, OPS_TOKEN, signedInAgent, textOf } from '../helpers/opsConsole';
 
 useTestDatabase();
@@ -28,23 +29,6 @@ beforeEach(async () => {
 });
 
 const env = { OPERATOR_TOKEN: OPS_TOKEN };
-
-function failure(o: Partial<{ reason: string; outcome: PushOutcomeKind; kind: PushKind; at: Date }> = {}) {
-  const id = new Types.ObjectId();
-  return {
-    _id: id.toHexString(),
-    kind: o.kind ?? 'message',
-    message_id: new Types.ObjectId(),
-    user_id: new Types.ObjectId(),
-    outcome: o.outcome ?? 'failed',
-    reason: o.reason ?? 'gave up after 10 attempts: HTTP 503',
-    provider: 'fcm',
-    attempts: 10,
-    due_at: new Date(Date.now() - 3_600_000),
-    at: o.at ?? new Date(),
-    worker: 'w1',
-  };
-}
 
 describe('the operator console: access', () => {
   it('when no OPERATOR_TOKEN is set then every /ops path answers 404', async () => {
@@ -193,7 +177,7 @@ describe('the operator console: actions', () => {
   it('when a failed push is requeued then a job for its message is queued once, however often it is asked', async () => {
     const { app } = buildTestApp(env);
     const ops = await signedInAgent(app);
-    const f = failure();
+    const f = failedPush();
     await PushOutcome.create(f);
     expect(await ops.page()).toContain(`name="id" value="${f._id}"`);
     await ops.post('/ops/requeue', { id: f._id }).expect(303);
@@ -212,12 +196,12 @@ describe('the operator console: actions', () => {
   it('when a requeued push was delivered then requeueing it again queues nothing', async () => {
     const { app } = buildTestApp(env);
     const ops = await signedInAgent(app);
-    const f = failure();
+    const f = failedPush();
     await PushOutcome.create(f);
     await ops.post('/ops/requeue', { id: f._id }).expect(303);
     const job = (await PushJob.findOne({ message_id: f.message_id }).lean())!;
     await PushOutcome.create({
-      ...failure(),
+      ...failedPush(),
       _id: job._id.toHexString(),
       outcome: 'sent',
       reason: undefined,
@@ -232,11 +216,11 @@ describe('the operator console: actions', () => {
     const { app } = buildTestApp(env);
     const ops = await signedInAgent(app);
     const a = [
-      failure({ reason: 'r-a' }),
-      failure({ reason: 'r-a' }),
-      failure({ reason: 'r-a', outcome: 'dead_token' }),
+      failedPush({ reason: 'r-a' }),
+      failedPush({ reason: 'r-a' }),
+      failedPush({ reason: 'r-a', outcome: 'dead_token' }),
     ];
-    const b = failure({ reason: 'r-b' });
+    const b = failedPush({ reason: 'r-b' });
     await PushOutcome.insertMany([...a, b]);
     const filtered = await ops.page('/ops?reason=r-a');
     expect(filtered).toMatch(/<option value="r-a"\s+selected\s*>/);
