@@ -70,39 +70,44 @@ export function startHeartbeat(deps: HeartbeatDeps): Heartbeat {
   const once = async () => {
     const now = deps.now();
     const interval = merge(unsent, deps.metrics.takeInterval());
-    try {
-      const at = new Date(now);
-      const paused = deps.paused();
-      const who = {
-        worker: deps.workerId,
-        dyno: deps.dyno,
-        at,
-        started_at: startedAt,
-        interval_s: deps.intervalS,
-      };
-      await Promise.all([
-        insertIfAbsent(WorkerBeat.collection, {
-          _id: `${deps.workerId}:${Math.floor(now / intervalMs)}` as never,
-          ...who,
-          paused,
-          interval,
-        }),
-        WorkerState.collection.replaceOne(
-          { _id: deps.workerId as never },
-          { ...who, paused, figures: storable(deps.metrics.snapshot()), jobs: deps.jobs() },
-          { upsert: true },
-        ),
-      ]);
-      unsent = emptyInterval();
+    const at = new Date(now);
+    const paused = deps.paused();
+    const who = {
+      worker: deps.workerId,
+      dyno: deps.dyno,
+      at,
+      started_at: startedAt,
+      interval_s: deps.intervalS,
+    };
+    // Apart: a state write that fails is simply written whole at the next beat, while the
+    // interval goes again only if its own insert failed (else it would count twice).
+    const [beat, state] = await Promise.allSettled([
+      insertIfAbsent(WorkerBeat.collection, {
+        _id: `${deps.workerId}:${Math.floor(now / intervalMs)}` as never,
+        ...who,
+        paused,
+        interval,
+      }),
+      WorkerState.collection.replaceOne(
+        { _id: deps.workerId as never },
+        { ...who, paused, figures: storable(deps.metrics.snapshot()), jobs: deps.jobs() },
+        { upsert: true },
+      ),
+    ]);
+    unsent = beat.status === 'fulfilled' ? emptyInterval() : interval;
+    const failed = [beat, state].find((r) => r.status === 'rejected');
+    if (!failed) {
       failures = 0;
-    } catch (err) {
-      unsent = interval;
-      failures += 1;
-      // One line when it starts failing, then one in ten: the loop's own errors say more.
-      if (failures % 10 === 1) deps.logger.warn({ err, failures }, 'heartbeat not recorded; will retry');
+      return;
     }
+    failures += 1;
+    // One line when it starts failing, then one in ten: the loop's own errors say more.
+    if (failures % 10 === 1)
+      deps.logger.warn({ err: failed.reason, failures }, 'heartbeat not recorded; will retry');
   };
-  const beat = () => (beating = beating.then(once));
+  // A beat that throws outside its writes (a bug) must not stop the ones after it.
+  const beat = () =>
+    (beating = beating.then(once).catch((err: unknown) => deps.logger.error({ err }, 'heartbeat failed')));
   const timer = setInterval(() => void beat(), intervalMs);
   timer.unref();
   return {
