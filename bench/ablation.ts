@@ -87,7 +87,7 @@ async function serve(app: Express): Promise<{ url: string; server: Server }> {
 
 function sessionApp(env: Record<string, string>, userId: string): Express {
   const app = express();
-  app.use(sessionMiddleware(loadConfig(env), mongoose.connection));
+  app.use(sessionMiddleware(loadConfig(env), mongoose.connection, console));
   app.post('/in', (req, res, next) => {
     logIn(req, { id: userId }).then(() => res.end(), next);
   });

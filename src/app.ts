@@ -70,7 +70,7 @@ export function createApp(deps: AppDeps): Express {
       contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
     }),
   );
-  app.use(sessionMiddleware(deps.config, deps.connection, deps.now));
+  app.use(sessionMiddleware(deps.config, deps.connection, deps.logger, deps.now));
 
   const router = routes(deps, metrics);
   app.use(router);

@@ -1,7 +1,9 @@
 // Command devdb runs FerretDB embedded, storing data in SQLite files, for
 // development and tests. It prints the MongoDB URI on stdout once it is ready
 // to accept connections and exits when its parent process goes away (stdin
-// closes), so a crashed test run never leaves a database behind.
+// closes), so a crashed test run never leaves a database behind. Clients reach
+// FerretDB through the front of front.go, which drops the replies FerretDB
+// sends to unacknowledged (moreToCome) writes.
 package main
 
 import (
@@ -37,16 +39,18 @@ func main() {
 		log.Fatal(err)
 	}
 
-	addr := fmt.Sprintf("127.0.0.1:%d", *port)
-	if *port == 0 {
-		// Pick a free port; FerretDB needs a concrete address.
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			log.Fatal(err)
-		}
-		addr = l.Addr().String()
-		l.Close()
+	// Clients connect to the front (front.go) on loopback TCP; FerretDB itself listens on
+	// a Unix socket in a private folder that nothing else knows of.
+	front, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", *port))
+	if err != nil {
+		log.Fatal(err)
 	}
+	private, err := os.MkdirTemp("", "devdb-")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(private)
+	socket := filepath.Join(private, "ferretdb.sock")
 
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
@@ -54,7 +58,7 @@ func main() {
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	cfg := &ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: addr},
+		Listener:  ferretdb.ListenerConfig{Unix: socket},
 		Handler:   "sqlite",
 		SQLiteURL: "file:" + abs + "/",
 		Logger:    logger,
@@ -90,26 +94,29 @@ func main() {
 		close(watched)
 	}
 
-	// Wait until the port accepts connections before announcing the URI.
+	// Wait until FerretDB accepts connections before opening the front and announcing it.
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+		c, err := net.DialTimeout("unix", socket, 200*time.Millisecond)
 		if err == nil {
 			c.Close()
 			break
 		}
 		if time.Now().After(deadline) {
-			log.Fatalf("devdb: FerretDB did not start listening on %s", addr)
+			log.Fatalf("devdb: FerretDB did not start listening on %s", socket)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	fmt.Printf("mongodb://%s/\n", addr)
+	go serveFront(front, socket, logger)
+	fmt.Printf("mongodb://%s/\n", front.Addr())
 
 	err = <-done
 	failed := err != nil && ctx.Err() == nil
 	stop()
+	front.Close()
 	<-watched // it closes its files once ctx ends
 	if failed {
+		os.RemoveAll(private)
 		log.Fatal(err)
 	}
 }

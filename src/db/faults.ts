@@ -1,8 +1,8 @@
 /**
  * Which errors are the database's fault and which are ours: the one place that decides.
  * The error middleware answers a database fault 503 with Retry-After (the apps retry;
- * on a 500 both drop their base URL, ../shared/CONTRACT.md §1), and a safe read failing
- * with an answered fault is tried once more (./safeReads.ts). Anything else, a TypeError,
+ * on a 500 both drop their base URL, ../shared/CONTRACT.md §1), and the session read
+ * failing with an answered fault is tried once more (./retryRead.ts). Anything else, a TypeError,
  * a Mongoose validation or cast error, a duplicate key nobody expected, a command the
  * server refuses for its content, is a bug of ours and stays a 500.
  *
@@ -27,23 +27,12 @@ import {
 import mongoose from 'mongoose';
 
 /**
- * A reply that contradicts its own command: documents that cannot match the filter of the
- * read that got them (./replies.ts). Counted as a failed answer.
- */
-export class WrongReplyError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'WrongReplyError';
-  }
-}
-
-/**
  * - `unreachable`: no answer: the network, server selection (it already waited
  *   serverSelectionTimeoutMS for a server), a closed client or pool, a spent time budget.
  * - `answered`: the server answered, but with a failure that is not about the command's
  *   content (an internal error, a lock, an interruption), with a reply the driver cannot
- *   read (the embedded database's `{ok: 1}` without its `cursor` under write contention),
- *   or with documents that contradict the read's filter (WrongReplyError).
+ *   read (a `{ok: 1}` without its `cursor`, as the embedded database's shifted replies
+ *   were before scripts/devdb/front.go).
  */
 export type DatabaseFault = 'unreachable' | 'answered';
 
@@ -148,7 +137,7 @@ export function databaseFault(err: unknown, depth = 0): DatabaseFault | undefine
   if (UNREACHABLE_CLASSES.some((c) => err instanceof c) || UNREACHABLE_NAMES.has(err.name)) {
     return 'unreachable';
   }
-  if (UNREADABLE_CLASSES.some((c) => err instanceof c) || err instanceof WrongReplyError) return 'answered';
+  if (UNREADABLE_CLASSES.some((c) => err instanceof c)) return 'answered';
   if (err instanceof MongoServerError) {
     const inner = err.errorResponse as unknown;
     return inner instanceof Error ? databaseFault(inner, depth + 1) : serverFault(err);

@@ -9,7 +9,7 @@ import { useDataKeys } from '../crypto/current';
 import type { Logger } from '../logger';
 import { detectCapabilities } from './capabilities';
 import { recordQueryShapes } from './queryShapes';
-import { retrySafeReads } from './safeReads';
+import { refuseUnacknowledgedWrites } from './writeConcern';
 
 export interface ConnectOptions {
   /** Folder where query shapes are recorded (DB_QUERY_LOG_DIR); unset records nothing. */
@@ -17,9 +17,9 @@ export interface ConnectOptions {
   /** Names the process in the recorded file and the driver's appName. */
   processName?: string;
   /**
-   * Called with every command the client starts (driver command monitoring), from the
-   * first one; the worker counts its commands with it. Monitoring costs a little on every
-   * command, so the web process leaves it unset.
+   * Called with every command the client starts (driver command monitoring, which every
+   * process has on for the guard of ./writeConcern.ts), from the first one; the worker
+   * counts its commands with it.
    */
   onCommand?: (event: CommandStartedEvent) => void;
 }
@@ -36,7 +36,6 @@ export async function connectDatabase(
   mongoose.set('strictQuery', true);
   mongoose.set('autoIndex', false); // indexes are the release's (src/db/indexes.ts)
   mongoose.set('bufferCommands', false); // no silent queueing while disconnected
-  retrySafeReads(logger);
   const connection = mongoose.connection;
   connection.on('disconnected', () => {
     if (!closing) logger.warn('database disconnected');
@@ -47,8 +46,9 @@ export async function connectDatabase(
     connectTimeoutMS: 5_000,
     maxPoolSize: 20,
     appName: options.processName,
-    monitorCommands: options.queryLogDir !== undefined || options.onCommand !== undefined,
+    monitorCommands: true,
   });
+  refuseUnacknowledgedWrites(connection.getClient());
   if (options.onCommand) connection.getClient().on('commandStarted', options.onCommand);
   if (options.queryLogDir) {
     recordQueryShapes(connection.getClient(), options.queryLogDir, options.processName ?? 'process');

@@ -1,5 +1,6 @@
 /**
- * Prometheus metrics of the web process: requests by route and status, and latency.
+ * Prometheus metrics of the web process: requests by route and status, latency, and the
+ * database reads tried twice (src/db/retryRead.ts).
  * The route label is the matched route pattern (never the raw URL), so its cardinality
  * is bounded by the route table. With DYNO set every series carries `dyno` (scraped
  * through Heroku's router, a scrape lands on any web dyno). A scrape also appends the
@@ -7,6 +8,7 @@
  */
 import type { RequestHandler } from 'express';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { readRetries } from '../db/retryRead';
 
 export interface WebMetrics {
   registry: Registry;
@@ -26,6 +28,7 @@ export function createWebMetrics(options: WebMetricsOptions = {}): WebMetrics {
   const registry = new Registry();
   if (options.dyno !== undefined) registry.setDefaultLabels({ dyno: options.dyno });
   collectDefaultMetrics({ register: registry });
+  registry.registerMetric(readRetries); // counted in src/db/retryRead.ts, for the whole process
   const requests = new Counter({
     name: 'pictever_http_requests_total',
     help: 'HTTP requests by route, method and status',

@@ -18,9 +18,8 @@ import MongoStore from 'connect-mongo';
 import type { Collection } from 'mongodb';
 import type { Connection } from 'mongoose';
 import type { Config } from '../config';
-import { capabilitiesOf, type DatabaseCapabilities } from '../db/capabilities';
-import { checkReply } from '../db/replies';
-import { retryRead } from '../db/safeReads';
+import { retryRead } from '../db/retryRead';
+import type { Logger } from '../logger';
 import { addressTag } from '../domain/clientAddress';
 import { SESSIONS_COLLECTION } from '../models/session';
 import { AppError } from './errors';
@@ -65,14 +64,20 @@ type Done = (err?: unknown) => void;
  * adds an `$or` on `expires` that the embedded database would evaluate on every stored
  * session), refusing a session past its absolute end or without a login time (written
  * before login times were kept), and tried once more when the database's answer fails it
- * (a safe read, src/db/safeReads.ts: every request with a cookie starts with it). set: also writes the top-level fields of
- * models/session. touch: nothing, since a session's end never moves.
+ * (src/db/retryRead.ts: every request with a cookie starts with it). set: also writes the
+ * top-level fields of models/session. touch: nothing, since a session's end never moves.
+ *
+ * Expired sessions are never swept from here: connect-mongo's own sweep
+ * (`autoRemove: 'interval'`) is an unacknowledged delete (`w: 0`), which src/db/writeConcern.ts
+ * refuses. On MongoDB the TTL index on `expires` that models/session declares removes them;
+ * elsewhere the worker's cleanup (workers/periodic/cleanup.ts).
  */
 class SessionStore extends MongoStore {
   constructor(
     options: ConstructorParameters<typeof MongoStore>[0],
     private readonly lifetimeMs: number,
     private readonly now: () => Date,
+    private readonly log: Pick<Logger, 'warn'>,
   ) {
     super(options);
   }
@@ -89,13 +94,7 @@ class SessionStore extends MongoStore {
 
   override get(sid: string, callback: (err: unknown, session?: session.SessionData | null) => void): void {
     this.sessions()
-      .then((c) =>
-        retryRead('findOne sessions', async () => {
-          const doc = await c.findOne({ _id: sid });
-          checkReply(SESSIONS_COLLECTION, { _id: sid }, undefined, doc);
-          return doc;
-        }),
-      )
+      .then((c) => retryRead('findOne sessions', this.log, () => c.findOne({ _id: sid })))
       .then((doc) => callback(null, doc && this.live(doc) ? doc.session : null), callback);
   }
 
@@ -123,20 +122,13 @@ class SessionStore extends MongoStore {
 }
 
 /**
- * How expired sessions go: on MongoDB the TTL index on `expires` (connect-mongo's 'native'
- * asks for the index models/session declares, so the release has already made it); on the
- * embedded database, which refuses TTL indexes, connect-mongo's sweep every 10 minutes.
+ * `now`: the app's clock, which a session's lifetime is measured on (tests inject one);
+ * `log` gets the warning of a session read tried again.
  */
-export function sessionExpiry(
-  capabilities: Pick<DatabaseCapabilities, 'ttl'>,
-): { autoRemove: 'native' } | { autoRemove: 'interval'; autoRemoveInterval: number } {
-  return capabilities.ttl ? { autoRemove: 'native' } : { autoRemove: 'interval', autoRemoveInterval: 10 };
-}
-
-/** `now`: the app's clock, which a session's lifetime is measured on (tests inject one). */
 export function sessionMiddleware(
   config: Config,
   connection: Connection,
+  log: Pick<Logger, 'warn'>,
   now: () => Date = () => new Date(),
 ): RequestHandler[] {
   const maxAgeMs = config.SESSION_MAX_AGE_DAYS * 24 * 3600 * 1000;
@@ -146,11 +138,12 @@ export function sessionMiddleware(
       dbName: connection.db?.databaseName,
       collectionName: SESSIONS_COLLECTION,
       ttl: maxAgeMs / 1000,
-      ...sessionExpiry(capabilitiesOf(connection)),
+      autoRemove: 'disabled',
       stringify: false,
     },
     maxAgeMs,
     now,
+    log,
   );
   return [
     session({

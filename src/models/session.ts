@@ -28,7 +28,7 @@ const sessionSchema = new Schema(
   { collection: SESSIONS_COLLECTION, versionKey: false, strict: false },
 );
 
-// TTL on MongoDB, the same index connect-mongo's autoRemove 'native' asks for; the sweep's elsewhere.
+// TTL on MongoDB; elsewhere the worker's sweep (connect-mongo's own is disabled: src/http/session.ts).
 sessionSchema.index({ expires: 1 }, expiresAfter(0));
 sessionSchema.index({ user_id: 1, login_addr: 1, login_at: 1 }); // a user's sessions; from one place, recent
 

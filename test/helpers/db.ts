@@ -7,8 +7,8 @@ import mongoose, { type Connection } from 'mongoose';
 import { loadConfig } from '../../src/config';
 import { syncIndexes } from '../../src/db/indexes';
 import { recordQueryShapes } from '../../src/db/queryShapes';
-import { retrySafeReads } from '../../src/db/safeReads';
 import { withDatabase } from '../../src/db/uri';
+import { refuseUnacknowledgedWrites } from '../../src/db/writeConcern';
 import { createLogger } from '../../src/logger';
 import '../../src/models';
 
@@ -28,7 +28,7 @@ export function testDatabaseUri(): string {
 
 /**
  * Connects Mongoose to a fresh database before the file's tests and drops it after, with
- * the safe-read retry of every process (src/db/mongo.ts). `through` rewrites the address
+ * the unacknowledged-write guard of every process (src/db/mongo.ts). `through` rewrites the address
  * the driver connects to (test/helpers/wireProxy.ts); `uri()` stays the database's own.
  */
 export function useTestDatabase(options: { through?: (uri: string) => string } = {}): {
@@ -40,12 +40,12 @@ export function useTestDatabase(options: { through?: (uri: string) => string } =
     uri = testDatabaseUri();
     mongoose.set('autoIndex', false);
     mongoose.set('bufferCommands', false);
-    retrySafeReads();
     const queryLogDir = process.env.DB_QUERY_LOG_DIR;
     await mongoose.connect(options.through ? options.through(uri) : uri, {
       serverSelectionTimeoutMS: 5_000,
-      monitorCommands: Boolean(queryLogDir),
+      monitorCommands: true,
     });
+    refuseUnacknowledgedWrites(mongoose.connection.getClient());
     if (queryLogDir) recordQueryShapes(mongoose.connection.getClient(), queryLogDir, 'test');
     await indexTestDatabase();
   });

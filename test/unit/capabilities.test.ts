@@ -3,7 +3,6 @@
  * with answers as each server gives them.
  */
 import { capabilitiesFromBuildInfo } from '../../src/db/capabilities';
-import { sessionExpiry } from '../../src/http/session';
 
 /** The embedded database's answer, as test/integration/indexes.test.ts receives it. */
 const EMBEDDED_FERRETDB = {
@@ -69,18 +68,5 @@ describe('capabilitiesFromBuildInfo', () => {
   it('when FerretDB claims a MongoDB version then its own keys still decide', () => {
     // Its `version` says 7.0.42: the version string alone cannot tell the servers apart.
     expect(capabilitiesFromBuildInfo({ ...MONGODB_7, ferretdbVersion: 'v1.24.0' }).ttl).toBe(false);
-  });
-});
-
-describe('sessionExpiry', () => {
-  it('when the server has TTL indexes then connect-mongo removes expired sessions natively', () => {
-    expect(sessionExpiry(capabilitiesFromBuildInfo(MONGODB_7))).toEqual({ autoRemove: 'native' });
-  });
-
-  it('when it has none then connect-mongo sweeps every 10 minutes', () => {
-    expect(sessionExpiry(capabilitiesFromBuildInfo(EMBEDDED_FERRETDB))).toEqual({
-      autoRemove: 'interval',
-      autoRemoveInterval: 10,
-    });
   });
 });
