@@ -107,6 +107,11 @@ async function main(): Promise<void> {
       `database faults: reads tried once more: web ${faults(stack.webLines, retried)}, worker ${faults(stack.workerLines, retried)}; ` +
         `answered 503 by the web: ${faults(stack.webLines, answered503)}`,
     );
+    // A reply that was not its command's (issue #25): the driver's unreadable reply, or the
+    // guard refusing an unacknowledged write.
+    const wrongReply = /MongoUnexpectedServerResponseError|UnacknowledgedWriteError|BSON element/;
+    const wrongLines = [...stack.webLines, ...stack.workerLines].filter((l) => wrongReply.test(l));
+    out(`log lines of an unexpected reply or a w: 0 write: ${wrongLines.length}`);
     // pino-http logs every 5xx answer at error level: a 503 (busy bcrypt queue, database
     // fault) is counted there but shown above, so the lines shown here are the others.
     const errLines = [...stack.webLines, ...stack.workerLines].filter((l) => /"level":(50|60)/.test(l));
@@ -115,7 +120,12 @@ async function main(): Promise<void> {
       `error log lines: web+worker ${errLines.length}, of which 503 answers ${errLines.filter(answer503).length}`,
     );
     for (const l of errLines.filter((x) => !answer503(x)).slice(0, 5)) out(`  ${l.slice(0, 300)}`);
-    failed = errors.length > 0 || d.problems.length > 0 || d.pending > 0 || crashed.length > 0;
+    failed =
+      errors.length > 0 ||
+      wrongLines.length > 0 ||
+      d.problems.length > 0 ||
+      d.pending > 0 ||
+      crashed.length > 0;
     out(failed ? 'LOAD RUN FAILED' : 'load run passed');
   } catch (err) {
     for (const l of stack.webLines.filter((x) => /"level":50/.test(x)).slice(0, 3))
