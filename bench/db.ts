@@ -1,16 +1,16 @@
 /**
- * The bench's database server: the embedded FerretDB over SQLite (default), FerretDB over
- * a throw-away PostgreSQL cluster made in a temporary folder (`--backend postgresql`), or
- * the MongoDB at MONGODB_URI. Each phase of the bench uses its own database on it.
+ * The bench's database server: the embedded database in a temporary folder, over its
+ * private PostgreSQL cluster (`--backend postgresql`, the default) or SQLite
+ * (`--backend sqlite`), or the MongoDB at MONGODB_URI. Each phase of the bench uses its own database on it.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { MongoClient } from 'mongodb';
-import { startDevDb, type DevDb } from '../scripts/lib/devdb';
+import { startDevDb } from '../scripts/lib/devdb';
 import { withDatabase } from '../src/db/uri';
-import { freePort } from '../scripts/lib/stack';
+import { postgresBin } from '../scripts/lib/postgresBin';
 
 export type Backend = 'sqlite' | 'postgresql';
 
@@ -44,49 +44,8 @@ async function buildInfo(uri: string): Promise<{ version: string; ferretdb?: str
 
 const buildInfoVersion = async (uri: string) => (await buildInfo(uri)).version;
 
-/** The newest /usr/lib/postgresql/<n>/bin holding initdb and pg_ctl, if any. */
-export function postgresBin(): string | undefined {
-  const base = '/usr/lib/postgresql';
-  if (!existsSync(base)) return undefined;
-  return readdirSync(base)
-    .sort((a, b) => Number(b) - Number(a))
-    .map((v) => path.join(base, v, 'bin'))
-    .find((bin) => existsSync(path.join(bin, 'initdb')) && existsSync(path.join(bin, 'pg_ctl')));
-}
-
-/** A PostgreSQL cluster in a temporary folder; initdb refuses root, so it then runs as `postgres`. */
-async function startPostgres(bin: string) {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'pictever-bench-pg-'));
-  const asRoot = process.getuid?.() === 0;
-  let runAs: string[] = [];
-  if (asRoot) {
-    const id = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
-    if (id.status !== 0) throw new Error('running as root and there is no `postgres` user for initdb');
-    chownSync(dir, Number(id.stdout.trim()), Number(id.stdout.trim()));
-    runAs = ['runuser', '-u', 'postgres', '--'];
-  }
-  const run = (cmd: string, args: string[]) => {
-    const [file, ...rest] = [...runAs, path.join(bin, cmd), ...args];
-    execFileSync(file!, rest, { stdio: 'pipe' });
-  };
-  const data = path.join(dir, 'data');
-  run('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8']);
-  const port = await freePort();
-  const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1`;
-  run('pg_ctl', ['-D', data, '-o', opts, '-l', path.join(dir, 'log'), '-w', 'start']);
-  const version = execFileSync(path.join(bin, 'postgres'), ['--version'], { encoding: 'utf8' }).trim();
-  return {
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
-    version,
-    stop: () => {
-      try {
-        run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    },
-  };
-}
+const postgresVersion = (bin: string) =>
+  execFileSync(path.join(bin, 'postgres'), ['--version'], { encoding: 'utf8' }).trim();
 
 export async function startBenchDb(backend: Backend, log: (l: string) => void): Promise<BenchDb> {
   const given = process.env.MONGODB_URI;
@@ -112,32 +71,18 @@ export async function startBenchDb(backend: Backend, log: (l: string) => void): 
     };
     return { uri, backend: 'MongoDB at MONGODB_URI', version, stop };
   }
-  let pg: Awaited<ReturnType<typeof startPostgres>> | undefined;
-  if (backend === 'postgresql') {
-    const bin = postgresBin();
-    if (!bin)
-      throw new Error('no PostgreSQL binaries in /usr/lib/postgresql/*/bin: cannot run --backend postgresql');
-    log(`starting a throw-away PostgreSQL cluster with ${bin}`);
-    pg = await startPostgres(bin);
-  }
   const dir = mkdtempSync(path.join(os.tmpdir(), 'pictever-bench-db-'));
-  let devdb: DevDb;
-  try {
-    devdb = await startDevDb({ dir, postgresqlUrl: pg?.url, log });
-  } catch (err) {
-    pg?.stop();
-    throw err;
-  }
+  const devdb = await startDevDb({ dir, backend, throwAway: true, log });
   const wire = await buildInfoVersion(devdb.uri);
+  const pg = backend === 'postgresql' ? postgresVersion(postgresBin()) : undefined;
   const version =
-    `FerretDB ${ferretVersion()} (buildInfo version ${wire})` + (pg ? `, ${pg.version}` : ', SQLite backend');
+    `FerretDB ${ferretVersion()} (buildInfo version ${wire})` + (pg ? `, ${pg}` : ', SQLite backend');
   return {
     uri: (name) => withDatabase(devdb.uri, name),
-    backend: pg ? 'FerretDB on PostgreSQL (throw-away cluster)' : 'FerretDB on SQLite (embedded)',
+    backend: pg ? 'FerretDB on PostgreSQL (its private cluster, fsync off)' : 'FerretDB on SQLite (embedded)',
     version,
     stop: async () => {
       await devdb.stop();
-      pg?.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

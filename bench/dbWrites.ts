@@ -12,7 +12,7 @@ import { startBenchDb, type Backend } from './db';
 import { benchDb, connectBench } from './inProcess';
 import { messageDoc } from './seed';
 
-const { values: args } = parseArgs({ options: { backend: { type: 'string', default: 'sqlite' } } });
+const { values: args } = parseArgs({ options: { backend: { type: 'string', default: 'postgresql' } } });
 const SIZES = [1_000, 10_000, 30_000];
 const REPS = 10;
 

@@ -10,7 +10,7 @@ import type { Db } from 'mongodb';
 import { claimBatch } from '../workers/delivery/claims';
 import { findDue, readyAt } from '../workers/delivery/find';
 import { seedApiWorld, type ApiWorld } from './apiWorld';
-import { call, loginCookie } from './http';
+import { call, loginBody, loginCookie } from './http';
 import { benchDb, connectBench, startOursInProcess, type CommandLog } from './inProcess';
 import { ourEnv } from './procs';
 import { say } from './progress';
@@ -87,12 +87,34 @@ async function oneClaim(): Promise<void> {
   if (!claims[0]) throw new Error('growth: the claim was refused');
 }
 
-async function measureAt(db: Db, commands: CommandLog, baseUrl: string, cookie: string, reps: number) {
-  const results: Record<string, Measured[]> = { receive: [], count: [], claim: [] };
+/** The requests timed at each size, by name as the report prints them. */
+function requests(baseUrl: string, cookie: string, login: { email: string; regId: string }) {
+  return [
+    ['GET /receive_all (50 messages, 20 senders)', () => call(baseUrl, 'GET', '/receive_all?ts=0', cookie)],
+    [
+      'GET /get_number_of_future_messages',
+      () => call(baseUrl, 'GET', '/get_number_of_future_messages', cookie),
+    ],
+    ['GET /get_my_status', () => call(baseUrl, 'GET', '/get_my_status', cookie)],
+    ['GET /get_address_book', () => call(baseUrl, 'GET', '/get_address_book', cookie)],
+    [
+      'POST /login (bcrypt included)',
+      () => call(baseUrl, 'POST', '/login', undefined, loginBody(login.email, login.regId)),
+    ],
+  ] as const;
+}
+
+async function measureAt(
+  db: Db,
+  commands: CommandLog,
+  timedRequests: ReturnType<typeof requests>,
+  reps: number,
+): Promise<Measured[]> {
+  const results: Measured[][] = [...timedRequests.map(() => []), []];
   for (let i = 0; i <= reps; i++) {
-    const receive = await timed(commands, () => call(baseUrl, 'GET', '/receive_all?ts=0', cookie));
-    const count = await timed(commands, () => call(baseUrl, 'GET', '/get_number_of_future_messages', cookie));
-    const claim = await timed(commands, oneClaim);
+    const round: Measured[] = [];
+    for (const [, request] of timedRequests) round.push(await timed(commands, request));
+    round.push(await timed(commands, oneClaim));
     // The claimed job is done with: remove it and its claim, as a finished delivery would.
     const claimed = await db.collection('push_claims').find({ worker: 'bench' }).toArray();
     await db
@@ -100,15 +122,9 @@ async function measureAt(db: Db, commands: CommandLog, baseUrl: string, cookie: 
       .deleteMany({ _id: { $in: claimed.map((c) => c.job_id as Types.ObjectId) } });
     await db.collection('push_claims').deleteMany({ worker: 'bench' });
     if (i === 0) continue; // the first round warms the process up
-    results.receive!.push(receive);
-    results.count!.push(count);
-    results.claim!.push(claim);
+    round.forEach((m, k) => results[k]!.push(m));
   }
-  const of = (k: string) => ({
-    ms: median(results[k]!.map((r) => r.ms)),
-    trips: median(results[k]!.map((r) => r.trips)),
-  });
-  return { receive: of('receive'), count: of('count'), claim: of('claim') };
+  return results.map((rs) => ({ ms: median(rs.map((r) => r.ms)), trips: median(rs.map((r) => r.trips)) }));
 }
 
 export async function runGrowthPhase(uri: string, queryLogDir: string, sizes: number[], reps: number) {
@@ -121,9 +137,10 @@ export async function runGrowthPhase(uri: string, queryLogDir: string, sizes: nu
   const server = await startOursInProcess(ourEnv(uri, queryLogDir), commands);
   try {
     const cookie = await loginCookie(server.baseUrl, world.receiver.email, world.receiver.device.reg_id);
+    const login = { email: world.receiver.email, regId: world.receiver.device.reg_id };
+    const timedRequests = requests(server.baseUrl, cookie, login);
     const ops: GrowthOp[] = [
-      { name: 'GET /receive_all (50 messages, 20 senders)', ms: [], trips: [] },
-      { name: 'GET /get_number_of_future_messages', ms: [], trips: [] },
+      ...timedRequests.map(([name]) => ({ name, ms: [], trips: [] })),
       { name: 'worker: due-jobs scan + one claim', ms: [], trips: [] },
     ];
     const pushJobs: number[] = [];
@@ -132,8 +149,8 @@ export async function runGrowthPhase(uri: string, queryLogDir: string, sizes: nu
       await queueDue(db, world.bob, world.alice, reps + 1);
       pushJobs.push(await db.collection('push_jobs').countDocuments());
       say(`measuring at ${await db.collection('messages').countDocuments()} stored messages`);
-      const m = await measureAt(db, commands, server.baseUrl, cookie, reps);
-      [m.receive, m.count, m.claim].forEach((r, i) => {
+      const measured = await measureAt(db, commands, timedRequests, reps);
+      measured.forEach((r, i) => {
         ops[i]!.ms.push(r.ms);
         ops[i]!.trips.push(r.trips);
       });

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--backend sqlite|postgresql] [--out FILE] [--provider-latency-ms 40]
+ * `npm run bench [-- --quick] [--backend postgresql|sqlite] [--out FILE] [--provider-latency-ms 40]
  *   [--only api,profile,growth,burst,burst-growth,steady,workerdb,coverage,encryption,rotation,console]`
  * (`--only worker` stands for burst,burst-growth,steady,workerdb)
  *
@@ -52,7 +52,7 @@ const ALIASES: Record<string, string[]> = { worker: ['burst', 'burst-growth', 's
 const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
-    backend: { type: 'string', default: 'sqlite' },
+    backend: { type: 'string', default: 'postgresql' },
     out: { type: 'string', default: path.join(__dirname, 'RESULTS.md') },
     only: { type: 'string', default: PHASES.join(',') },
     'provider-latency-ms': { type: 'string', default: '40' },

@@ -17,7 +17,7 @@ const { values: args } = parseArgs({
 async function main(): Promise<void> {
   const dir = args.dir ?? mkdtempSync(path.join(os.tmpdir(), 'pictever-devdb-'));
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  const db = await startDevDb({ dir, port: Number(args.port), log: () => {} });
+  const db = await startDevDb({ dir, port: Number(args.port), throwAway: !args.dir, log: () => {} });
   process.stdout.write(`${db.uri}\n`);
   log(`embedded database on ${db.uri}, data in ${dir}; Ctrl-C stops it`);
   const stop = () => void db.stop().then(() => process.exit(0));

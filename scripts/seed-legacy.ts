@@ -154,7 +154,7 @@ async function fill(db: Db, o: Options): Promise<void> {
 async function main(): Promise<void> {
   const o = parse(process.argv.slice(2));
   const dir = o.uri ? undefined : mkdtempSync(path.join(os.tmpdir(), 'pictever-legacy-'));
-  const devDb = dir ? await startDevDb({ dir }) : undefined;
+  const devDb = dir ? await startDevDb({ dir, throwAway: true }) : undefined;
   const uri = o.uri ?? withDatabase(devDb?.uri ?? '', 'legacy');
   const client = await new MongoClient(uri).connect();
   const started = Date.now();

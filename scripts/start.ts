@@ -72,8 +72,13 @@ async function main(): Promise<void> {
   let db: DevDb | undefined;
   let uri = config.MONGODB_URI;
   if (!uri) {
-    say(`no MONGODB_URI: starting the embedded database in ${config.DEVDB_DIR}`);
-    db = await startDevDb({ dir: path.resolve(root, config.DEVDB_DIR), log: say });
+    say(`no MONGODB_URI: starting the embedded database (${config.DEVDB_BACKEND}) in ${config.DEVDB_DIR}`);
+    db = await startDevDb({
+      dir: path.resolve(root, config.DEVDB_DIR),
+      backend: config.DEVDB_BACKEND,
+      postgres: config.DEVDB_POSTGRES,
+      log: say,
+    });
     uri = withDatabase(db.uri, 'pictever');
     say(`embedded database ready at ${uri}`);
   }

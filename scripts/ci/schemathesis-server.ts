@@ -50,7 +50,7 @@ async function main(): Promise<void> {
   }, 1000).unref();
 
   try {
-    db = await startDevDb({ dir, log: (l) => process.stderr.write(`${l}\n`) });
+    db = await startDevDb({ dir, throwAway: true, log: (l) => process.stderr.write(`${l}\n`) });
     const operatorToken = randomBytes(32).toString('hex');
     const started = await startWeb(
       {

@@ -1,5 +1,6 @@
-// Command devdb runs FerretDB embedded, storing data in SQLite files, for
-// development and tests. It prints the MongoDB URI on stdout once it is ready
+// Command devdb runs FerretDB embedded, for development and tests: over a private
+// PostgreSQL cluster it starts and stops itself (cluster.go, -postgresql-bin), over an
+// existing PostgreSQL (-postgresql-url), or over SQLite files in -dir. It prints the MongoDB URI on stdout once it is ready
 // to accept connections and exits when its parent process goes away (stdin
 // closes), so a crashed test run never leaves a database behind. Clients reach
 // FerretDB through the front of front.go, which drops the replies FerretDB
@@ -17,6 +18,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"syscall"
 	"time"
 
@@ -24,12 +26,17 @@ import (
 )
 
 func main() {
-	dir := flag.String("dir", ".devdb/data", "folder for the SQLite files")
+	dir := flag.String("dir", ".devdb/data", "folder for the SQLite files, or of the PostgreSQL cluster with -postgresql-bin")
 	port := flag.Int("port", 0, "TCP port on 127.0.0.1 (0 picks a free one)")
 	watchStdin := flag.Bool("watch-stdin", true, "exit when stdin closes (parent died)")
 	logLevel := flag.String("log-level", "error", "FerretDB log level: debug, info, warn, error")
 	pgURL := flag.String("postgresql-url", "", "use the PostgreSQL backend at this URL instead of SQLite")
+	pgBin := flag.String("postgresql-bin", "", "run a private PostgreSQL cluster in -dir with the binaries of this folder, and use it")
+	fast := flag.Bool("fast", false, "with -postgresql-bin: fsync off, for throw-away clusters (tests)")
 	flag.Parse()
+	// The main goroutine keeps its thread: the cluster's Pdeathsig is tied to the thread
+	// that started it.
+	runtime.LockOSThread()
 
 	abs, err := filepath.Abs(*dir)
 	if err != nil {
@@ -57,6 +64,19 @@ func main() {
 		log.Fatal(err)
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	var pg *cluster
+	if *pgBin != "" {
+		var url string
+		pg, url, err = startCluster(ctx, abs, *pgBin, *fast, logger)
+		if err != nil {
+			os.RemoveAll(private)
+			log.Fatal(err)
+		}
+		*pgURL = url
+	}
 	cfg := &ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{Unix: socket},
 		Handler:   "sqlite",
@@ -69,11 +89,11 @@ func main() {
 	}
 	f, err := ferretdb.New(cfg)
 	if err != nil {
+		if pg != nil {
+			pg.stop()
+		}
 		log.Fatal(err)
 	}
-
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
 
 	if *watchStdin {
 		go func() {
@@ -115,6 +135,9 @@ func main() {
 	stop()
 	front.Close()
 	<-watched // it closes its files once ctx ends
+	if pg != nil {
+		pg.stop()
+	}
 	if failed {
 		os.RemoveAll(private)
 		log.Fatal(err)

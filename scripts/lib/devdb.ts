@@ -1,14 +1,16 @@
 /**
- * The embedded development database: FerretDB 1.24 (MongoDB wire protocol over SQLite),
+ * The embedded development database: FerretDB 1.24 (MongoDB wire protocol) over a private
+ * PostgreSQL cluster in `<dir>/postgresql` (the default), or over SQLite files in `<dir>`,
  * compiled from scripts/devdb with the machine's Go on first use and cached in
  * .cache/devdb, keyed by the hash of its sources. It listens on 127.0.0.1 on a free port
- * and exits when its parent does (its stdin is a pipe from us).
+ * and exits when its parent does (its stdin is a pipe from us), stopping its cluster.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { postgresBin, type PostgresChoice } from './postgresBin';
 
 const ROOT = path.resolve(__dirname, '..', '..').replace(/[/\\]dist$/, '');
 const SOURCE_DIR = path.join(ROOT, 'scripts', 'devdb');
@@ -20,15 +22,24 @@ export interface DevDb {
   stop(): Promise<void>;
 }
 
+export type DevDbBackend = 'postgresql' | 'sqlite';
+
 export interface DevDbOptions {
-  /** Folder for the SQLite files. */
+  /** Folder of the database: its cluster in `postgresql/`, or its SQLite files. */
   dir: string;
   /** Fixed port; 0 or unset picks a free one. */
   port?: number;
-  /** PostgreSQL URL for FerretDB's PostgreSQL backend instead of SQLite. */
-  postgresqlUrl?: string;
+  /** Default postgresql (DEVDB_BACKEND). */
+  backend?: DevDbBackend;
+  /** Which PostgreSQL binaries (DEVDB_POSTGRES, ./postgresBin.ts). */
+  postgres?: PostgresChoice;
+  /** A cluster thrown away after use (tests, bench): fsync off. Never for data kept. */
+  throwAway?: boolean;
   log?: (line: string) => void;
 }
+
+/** The folder of the private PostgreSQL cluster of a database folder. */
+export const clusterDir = (dir: string) => path.join(path.resolve(dir), 'postgresql');
 
 function sourceHash(): string {
   const h = createHash('sha256');
@@ -70,8 +81,13 @@ export function ensureDevDbBinary(log: (line: string) => void = () => {}): strin
 export async function startDevDb(options: DevDbOptions): Promise<DevDb> {
   const log = options.log ?? (() => {});
   const bin = ensureDevDbBinary(log);
-  const args = ['-dir', path.resolve(options.dir), '-port', String(options.port ?? 0)];
-  if (options.postgresqlUrl) args.push('-postgresql-url', options.postgresqlUrl);
+  const args = ['-port', String(options.port ?? 0)];
+  if ((options.backend ?? 'postgresql') === 'postgresql') {
+    args.push('-dir', clusterDir(options.dir), '-postgresql-bin', postgresBin(options.postgres));
+    if (options.throwAway) args.push('-fast');
+  } else {
+    args.push('-dir', path.resolve(options.dir));
+  }
   const child = spawn(bin, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   const stderr: string[] = [];
   createInterface({ input: child.stderr }).on('line', (line) => {

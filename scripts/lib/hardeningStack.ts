@@ -44,7 +44,7 @@ export async function startStack(
       db.current = undefined;
     },
     async start() {
-      db.current = await startDevDb({ dir, port });
+      db.current = await startDevDb({ dir, port, throwAway: true });
     },
   };
   let uri: string;

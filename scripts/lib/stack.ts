@@ -42,7 +42,10 @@ export async function startDatabase(name: string): Promise<{ uri: string; devdb?
   if (given) {
     return { uri: withDatabase(given, name) };
   }
-  const devdb = await startDevDb({ dir: mkdtempSync(path.join(os.tmpdir(), `pictever-${name}-`)) });
+  const devdb = await startDevDb({
+    dir: mkdtempSync(path.join(os.tmpdir(), `pictever-${name}-`)),
+    throwAway: true,
+  });
   return { uri: withDatabase(devdb.uri, name), devdb };
 }
 

@@ -23,6 +23,9 @@ export default async function globalSetup(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'pictever-testdb-'));
   const db = await startDevDb({
     dir,
+    // DEVDB_BACKEND=sqlite npm test runs the suite on the other backend.
+    backend: process.env.DEVDB_BACKEND === 'sqlite' ? 'sqlite' : 'postgresql',
+    throwAway: true,
     log: (line) => process.stderr.write(`${line}\n`),
   });
   globalThis.__DEVDB__ = db;

@@ -2,15 +2,21 @@
  * Every command gets its own reply (issue #25). The embedded database's front
  * (scripts/devdb/front.go) drops the reply FerretDB sends to a moreToCome message, which
  * the driver never reads; before it, one `w: 0` write shifted every later reply of its
- * pooled connection, and a session lookup answered with another user's session.
+ * pooled connection, and a session lookup answered with another user's session. The front
+ * serves both backends (PostgreSQL, the suite's, and SQLite): the raw test runs on each.
  * On a real MongoDB (MONGODB_URI) the same tests hold: it never answers moreToCome.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import express from 'express';
 import { BSON, type Document } from 'mongodb';
 import { ConnectionString } from 'mongodb-connection-string-url';
 import mongoose, { type Connection } from 'mongoose';
 import request from 'supertest';
+import { startDevDb, type DevDb } from '../../scripts/lib/devdb';
+import { withDatabase } from '../../src/db/uri';
 import { logIn, requireLogin, sessionMiddleware, SESSIONS_COLLECTION } from '../../src/http/session';
 import { testConfig } from '../helpers/app';
 import { testDatabaseUri } from '../helpers/db';
@@ -50,31 +56,50 @@ function messages(socket: Socket): () => Promise<{ responseTo: number; reply: Do
   };
 }
 
+/** The other backend of the embedded database beside the suite's (PostgreSQL by default). */
+let sqlite: { devdb: DevDb; dir: string } | undefined;
+beforeAll(async () => {
+  if (process.env.MONGODB_URI) return;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'pictever-sqlite-'));
+  sqlite = { devdb: await startDevDb({ dir, backend: 'sqlite' }), dir };
+});
+afterAll(async () => {
+  await sqlite?.devdb.stop();
+  if (sqlite) rmSync(sqlite.dir, { recursive: true, force: true });
+});
+
+const servers: [string, () => string][] = [
+  ["the suite's server", () => testDatabaseUri()],
+  ['the embedded database on SQLite', () => withDatabase(sqlite?.devdb.uri ?? testDatabaseUri(), 'raw')],
+];
+
 describe('a raw moreToCome message', () => {
-  it('when a w: 0 insert is followed by a find on the same socket then the find gets its own reply, and the insert was applied', async () => {
-    const uri = testDatabaseUri();
-    const cs = new ConnectionString(uri);
-    const [host, port] = cs.hosts[0]!.split(':');
-    const db = cs.pathname.slice(1);
-    const socket = connect(Number(port ?? 27017), host);
-    await new Promise((resolve) => socket.once('connect', resolve));
-    const next = messages(socket);
-    try {
-      const insert = { insert: 'raw', documents: [{ _id: 'one' }], writeConcern: { w: 0 }, $db: db };
-      socket.write(opMsg(101, insert, MORE_TO_COME));
-      socket.write(opMsg(102, { find: 'raw', filter: { _id: 'one' }, $db: db }));
-      const first = await next();
-      expect(first.responseTo).toBe(102);
-      expect(first.reply).toMatchObject({ ok: 1, cursor: { firstBatch: [{ _id: 'one' }] } });
-      // Nothing else comes: the next reply on the socket is that of the next request.
-      socket.write(opMsg(103, { ping: 1, $db: db }));
-      expect(await next()).toMatchObject({ responseTo: 103, reply: { ok: 1 } });
-      socket.write(opMsg(104, { dropDatabase: 1, $db: db }));
-      expect((await next()).responseTo).toBe(104);
-    } finally {
-      socket.destroy();
-    }
-  });
+  it.each(servers)(
+    'when a w: 0 insert is followed by a find on the same socket of %s then the find gets its own reply, and the insert was applied',
+    async (_name, uriOf) => {
+      const cs = new ConnectionString(uriOf());
+      const [host, port] = cs.hosts[0]!.split(':');
+      const db = cs.pathname.slice(1);
+      const socket = connect(Number(port ?? 27017), host);
+      await new Promise((resolve) => socket.once('connect', resolve));
+      const next = messages(socket);
+      try {
+        const insert = { insert: 'raw', documents: [{ _id: 'one' }], writeConcern: { w: 0 }, $db: db };
+        socket.write(opMsg(101, insert, MORE_TO_COME));
+        socket.write(opMsg(102, { find: 'raw', filter: { _id: 'one' }, $db: db }));
+        const first = await next();
+        expect(first.responseTo).toBe(102);
+        expect(first.reply).toMatchObject({ ok: 1, cursor: { firstBatch: [{ _id: 'one' }] } });
+        // Nothing else comes: the next reply on the socket is that of the next request.
+        socket.write(opMsg(103, { ping: 1, $db: db }));
+        expect(await next()).toMatchObject({ responseTo: 103, reply: { ok: 1 } });
+        socket.write(opMsg(104, { dropDatabase: 1, $db: db }));
+        expect((await next()).responseTo).toBe(104);
+      } finally {
+        socket.destroy();
+      }
+    },
+  );
 });
 
 describe('session lookups beside connect-mongo’s old sweep', () => {

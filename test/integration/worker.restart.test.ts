@@ -26,7 +26,7 @@ const uri = () => `mongodb://127.0.0.1:${port}/restart`;
 
 beforeAll(async () => {
   port = await freePort();
-  devdb = await startDevDb({ dir, port });
+  devdb = await startDevDb({ dir, port, throwAway: true });
   await mongoose.connect(uri(), { serverSelectionTimeoutMS: 5_000 });
   await indexTestDatabase();
   fcm = await startFakeFcm();
@@ -69,7 +69,7 @@ describe('a database restart', () => {
     const failed = () => w.logs.some((l) => l.msg === 'push queue scan failed; backing off');
     await eventually(failed, 15_000, 'the worker to notice');
     await sleep(1000);
-    devdb = await startDevDb({ dir, port });
+    devdb = await startDevDb({ dir, port, throwAway: true });
 
     const all = new Set(batches.flatMap((b) => b.users.map((u) => u.device!.reg_id)));
     const pushed = () => new Set(fcm.requests.map((r) => r.token)).size === all.size;
