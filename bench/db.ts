@@ -72,14 +72,15 @@ export async function startBenchDb(backend: Backend, log: (l: string) => void): 
     return { uri, backend: 'MongoDB at MONGODB_URI', version, stop };
   }
   const dir = mkdtempSync(path.join(os.tmpdir(), 'pictever-bench-db-'));
-  const devdb = await startDevDb({ dir, backend, throwAway: true, log });
+  // Durable as `npm start` runs it (fsync on), though the folder is deleted at the end.
+  const devdb = await startDevDb({ dir, backend, log });
   const wire = await buildInfoVersion(devdb.uri);
   const pg = backend === 'postgresql' ? postgresVersion(postgresBin()) : undefined;
   const version =
     `FerretDB ${ferretVersion()} (buildInfo version ${wire})` + (pg ? `, ${pg}` : ', SQLite backend');
   return {
     uri: (name) => withDatabase(devdb.uri, name),
-    backend: pg ? 'FerretDB on PostgreSQL (its private cluster, fsync off)' : 'FerretDB on SQLite (embedded)',
+    backend: pg ? 'FerretDB on PostgreSQL' : 'FerretDB on SQLite',
     version,
     stop: async () => {
       await devdb.stop();

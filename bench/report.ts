@@ -1,6 +1,6 @@
 /** The bench's results as Markdown: printed at the end and written to bench/RESULTS.md. */
 import type { AblationResult } from './ablation';
-import type { ApiResult } from './api';
+import type { ApiResult, ApiRow } from './api';
 import type { ConsoleResult } from './console';
 import type { CoverageResult } from './coverage';
 import type { EncryptionResult } from './encryption';
@@ -283,4 +283,72 @@ export function renderReport(r: BenchResults): string {
     .filter((p) => p.length)
     .map((p) => p.join('\n'))
     .join('\n\n')}\n`;
+}
+
+/** A growth row's large / small ratio. */
+const growthRatio = (o: { ms: number[] }) => (o.ms[1] ?? 0) / (o.ms[0] || 1);
+
+/** The figures the two backends are compared by, side by side. */
+function comparisonSection(a: BenchResults, b: BenchResults): string[] {
+  const lines = [
+    `# Benchmark results: ${a.env.backend} beside ${b.env.backend}`,
+    '',
+    `One run of \`${a.env.command}\`: every phase on the first backend (${f0(a.env.seconds)} s), then on the second ` +
+      `(${f0(b.env.seconds)} s); each one's whole report follows. Load average ${a.env.loadBefore.map(f1).join(', ')} at the ` +
+      `start, ${b.env.loadAfter.map(f1).join(', ')} at the end.`,
+  ];
+  if (a.growth && b.growth) {
+    const [small, large] = a.growth.sizes;
+    lines.push(
+      '',
+      `Growth, ${n(small ?? 0)} then ${n(large ?? 0)} stored messages (median ms; large / small):`,
+      '',
+      ...table(
+        ['operation', a.env.backend, '×', b.env.backend, '×'],
+        a.growth.ops.map((o, i) => {
+          const other = b.growth!.ops[i];
+          return [
+            o.name,
+            o.ms.map((ms) => f1(ms)).join(' → '),
+            `**${growthRatio(o).toFixed(2)}**`,
+            other ? other.ms.map((ms) => f1(ms)).join(' → ') : '',
+            other ? `${growthRatio(other).toFixed(2)}` : '',
+          ];
+        }),
+      ),
+    );
+  }
+  if (a.api && b.api) {
+    lines.push(
+      '',
+      'API against the bare baseline (ours / baseline: requests per second, CPU per request):',
+      '',
+      ...table(
+        ['endpoint', `${a.env.backend} req/s`, 'CPU', `${b.env.backend} req/s`, 'CPU'],
+        a.api.rows.map((r) => {
+          const other = b.api!.rows.find((x) => x.endpoint === r.endpoint);
+          const rps = (x: ApiRow) => (x.load.ours.rps / (x.load.baseline.rps || 1)).toFixed(2);
+          const cpu = (x: ApiRow) => (x.load.ours.cpuMs / (x.load.baseline.cpuMs || 1)).toFixed(2);
+          return [
+            r.endpoint,
+            `**${rps(r)}**`,
+            `**${cpu(r)}**`,
+            other ? rps(other) : '',
+            other ? cpu(other) : '',
+          ];
+        }),
+      ),
+    );
+  }
+  return lines;
+}
+
+/** Two runs' reports in one: the comparison first, then each whole, under its backend. */
+export function renderComparison(a: BenchResults, b: BenchResults): string {
+  const retitle = (text: string, title: string) => text.replace(/^# Benchmark results$/m, title);
+  return [
+    comparisonSection(a, b).join('\n'),
+    retitle(renderReport(a), `# On ${a.env.backend}`),
+    retitle(renderReport(b), `# On ${b.env.backend}, in the same run`),
+  ].join('\n\n');
 }

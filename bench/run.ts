@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--backend postgresql|sqlite] [--out FILE] [--provider-latency-ms 40]
+ * `npm run bench [-- --quick] [--backend postgresql|sqlite] [--compare sqlite|postgresql] [--out FILE] [--provider-latency-ms 40]
  *   [--only api,profile,growth,burst,burst-growth,steady,workerdb,coverage,encryption,rotation,console]`
  * (`--only worker` stands for burst,burst-growth,steady,workerdb)
  *
@@ -27,7 +27,7 @@ import { runGrowthPhase } from './growth';
 import { profileEndpoint } from './profile';
 import { ourEnv } from './procs';
 import { say } from './progress';
-import { renderReport, type BenchResults } from './report';
+import { renderComparison, renderReport, type BenchResults } from './report';
 import type { BurstResult } from './burst';
 import { runBurst, type BurstSpec } from './burst';
 import { runSteady, type Providers } from './worker';
@@ -53,6 +53,7 @@ const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     backend: { type: 'string', default: 'postgresql' },
+    compare: { type: 'string' },
     out: { type: 'string', default: path.join(__dirname, 'RESULTS.md') },
     only: { type: 'string', default: PHASES.join(',') },
     'provider-latency-ms': { type: 'string', default: '40' },
@@ -278,21 +279,14 @@ function newResults(mode: 'quick' | 'full', db: BenchDb, latencyMs: number): Ben
   };
 }
 
-async function main(): Promise<void> {
-  const mode = args.quick ? 'quick' : 'full';
-  const backend = args.backend as Backend;
-  if (backend !== 'sqlite' && backend !== 'postgresql') throw new Error('--backend is sqlite or postgresql');
-  const latencyMs = Number(args['provider-latency-ms']);
-  if (!Number.isInteger(latencyMs) || latencyMs < 0)
-    throw new Error('--provider-latency-ms is a whole number');
-  const only = phasesOf(args.only);
-  useStackDataKeys(); // what this process's models encrypt with: the keys of the processes it starts
-  const started = Date.now();
+/** One run of the phases on one backend: its own database server, its own results. */
+async function runOn(backend: Backend, mode: 'quick' | 'full', only: Set<string>, latencyMs: number) {
   say(`bench (${mode}): starting the database (${process.env.MONGODB_URI ? 'MONGODB_URI' : backend})`);
   const db = await startBenchDb(backend, () => {});
   const prefix = `bench${Date.now().toString(36)}`;
   const results = newResults(mode, db, latencyMs);
   const providers = await startProviders(latencyMs);
+  const started = Date.now();
   try {
     await runPhases({
       s: SETTINGS[mode],
@@ -316,7 +310,30 @@ async function main(): Promise<void> {
         'noisy; the ratios measured side by side hold better.',
     );
   }
-  const report = renderReport(results);
+  return results;
+}
+
+const asBackend = (name: string | undefined, flag: string): Backend => {
+  if (name !== 'sqlite' && name !== 'postgresql') throw new Error(`${flag} is sqlite or postgresql`);
+  return name;
+};
+
+async function main(): Promise<void> {
+  const mode = args.quick ? 'quick' : 'full';
+  const backend = asBackend(args.backend, '--backend');
+  const compare = args.compare === undefined ? undefined : asBackend(args.compare, '--compare');
+  if (compare && process.env.MONGODB_URI)
+    throw new Error('--compare compares embedded backends: unset MONGODB_URI');
+  const latencyMs = Number(args['provider-latency-ms']);
+  if (!Number.isInteger(latencyMs) || latencyMs < 0)
+    throw new Error('--provider-latency-ms is a whole number');
+  const only = phasesOf(args.only);
+  useStackDataKeys(); // what this process's models encrypt with: the keys of the processes it starts
+  const results = await runOn(backend, mode, only, latencyMs);
+  // The same phases on the other backend, after the first and in the same process: its
+  // figures go beside the first's in one report.
+  const beside = compare ? await runOn(compare, mode, only, latencyMs) : undefined;
+  const report = beside ? renderComparison(results, beside) : renderReport(results);
   writeFileSync(args.out, report);
   process.stdout.write(`\n${report}\nwritten to ${args.out}\n`);
 }

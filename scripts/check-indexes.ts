@@ -7,6 +7,10 @@
  * deliver, runs the periodic jobs once, then checks each recorded query shape against the indexes the models declare.
  * Shapes recorded elsewhere (the benchmarks, worker test processes) are included with
  * `--include <dir>`. Prints each shape with its index; exits 1 on any uncovered shape.
+ *
+ * On the embedded database's PostgreSQL backend it also prints each shape's PostgreSQL plan
+ * (./lib/postgresPlans.ts) and exits 1 when a query on a collection that is not small would
+ * scan its table: the indexes of scripts/devdb/pgindex.go must serve every equality.
  */
 import { mkdtempSync, readdirSync, readFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
@@ -29,6 +33,7 @@ import type { QueryShape } from '../src/db/queryShapes';
 import '../src/models';
 import { checkCoverage, type IndexKeys } from './lib/indexCoverage';
 import { runIndexScenario } from './lib/indexScenario';
+import { onPostgres, planShapes, type ShapePlan } from './lib/postgresPlans';
 import { stackDataKeys, startDatabase, startProcess, startWeb } from './lib/stack';
 
 /** The catalog is a handful of documents read whole and cached. */
@@ -94,12 +99,44 @@ const describeShape = (s: QueryShape) =>
   `${s.collection} ${s.op} eq[${s.eq.join(',')}] sort[${s.sort.join(',')}] range[${s.range.join(',')}]` +
   (s.other.length ? ` other[${s.other.join(',')}]` : '');
 
+/** The PostgreSQL plans of the shapes on the embedded database's PostgreSQL backend; else undefined. */
+async function postgresPlansOf(uri: string, shapes: QueryShape[]): Promise<ShapePlan[] | undefined> {
+  const client = await MongoClient.connect(uri, { serverSelectionTimeoutMS: 5_000 });
+  try {
+    const db = client.db();
+    return (await onPostgres(db)) ? await planShapes(db, shapes) : undefined;
+  } finally {
+    await client.close();
+  }
+}
+
+/** Prints each plan; returns how many queries of collections that are not small scan their table. */
+function reportPlans(plans: ShapePlan[]): number {
+  process.stdout.write('\nPostgreSQL plans (embedded database, enable_seqscan=off):\n');
+  let scans = 0;
+  for (const p of plans) {
+    const small = SMALL_COLLECTIONS.has(p.shape.collection);
+    const mark = p.indexed ? 'ok  ' : !p.nodes ? 'n/a ' : small ? 'small' : 'SCAN';
+    if (mark === 'SCAN') scans += 1;
+    const plan = p.nodes ? p.nodes.join(' > ') : 'no stored document to build its filter from';
+    process.stdout.write(`${mark} ${describeShape(p.shape)}  <- ${plan}\n`);
+  }
+  const indexed = plans.filter((p) => p.indexed).length;
+  process.stdout.write(
+    `${plans.length} shapes with an equality, ${indexed} read through an index, ${scans} scan\n`,
+  );
+  return scans;
+}
+
 async function main(): Promise<void> {
   const includeAt = process.argv.indexOf('--include');
   const extraDirs = includeAt > 0 && process.argv[includeAt + 1] ? [process.argv[includeAt + 1]!] : [];
   const logDir = mkdtempSync(path.join(os.tmpdir(), 'pictever-queries-'));
   // A name of its own: on a MONGODB_URI server the database is dropped at the end.
-  const db = await startDatabase(`indexcheck_${Date.now().toString(36)}`);
+  // enable_seqscan=off: on the small tables of the scenario the planner would scan anyway.
+  const db = await startDatabase(`indexcheck_${Date.now().toString(36)}`, {
+    postgresSettings: ['enable_seqscan=off'],
+  });
   const env = {
     MONGODB_URI: db.uri,
     DB_QUERY_LOG_DIR: logDir,
@@ -112,16 +149,22 @@ async function main(): Promise<void> {
   const keep = (l: string) => lines.push(l);
   const worker = startProcess('workers/notifier.ts', env, keep);
   const { web, baseUrl } = await startWeb(env, keep);
+  let shapes: QueryShape[];
+  let plans: ShapePlan[] | undefined;
   try {
-    process.stdout.write(`driving every endpoint against ${baseUrl}\n`);
-    await runIndexScenario(baseUrl, db.uri);
-    await runPeriodicJobs(db.uri, logDir);
+    try {
+      process.stdout.write(`driving every endpoint against ${baseUrl}\n`);
+      await runIndexScenario(baseUrl, db.uri);
+      await runPeriodicJobs(db.uri, logDir);
+    } finally {
+      await Promise.all([web.stop(), worker.stop()]);
+    }
+    shapes = readShapes([logDir, ...extraDirs]);
+    plans = await postgresPlansOf(db.uri, shapes);
   } finally {
-    await Promise.all([web.stop(), worker.stop()]);
     if (db.devdb) await db.devdb.stop();
     else await dropDatabase(db.uri);
   }
-  const shapes = readShapes([logDir, ...extraDirs]);
   const { covered, uncovered } = checkCoverage(shapes, mongoIndexes(), SMALL_COLLECTIONS);
   for (const c of covered) {
     process.stdout.write(
@@ -133,7 +176,8 @@ async function main(): Promise<void> {
     `${shapes.length} query shapes, ${covered.length} served by an index, ${uncovered.length} not\n`,
   );
   if (shapes.length === 0) throw new Error('no query was recorded: the scenario did not run');
-  if (uncovered.length > 0) {
+  const scans = plans ? reportPlans(plans) : 0;
+  if (uncovered.length > 0 || scans > 0) {
     process.stderr.write(lines.slice(-20).join('\n'));
     process.exit(1);
   }

@@ -42,7 +42,8 @@ type cluster struct {
 // startCluster makes the cluster in dir when it has none, starts it with the binaries of
 // bin and returns the URL FerretDB connects with once it answers queries. fast trades
 // durability for speed (fsync off): for throw-away clusters (tests), never for data kept.
-func startCluster(ctx context.Context, dir, bin string, fast bool, logger *slog.Logger) (*cluster, string, error) {
+// settings: more server settings, name=value.
+func startCluster(ctx context.Context, dir, bin string, fast bool, settings []string, logger *slog.Logger) (*cluster, string, error) {
 	socket := filepath.Join(dir, ".s.PGSQL.5432")
 	if len(socket) > 107 {
 		return nil, "", fmt.Errorf("the PostgreSQL folder %s is too long for its Unix socket (%d bytes, at most 107): pick a shorter DEVDB_DIR", dir, len(socket))
@@ -85,6 +86,9 @@ func startCluster(ctx context.Context, dir, bin string, fast bool, logger *slog.
 	}
 	if fast {
 		args = append(args, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
+	}
+	for _, setting := range settings {
+		args = append(args, "-c", setting)
 	}
 	cmd := exec.Command(filepath.Join(bin, "postgres"), args...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile

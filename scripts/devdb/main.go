@@ -33,6 +33,11 @@ func main() {
 	pgURL := flag.String("postgresql-url", "", "use the PostgreSQL backend at this URL instead of SQLite")
 	pgBin := flag.String("postgresql-bin", "", "run a private PostgreSQL cluster in -dir with the binaries of this folder, and use it")
 	fast := flag.Bool("fast", false, "with -postgresql-bin: fsync off, for throw-away clusters (tests)")
+	var settings []string
+	flag.Func("postgresql-set", "with -postgresql-bin: a server setting name=value (repeatable)", func(v string) error {
+		settings = append(settings, v)
+		return nil
+	})
 	flag.Parse()
 	// The main goroutine keeps its thread: the cluster's Pdeathsig is tied to the thread
 	// that started it.
@@ -63,14 +68,14 @@ func main() {
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
 		log.Fatal(err)
 	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	logger := slog.New(quietQueries{slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})})
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
 	var pg *cluster
 	if *pgBin != "" {
 		var url string
-		pg, url, err = startCluster(ctx, abs, *pgBin, *fast, logger)
+		pg, url, err = startCluster(ctx, abs, *pgBin, *fast, settings, logger)
 		if err != nil {
 			os.RemoveAll(private)
 			log.Fatal(err)
@@ -105,14 +110,14 @@ func main() {
 	done := make(chan error, 1)
 	go func() { done <- f.Run(ctx) }()
 	watched := make(chan struct{})
-	if *pgURL == "" {
-		go func() {
+	go func() {
+		if *pgURL == "" {
 			watchIDIndexes(ctx, abs, 200*time.Millisecond, logger) // idindex.go
-			close(watched)
-		}()
-	} else {
+		} else {
+			watchPostgresIndexes(ctx, *pgURL, 200*time.Millisecond, logger) // pgindex.go
+		}
 		close(watched)
-	}
+	}()
 
 	// Wait until FerretDB accepts connections before opening the front and announcing it.
 	deadline := time.Now().Add(30 * time.Second)
@@ -142,4 +147,25 @@ func main() {
 		os.RemoveAll(private)
 		log.Fatal(err)
 	}
+}
+
+// quietQueries drops the "Query" records of FerretDB's PostgreSQL backend: it logs every
+// failed SQL statement at error level with its arguments, which are our documents (an
+// email, a password hash), and a duplicate key (a race decided as designed, README
+// "Databases") with the key's value. The client gets the error on the wire all the same.
+type quietQueries struct{ slog.Handler }
+
+func (h quietQueries) Handle(ctx context.Context, r slog.Record) error {
+	if r.Message == "Query" {
+		return nil
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h quietQueries) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return quietQueries{h.Handler.WithAttrs(attrs)}
+}
+
+func (h quietQueries) WithGroup(name string) slog.Handler {
+	return quietQueries{h.Handler.WithGroup(name)}
 }

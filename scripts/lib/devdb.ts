@@ -35,6 +35,8 @@ export interface DevDbOptions {
   postgres?: PostgresChoice;
   /** A cluster thrown away after use (tests, bench): fsync off. Never for data kept. */
   throwAway?: boolean;
+  /** More PostgreSQL server settings, `name=value` (check:indexes: enable_seqscan=off). */
+  postgresSettings?: string[];
   log?: (line: string) => void;
 }
 
@@ -85,6 +87,7 @@ export async function startDevDb(options: DevDbOptions): Promise<DevDb> {
   if ((options.backend ?? 'postgresql') === 'postgresql') {
     args.push('-dir', clusterDir(options.dir), '-postgresql-bin', postgresBin(options.postgres));
     if (options.throwAway) args.push('-fast');
+    for (const setting of options.postgresSettings ?? []) args.push('-postgresql-set', setting);
   } else {
     args.push('-dir', path.resolve(options.dir));
   }

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { installDataKeys } from '../../src/crypto/current';
 import { newDataKey, parseDataKeys } from '../../src/crypto/keyring';
-import { startDevDb, type DevDb } from './devdb';
+import { startDevDb, type DevDb, type DevDbOptions } from './devdb';
 import { withDatabase } from '../../src/db/uri';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -37,7 +37,10 @@ export async function freePort(): Promise<number> {
 }
 
 /** A database for a run: MONGODB_URI with a fresh database name, or a new embedded one. */
-export async function startDatabase(name: string): Promise<{ uri: string; devdb?: DevDb }> {
+export async function startDatabase(
+  name: string,
+  options: Pick<DevDbOptions, 'postgresSettings'> = {},
+): Promise<{ uri: string; devdb?: DevDb }> {
   const given = process.env.MONGODB_URI;
   if (given) {
     return { uri: withDatabase(given, name) };
@@ -45,6 +48,7 @@ export async function startDatabase(name: string): Promise<{ uri: string; devdb?
   const devdb = await startDevDb({
     dir: mkdtempSync(path.join(os.tmpdir(), `pictever-${name}-`)),
     throwAway: true,
+    ...options,
   });
   return { uri: withDatabase(devdb.uri, name), devdb };
 }

@@ -73,6 +73,43 @@ const postmastersOf = (dir: string) =>
     expect(readFileSync(`${clusterDir(dir)}.log`, 'utf8')).toMatch(/starting PostgreSQL 15\.18 on x86_64/);
   });
 
+  it('when a collection gets an index then within a second an equality on its leading field reads a GIN index, not the table', async () => {
+    const dir = newDir();
+    const logged: string[] = [];
+    const devdb = await startDevDb({ dir, throwAway: true, log: (l) => logged.push(l) });
+    const client = await MongoClient.connect(devdb.uri);
+    try {
+      const c = client.db('plans').collection('messages');
+      await c.createIndex({ receiver_id: 1, blocked: 1 });
+      await c.createIndex({ email: 1 }, { unique: true });
+      await c.insertMany(
+        Array.from({ length: 2_000 }, (_, i) => ({
+          receiver_id: `r${i % 100}`,
+          blocked: false,
+          n: i,
+          email: `u${i}@x`,
+        })),
+      );
+      const plan = async (filter: object) =>
+        JSON.stringify(((await c.find(filter).explain()) as { queryPlanner?: unknown }).queryPlanner);
+      await eventually(
+        async () => (await plan({ receiver_id: 'r7' })).includes('pictever_gin_'),
+        5_000,
+        'the GIN index',
+      );
+      expect(await plan({ receiver_id: 'r7' })).toContain('"Node Type":"Bitmap Index Scan"');
+      expect(await plan({ n: 7 })).toContain('"Node Type":"Seq Scan"'); // no index: a scan
+      expect(await plan({ blocked: false })).not.toContain('pictever_gin_'); // not a leading field
+      expect(await c.countDocuments({ receiver_id: 'r7' })).toBe(20);
+      // A duplicate key is refused on the wire and its value never reaches the log.
+      await expect(c.insertOne({ email: 'u7@x' })).rejects.toMatchObject({ code: 11000 });
+      expect(logged.join('\n')).not.toContain('u7@x');
+    } finally {
+      await client.close();
+      await devdb.stop();
+    }
+  });
+
   it('when the program holding it is killed outright then the cluster goes with it', async () => {
     const dir = newDir();
     const devdb = await startDevDb({ dir, throwAway: true });
