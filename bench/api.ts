@@ -22,7 +22,13 @@ import { say } from './progress';
 
 /** "In one hour": a future send, so ours also looks up a teaser name, as the apps' sends do. */
 export const IN_ONE_HOUR = '53b95c02edb08c3d6885041a';
-const ENDPOINTS = ['/receive_all', '/send', '/login'] as const;
+/**
+ * `/send`: as the apps send, many users each sending one message at a time (one connection
+ * per sender, `ApiSettings.connections` of them); the stress row, one sender on all the
+ * connections at once, as no app does.
+ */
+const SEND_STRESS = '/send (1 sender, all connections)';
+const ENDPOINTS = ['/receive_all', '/send', SEND_STRESS, '/login'] as const;
 type Endpoint = (typeof ENDPOINTS)[number];
 type Impl = 'ours' | 'baseline';
 
@@ -64,6 +70,8 @@ interface Target {
   baseUrl: string;
   receiverCookie: string;
   aliceCookie: string;
+  /** Senders of the /send row, one per connection. */
+  senderCookies: string[];
   /** The server's process, for its CPU time (the in-process servers have none). */
   pid?: number;
 }
@@ -71,7 +79,7 @@ interface Target {
 let sendNo = 0;
 let loginNo = 0;
 
-/** A /send form from alice to bob, different each time (a repeat would be taken for a retry). */
+/** A /send form to bob, different each time (a repeat would be taken for a retry). */
 export function sendBody(w: ApiWorld): string {
   sendNo += 1;
   return encodeForm('android', {
@@ -93,28 +101,36 @@ function loadSpec(e: Endpoint, t: Target, w: ApiWorld): Omit<LoadSpec, 'connecti
     return { ...base, method: 'GET', path: '/receive_all?ts=0', cookie: t.receiverCookie };
   }
   if (e === '/send') {
+    const cookies = t.senderCookies;
+    return { ...base, method: 'POST', path: '/send', cookie: cookies[0], cookies, body: () => sendBody(w) };
+  }
+  if (e === SEND_STRESS) {
     return { ...base, method: 'POST', path: '/send', cookie: t.aliceCookie, body: () => sendBody(w) };
   }
   return { ...base, method: 'POST', path: '/login', body: () => nextLogin(w) };
 }
 
-async function targetOf(baseUrl: string, w: ApiWorld, pid?: number): Promise<Target> {
+async function targetOf(baseUrl: string, w: ApiWorld, senders: number, pid?: number): Promise<Target> {
+  const senderCookies: string[] = [];
+  for (const u of w.senders.slice(0, senders))
+    senderCookies.push(await loginCookie(baseUrl, u.email, u.device.reg_id));
   return {
     baseUrl,
     pid,
     receiverCookie: await loginCookie(baseUrl, w.receiver.email, w.receiver.device.reg_id),
     aliceCookie: await loginCookie(baseUrl, w.alice.email, w.alice.device.reg_id),
+    senderCookies,
   };
 }
 
 async function cleanup(db: Db, e: Endpoint, w: ApiWorld, keepSessions: unknown[]) {
-  if (e === '/send') await cleanupSends(db, w);
+  if (e === '/send' || e === SEND_STRESS) await cleanupSends(db, w);
   if (e === '/login') await cleanupLogins(db, keepSessions);
 }
 
 /** One request of an endpoint as the load sends it, on a counted in-process server. */
 async function countTrips(server: InProcessServer, e: Endpoint, w: ApiWorld, reps: number): Promise<Trips> {
-  const t = await targetOf(server.baseUrl, w);
+  const t = await targetOf(server.baseUrl, w, 1);
   const spec = loadSpec(e, t, w);
   const once = () => call(t.baseUrl, spec.method, spec.path, spec.cookie, spec.body?.());
   await once(); // warm: catalog cache, connection pool
@@ -207,8 +223,8 @@ export async function runApiPhase(
   const [web, base] = await Promise.all([startOurWeb(env), startBaseline(uri)]);
   try {
     const targets: Record<Impl, Target> = {
-      ours: await targetOf(web.baseUrl, world, web.pid),
-      baseline: await targetOf(base.baseUrl, world, base.pid),
+      ours: await targetOf(web.baseUrl, world, s.connections, web.pid),
+      baseline: await targetOf(base.baseUrl, world, s.connections, base.pid),
     };
     const sessions = await db
       .collection('sessions')

@@ -13,6 +13,8 @@ export interface ApiWorld {
   receiver: UserDoc;
   alice: UserDoc;
   bob: UserDoc;
+  /** The receiver's senders, who also send to bob in the /send row (one connection each). */
+  senders: UserDoc[];
   logins: UserDoc[];
 }
 
@@ -34,12 +36,12 @@ export async function seedApiWorld(db: Db, dueMessages = 50, senderCount = 20): 
     });
   });
   await insertAll(db, 'messages', messages, 'api world: messages');
-  return { receiver: receiver!, alice: alice!, bob: bob!, logins };
+  return { receiver: receiver!, alice: alice!, bob: bob!, senders, logins };
 }
 
 /** Removes what a /send run stored, so that every run starts from the same database. */
 export async function cleanupSends(db: Db, w: ApiWorld): Promise<void> {
-  await db.collection('messages').deleteMany({ sender_id: w.alice._id, receiver_id: w.bob._id });
+  await db.collection('messages').deleteMany({ receiver_id: w.bob._id });
   await db.collection('push_jobs').deleteMany({ user_id: w.bob._id });
   await db.collection('send_dedup').deleteMany({});
 }

@@ -12,6 +12,11 @@ export interface LoadSpec {
   method: 'GET' | 'POST';
   path: string;
   cookie?: string;
+  /**
+   * One user per connection, as the apps load a server: one connection per cookie, each
+   * sending its next request when its answer came (`connections` is then their number).
+   */
+  cookies?: string[];
   /** A body per request (form-encoded); unset for GET. */
   body?: () => string;
   connections: number;
@@ -32,14 +37,16 @@ export interface LoadResult {
   cpuMsPerRequest?: number;
 }
 
-export async function runLoad(spec: LoadSpec, label: string): Promise<LoadResult> {
+type Run = Promise<autocannon.Result>;
+
+function start(spec: LoadSpec, connections: number, cookie: string | undefined): Run {
   const headers: Record<string, string> = {};
-  if (spec.cookie) headers.cookie = spec.cookie;
+  if (cookie) headers.cookie = cookie;
   if (spec.body) headers['content-type'] = 'application/x-www-form-urlencoded; charset=UTF-8';
   const makeBody = spec.body;
-  const run = autocannon({
+  return autocannon({
     url: spec.baseUrl,
-    connections: spec.connections,
+    connections,
     duration: spec.durationS,
     requests: [
       {
@@ -50,6 +57,36 @@ export async function runLoad(spec: LoadSpec, label: string): Promise<LoadResult
       },
     ],
   });
+}
+
+/**
+ * One user per connection: an autocannon run of one connection per cookie, all at once
+ * (autocannon's requests are shared by its connections, so one run cannot give each its
+ * own cookie). Their counts add up; latency: the median of their medians and the highest
+ * of their p99s.
+ */
+async function perUser(spec: LoadSpec, cookies: string[]): Run {
+  const runs = await Promise.all(cookies.map((c) => start(spec, 1, c)));
+  const sum = (f: (r: autocannon.Result) => number) => runs.reduce((s, r) => s + f(r), 0);
+  const p50s = runs.map((r) => r.latency.p50).sort((a, b) => a - b);
+  return {
+    ...runs[0]!,
+    duration: Math.max(...runs.map((r) => r.duration)),
+    '2xx': sum((r) => r['2xx']),
+    non2xx: sum((r) => r.non2xx),
+    errors: sum((r) => r.errors),
+    timeouts: sum((r) => r.timeouts),
+    requests: { ...runs[0]!.requests, total: sum((r) => r.requests.total) },
+    latency: {
+      ...runs[0]!.latency,
+      p50: p50s[Math.floor(p50s.length / 2)]!,
+      p99: Math.max(...runs.map((r) => r.latency.p99)),
+    },
+  };
+}
+
+export async function runLoad(spec: LoadSpec, label: string): Promise<LoadResult> {
+  const run = spec.cookies ? perUser(spec, spec.cookies) : start(spec, spec.connections, spec.cookie);
   const cpuBefore = spec.serverPid ? cpuMs(spec.serverPid) : 0;
   const r = await during((s) => `${label} ${s}/${spec.durationS} s`, run);
   const answered = r.requests.total;
