@@ -40,7 +40,7 @@ type cluster struct {
 }
 
 // startCluster makes the cluster in dir when it has none, starts it with the binaries of
-// bin and returns the URL FerretDB connects with once it answers queries. fast trades
+// bin and returns its URL once it answers queries (FerretDB adds its pool size: poolURL). fast trades
 // durability for speed (fsync off): for throw-away clusters (tests), never for data kept.
 // settings: more server settings, name=value.
 func startCluster(ctx context.Context, dir, bin string, fast bool, settings []string, logger *slog.Logger) (*cluster, string, error) {
@@ -109,7 +109,7 @@ func startCluster(ctx context.Context, dir, bin string, fast bool, settings []st
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		if err := ping(ctx, pgURL); err == nil {
-			return c, fmt.Sprintf("%s&pool_max_conns=%d", pgURL, poolMaxConns), nil
+			return c, pgURL, nil
 		} else if time.Now().After(deadline) || ctx.Err() != nil {
 			c.stop()
 			return nil, "", fmt.Errorf("PostgreSQL in %s did not answer (see %s.log): %v", dir, dir, err)
@@ -121,6 +121,10 @@ func startCluster(ctx context.Context, dir, bin string, fast bool, settings []st
 		}
 	}
 }
+
+// poolURL is pgURL with the size of FerretDB's pool, a setting of its pool that a plain
+// connection (ping, pgindex.go) must not send to the server.
+func poolURL(pgURL string) string { return fmt.Sprintf("%s&pool_max_conns=%d", pgURL, poolMaxConns) }
 
 func ping(ctx context.Context, pgURL string) error {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)

@@ -1,6 +1,6 @@
 // Command devdb runs FerretDB embedded, for development and tests: over a private
-// PostgreSQL cluster it starts and stops itself (cluster.go, -postgresql-bin), over an
-// existing PostgreSQL (-postgresql-url), or over SQLite files in -dir. It prints the MongoDB URI on stdout once it is ready
+// PostgreSQL cluster it starts and stops itself (cluster.go, -postgresql-bin), or over
+// SQLite files in -dir. It prints the MongoDB URI on stdout once it is ready
 // to accept connections and exits when its parent process goes away (stdin
 // closes), so a crashed test run never leaves a database behind. Clients reach
 // FerretDB through the front of front.go, which drops the replies FerretDB
@@ -30,7 +30,6 @@ func main() {
 	port := flag.Int("port", 0, "TCP port on 127.0.0.1 (0 picks a free one)")
 	watchStdin := flag.Bool("watch-stdin", true, "exit when stdin closes (parent died)")
 	logLevel := flag.String("log-level", "error", "FerretDB log level: debug, info, warn, error")
-	pgURL := flag.String("postgresql-url", "", "use the PostgreSQL backend at this URL instead of SQLite")
 	pgBin := flag.String("postgresql-bin", "", "run a private PostgreSQL cluster in -dir with the binaries of this folder, and use it")
 	fast := flag.Bool("fast", false, "with -postgresql-bin: fsync off, for throw-away clusters (tests)")
 	var settings []string
@@ -73,14 +72,13 @@ func main() {
 	defer stop()
 
 	var pg *cluster
+	var pgURL string
 	if *pgBin != "" {
-		var url string
-		pg, url, err = startCluster(ctx, abs, *pgBin, *fast, settings, logger)
+		pg, pgURL, err = startCluster(ctx, abs, *pgBin, *fast, settings, logger)
 		if err != nil {
 			os.RemoveAll(private)
 			log.Fatal(err)
 		}
-		*pgURL = url
 	}
 	cfg := &ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{Unix: socket},
@@ -88,9 +86,9 @@ func main() {
 		SQLiteURL: "file:" + abs + "/",
 		Logger:    logger,
 	}
-	if *pgURL != "" {
+	if pg != nil {
 		cfg.Handler = "postgresql"
-		cfg.PostgreSQLURL = *pgURL
+		cfg.PostgreSQLURL = poolURL(pgURL)
 	}
 	f, err := ferretdb.New(cfg)
 	if err != nil {
@@ -111,10 +109,10 @@ func main() {
 	go func() { done <- f.Run(ctx) }()
 	watched := make(chan struct{})
 	go func() {
-		if *pgURL == "" {
+		if pg == nil {
 			watchIDIndexes(ctx, abs, 200*time.Millisecond, logger) // idindex.go
 		} else {
-			watchPostgresIndexes(ctx, *pgURL, 200*time.Millisecond, logger) // pgindex.go
+			watchPostgresIndexes(ctx, pgURL, 200*time.Millisecond, logger) // pgindex.go
 		}
 		close(watched)
 	}()

@@ -17,7 +17,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -35,7 +34,6 @@ WHERE indexdef LIKE '%_jsonb -> %' AND schemaname NOT IN ('pg_catalog', 'informa
 
 // watchPostgresIndexes adds the GIN indexes every `every` until ctx ends.
 func watchPostgresIndexes(ctx context.Context, pgURL string, every time.Duration, logger *slog.Logger) {
-	pgURL = withoutPoolSettings(pgURL)
 	var conn *pgx.Conn
 	defer func() {
 		if conn != nil {
@@ -112,23 +110,6 @@ func addGinIndexes(ctx context.Context, conn *pgx.Conn, logger *slog.Logger) err
 func ginName(ix jsonbIndex) string {
 	sum := sha256.Sum256([]byte(ix.table + "\x00" + ix.field))
 	return "pictever_gin_" + hex.EncodeToString(sum[:12])
-}
-
-// withoutPoolSettings drops FerretDB's pool_* settings, which a plain connection would send
-// to the server as settings it does not know.
-func withoutPoolSettings(pgURL string) string {
-	u, err := url.Parse(pgURL)
-	if err != nil {
-		return pgURL
-	}
-	q := u.Query()
-	for k := range q {
-		if strings.HasPrefix(k, "pool_") {
-			q.Del(k)
-		}
-	}
-	u.RawQuery = q.Encode()
-	return u.String()
 }
 
 func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }

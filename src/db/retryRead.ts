@@ -20,7 +20,7 @@ import type { Logger } from '../logger';
 import { databaseFault } from './faults';
 
 /** The pause before the second try, plus as much again at random so that failed reads spread out. */
-export const RETRY_PAUSE_MS = 50;
+const RETRY_PAUSE_MS = 50;
 
 /**
  * Second tries by read, for this process. In no registry of its own: the web's metrics
