@@ -11,6 +11,7 @@
  * entry of each number (keeping a later name when the first one had none).
  */
 import { normalisePhone } from './phone';
+import { parseRequestJson } from './requestText';
 import { JSON_STRING_CHAR, JSON_WS } from './textPatterns';
 
 export interface AddressBookContact {
@@ -52,7 +53,7 @@ export function repairAddressBookText(text: string): string {
 
 function parseJson(text: string): unknown {
   try {
-    return JSON.parse(text) as unknown;
+    return parseRequestJson(text) as unknown;
   } catch {
     return undefined;
   }

@@ -6,6 +6,7 @@ import type { SendChoiceRule } from './catalogRules';
 import { isObjectIdHex } from './objectId';
 import type { Parsed } from './parsed';
 import { randomInt, type RandomSource } from './random';
+import { parseRequestJson } from './requestText';
 import { JSON_PLAIN_STRING, JSON_WS, OBJECT_ID, TRIMMED_IN_JSON_STRING, WS } from './textPatterns';
 import { fromEpochSeconds, isEpochSeconds, parseEpochSeconds } from './timestamps';
 
@@ -38,7 +39,7 @@ export function parseDeliveryOption(text: string | undefined): Parsed<DeliveryOp
   if (text === undefined || text.trim() === '') return { ok: true, value: { kind: 'now' } };
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = parseRequestJson(text);
   } catch {
     return { ok: false, reason: 'delivery_option is not JSON' };
   }

@@ -3,10 +3,13 @@
  * Content-Type: iOS concatenates raw values without percent-encoding, Android encodes.
  *  - pairs split on '&', key and value on the first '='; a pair without '=' is a key with ""
  *  - '+' is a space, %XX is decoded, an invalid escape is kept as-is
- *  - the bytes are then read as UTF-8, invalid sequences replaced (U+FFFD)
+ *  - the bytes are then read as UTF-8, invalid sequences replaced (U+FFFD), and so is
+ *    U+0000 (domain/requestText)
  *  - no nesting ('a[b]' is a plain key) and no arrays: the first value of a key wins
  *  - only the first MAX_FORM_PAIRS '&'-separated pieces are read; the rest is ignored
  */
+import { withoutNul } from './requestText';
+
 export type Form = Readonly<Record<string, string>>;
 
 const PLUS = 0x2b;
@@ -50,7 +53,7 @@ export function unquotePlus(bytes: Uint8Array): string {
       out[n++] = b;
     }
   }
-  return decoder.decode(out.subarray(0, n));
+  return withoutNul(decoder.decode(out.subarray(0, n)));
 }
 
 export function parseForm(body: Uint8Array | string): Form {

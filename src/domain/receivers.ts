@@ -5,6 +5,7 @@
 import { isObjectIdHex } from './objectId';
 import type { Parsed } from './parsed';
 import { boundedPhoneTextPattern, normalisePhone } from './phone';
+import { parseRequestJson } from './requestText';
 import { jsonListCountPattern, jsonListPattern, OBJECT_ID, TRIMMED_IN_JSON_STRING } from './textPatterns';
 
 export type Receiver = { kind: 'id'; id: string } | { kind: 'num'; phone: string };
@@ -16,7 +17,7 @@ export function parseStringList(text: string | undefined, field: string): Parsed
   if (text === undefined || text.trim() === '') return { ok: false, reason: `${field} is required` };
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = parseRequestJson(text);
   } catch {
     return { ok: false, reason: `${field} is not JSON` };
   }

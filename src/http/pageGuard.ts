@@ -16,6 +16,7 @@
 import { createHmac } from 'node:crypto';
 import express, { type RequestHandler } from 'express';
 import { constantTimeEqual } from '../domain/password';
+import { reviveWithoutNul } from '../domain/requestText';
 import { AppError } from './errors';
 
 export const CSRF_HEADER = 'x-csrf-token';
@@ -68,7 +69,13 @@ export const PAGE_BODY_LIMIT_BYTES = 4 * 1024;
 
 /** A JSON body of at most `limitBytes` (413 beyond), uncompressed; 415 for any other type. */
 export function jsonBody(limitBytes = PAGE_BODY_LIMIT_BYTES): RequestHandler {
-  const read = express.json({ limit: limitBytes, inflate: false, strict: true, type: () => true });
+  const read = express.json({
+    limit: limitBytes,
+    inflate: false,
+    strict: true,
+    type: () => true,
+    reviver: reviveWithoutNul,
+  });
   return (req, res, next) => {
     if (!req.is('application/json')) {
       next(AppError.unsupportedMediaType('send the form as application/json'));

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { AppDeps } from '../deps';
 import { ADDRESS_BOOK_OBJECT_PATTERN, parseAddressBook } from '../domain/addressBook';
 import { sentNumbers, type SentNumber } from '../domain/phone';
+import { parseRequestJson } from '../domain/requestText';
 import { JSON_LIST_TEXT_PATTERN } from '../domain/textPatterns';
 import { parseFields, sessionUserId } from '../http/edge';
 import { AppError } from '../http/errors';
@@ -37,7 +38,7 @@ export const contactForms = { contacts: contactsForm, addressBook: addressBookFo
 function phoneList(json: string, max: number): SentNumber[] {
   let list: unknown;
   try {
-    list = JSON.parse(json);
+    list = parseRequestJson(json);
   } catch {
     throw AppError.badRequest('invalid field contacts: not JSON');
   }

@@ -1,4 +1,5 @@
 import { MAX_FORM_PAIRS, parseForm, unquotePlus } from '../../src/domain/form';
+import { parseRequestJson } from '../../src/domain/requestText';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
@@ -22,6 +23,11 @@ describe('parseForm (Werkzeug rules)', () => {
   it('when bytes are not valid UTF-8 then they become U+FFFD and nothing throws', () => {
     expect(parseForm(new Uint8Array([0x61, 0x3d, 0xff, 0xfe]))).toEqual({ a: '\uFFFD\uFFFD' });
     expect(parseForm('a=%FF')).toEqual({ a: '\uFFFD' });
+  });
+
+  it('when a key or value holds U+0000, raw or as %00, then it becomes U+FFFD', () => {
+    expect(parseForm(new Uint8Array([0x61, 0x00, 0x3d, 0x62, 0x00]))).toEqual({ 'a\uFFFD': 'b\uFFFD' });
+    expect(parseForm('a=x%00y%00')).toEqual({ a: 'x\uFFFDy\uFFFD' });
   });
 
   it('when a key repeats then the first value wins', () => {
@@ -88,5 +94,19 @@ describe('parseForm (Werkzeug rules)', () => {
     );
     const f = parseForm(`address_book=${book}`);
     expect(f.address_book).toBe(book.slice(0, book.indexOf('&')));
+  });
+});
+
+describe('parseRequestJson', () => {
+  it('when a string holds a \\u0000 escape, at any depth, then it becomes U+FFFD', () => {
+    expect(parseRequestJson('[{"name":"a\\u0000b","n":[ "\\u0000" ]}, 1]')).toEqual([
+      { name: 'a\uFFFDb', n: ['\uFFFD'] },
+      1,
+    ]);
+  });
+
+  it('when the text has no such escape then it parses as JSON.parse does, errors included', () => {
+    expect(parseRequestJson('{"a":"\\u0001","b":null}')).toEqual({ a: '\u0001', b: null });
+    expect(() => parseRequestJson('[1,')).toThrow(SyntaxError);
   });
 });
