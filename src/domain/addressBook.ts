@@ -53,7 +53,7 @@ export function repairAddressBookText(text: string): string {
 
 function parseJson(text: string): unknown {
   try {
-    return parseRequestJson(text) as unknown;
+    return parseRequestJson(text);
   } catch {
     return undefined;
   }
