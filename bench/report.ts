@@ -12,6 +12,8 @@ import { f0, f1, mb, n, table } from './markdown';
 import { consoleSection } from './reportConsole';
 import { burstGrowthSection, burstSection, rssCell, steadySection, workerDbSection } from './reportWorker';
 import type { SteadyResult } from './worker';
+import type { WakeResult } from './wake';
+import { wakeSection } from './reportWake';
 import type { WorkerDbResult } from './workerDb';
 
 export interface Environment {
@@ -43,6 +45,7 @@ export interface BenchResults {
   coverage?: CoverageResult;
   encryption?: EncryptionResult;
   console?: ConsoleResult;
+  wake?: WakeResult;
   notes: string[];
 }
 
@@ -278,6 +281,7 @@ export function renderReport(r: BenchResults): string {
   if (r.ablation) parts.push(ablationSection(r.ablation));
   if (r.encryption) parts.push(encryptionSection(r.encryption));
   if (r.console) parts.push(consoleSection(r.console));
+  if (r.wake) parts.push(wakeSection(r.wake));
   if (r.notes.length) parts.push(['## Notes', '', ...r.notes.map((x) => `- ${x}`)]);
   return `${parts
     .filter((p) => p.length)

@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --quick] [--backend postgresql|sqlite] [--compare sqlite|postgresql] [--out FILE] [--provider-latency-ms 40]
- *   [--only api,profile,growth,burst,burst-growth,steady,workerdb,coverage,encryption,rotation,console]`
+ *   [--only api,profile,growth,burst,burst-growth,steady,workerdb,coverage,encryption,rotation,console,wake]`
  * (`--only worker` stands for burst,burst-growth,steady,workerdb)
  *
  * Starts its own database (README "Benchmarks"), fake push providers, our web and worker
@@ -31,6 +31,7 @@ import { renderComparison, renderReport, type BenchResults } from './report';
 import type { BurstResult } from './burst';
 import { runBurst, type BurstSpec } from './burst';
 import { runSteady, type Providers } from './worker';
+import { runWake } from './wake';
 import { runWorkerDb } from './workerDb';
 
 const PHASES = [
@@ -45,6 +46,7 @@ const PHASES = [
   'encryption',
   'rotation',
   'console',
+  'wake',
 ];
 /** Names that stand for several phases. */
 const ALIASES: Record<string, string[]> = { worker: ['burst', 'burst-growth', 'steady', 'workerdb'] };
@@ -83,6 +85,7 @@ const SETTINGS = {
     steady: { rate: 100, seconds: 15, waitS: 10 },
     encryption: { reps: 200, rotationMessages: 10_000 },
     console: { scheduled: 20_000, backlog: 2_000, failures: 2_000, workers: 1, reps: 3 },
+    wake: { phones: 500, windowS: 60 },
   },
   full: {
     api: { connections: 10, warmupS: 3, runS: 10, rounds: 3 } satisfies ApiSettings,
@@ -98,6 +101,8 @@ const SETTINGS = {
     // 2 workers and 3 rounds rather than 4 and 5 (about 3 minutes, not 8): on the embedded
     // database queueStatus scans a day of heartbeats, about 1 s per 1,000 of them, on every page.
     console: { scheduled: 200_000, backlog: 2_000, failures: 20_000, workers: 2, reps: 3 },
+    // Bounded: phones a refused login left blind never finish, so the wait stops 120 s after due.
+    wake: { phones: 1_000, windowS: 120 },
   },
 };
 
@@ -241,6 +246,11 @@ async function runPhases(r: Run): Promise<void> {
   if (only.has('console')) {
     await phase(r, "operator's console", async () => {
       results.console = await runConsolePhase(r.uri('console'), s.console);
+    });
+  }
+  if (only.has('wake')) {
+    await phase(r, 'wake-up wave', async () => {
+      results.wake = await runWake(r.uri('wake'), r.queryLogDir, r.providers, s.wake);
     });
   }
   await mongoose.disconnect();
