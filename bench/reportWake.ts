@@ -13,6 +13,12 @@ const byStatus = (m: Record<string, number>) =>
     .map(([k, v]) => `${k}: ${n(v)}`)
     .join(', ') || 'none';
 
+/** "7,012 (7.0 per login)". */
+function commandsCell(w: WakeResult, key: string): string {
+  const c = w.commands[key];
+  return c ? `${n(c.commands)} (${f1(c.commands / Math.max(1, c.requests))} per request)` : 'none';
+}
+
 export function wakeSection(w: WakeResult): string[] {
   const f = w.fleet;
   const end = w.finished
@@ -25,8 +31,8 @@ export function wakeSection(w: WakeResult): string[] {
       'refused login), their messages all due in one second, stored ' +
       `${f1(w.seededAheadMs / 1000)} s ahead; a cold web process (production, BCRYPT_COST ${w.bcryptCost}) and one ` +
       `worker; each push the fake FCM accepts wakes its phone. The phase ${end}. Due-to-screen: the first answer ` +
-      "showing a message minus its delivery time. The web's database commands per login are not counted here " +
-      '(the web process exposes no command counts).',
+      'showing a message minus its delivery time. Database commands: counted in the web process by ' +
+      'test/helpers/requestCommandsPreload.cjs (preloaded), for every request of each path, refused ones included.',
     '',
     ...table(
       ['', ''],
@@ -38,6 +44,7 @@ export function wakeSection(w: WakeResult): string[] {
           `${ms(f.dueToScreen, 'p50')} / ${ms(f.dueToScreen, 'p99')} / ${ms(f.dueToScreen, 'max')}`,
         ],
         ['logins', n(f.logins)],
+        ['database commands of the logins', commandsCell(w, 'POST /login')],
         ['logins refused, by status', `**${byStatus(f.refused)}**`],
         ['logins unanswered at the end', n(f.loginsUnanswered)],
         [
@@ -54,5 +61,10 @@ export function wakeSection(w: WakeResult): string[] {
     ),
     '',
     `Answers by request: ${byStatus(f.answers)}.`,
+    '',
+    `Database commands by request: ${Object.keys(w.commands)
+      .sort()
+      .map((k) => `${k} ${commandsCell(w, k)}`)
+      .join(', ')}.`,
   ];
 }

@@ -12,6 +12,8 @@
  * second, whatever is still waiting then (phones gone blind never finish by themselves).
  */
 import os from 'node:os';
+import { startWeb } from '../scripts/lib/stack';
+import { commandCounter, type RequestCommands } from '../test/helpers/requestCommands';
 import { loginEachOnce, WakeFleet, type PhoneAccount, type WakeReport } from '../test/helpers/wakePhones';
 import { benchDb, connectBench } from './inProcess';
 import { ourEnv, startOurWeb, startOurWorker } from './procs';
@@ -37,6 +39,8 @@ export interface WakeResult {
   /** When the phase stopped waiting, after the due second; whether all was done then. */
   endedAfterDueMs: number;
   finished: boolean;
+  /** The wave web's database commands by request (test/helpers/requestCommandsPreload.cjs). */
+  commands: RequestCommands;
   /** Load average (1, 5, 15 min) at the due second and at the end. */
   loadAtDue: number[];
   loadAtEnd: number[];
@@ -103,8 +107,9 @@ export async function runWake(
   const env = ourEnv(uri, queryLogDir);
   const accounts: PhoneAccount[] = await firstLogins(env, users);
   const worker = await startOurWorker(workerEnv(uri, queryLogDir, p));
-  const web = await startOurWeb(env);
-  const fleet = new WakeFleet(p.fcm, web.baseUrl, accounts);
+  const counter = commandCounter();
+  const { web, baseUrl } = await startWeb({ ...env, ...counter.env }, counter.onLine);
+  const fleet = new WakeFleet(p.fcm, baseUrl, accounts);
   try {
     fleet.start();
     const mark = markOf(p);
@@ -117,6 +122,7 @@ export async function runWake(
     const tokens = new Set(accounts.map((a) => a.token));
     const pushed = await follow(p, fleet, mark, tokens, due + spec.windowS * 1000);
     const finished = pushed === tokens.size && fleet.idle();
+    const commands = await counter.read(web.child, 30_000);
     const { notShown, ...report } = fleet.report(messages.map((m) => m._id.toHexString()));
     return {
       spec,
@@ -127,11 +133,12 @@ export async function runWake(
       seededAheadMs,
       endedAfterDueMs: Date.now() - due,
       finished,
+      commands,
       loadAtDue,
       loadAtEnd: os.loadavg(),
     };
   } finally {
     fleet.stop();
-    await Promise.all([web.handle.stop(), worker.handle.stop()]);
+    await Promise.all([web.stop(), worker.handle.stop()]);
   }
 }

@@ -12,6 +12,7 @@ import { startWeb, type ProcessHandle } from '../../scripts/lib/stack';
 import { Message, PushJob, User } from '../../src/models';
 import { useTestDatabase } from '../helpers/db';
 import { startFakeFcm, type FakeFcm } from '../helpers/fakeFcm';
+import { commandCounter } from '../helpers/requestCommands';
 import { loginEachOnce, WakeFleet, type PhoneAccount } from '../helpers/wakePhones';
 import { eventually, jobDoc, messageDoc, receiverDoc } from '../helpers/workerFixtures';
 import { startedWorker, type WorkerHandle } from '../helpers/workerProcess';
@@ -54,8 +55,8 @@ async function queueWave(
   return messages.map((m) => m._id.toHexString());
 }
 
-async function freshWeb(): Promise<{ web: ProcessHandle; baseUrl: string }> {
-  return startWeb({ MONGODB_URI: db.uri(), BCRYPT_COST: COST });
+async function freshWeb(extra: Record<string, string> = {}, onLine?: (line: string) => void) {
+  return startWeb({ MONGODB_URI: db.uri(), BCRYPT_COST: COST, ...extra }, onLine);
 }
 
 afterAll(async () => {
@@ -78,7 +79,8 @@ describe('a wake-up wave of closed Android phones', () => {
     );
     await setup.web.stop();
 
-    const started = await freshWeb();
+    const counter = commandCounter(); // the database commands of the wave's logins
+    const started = await freshWeb(counter.env, counter.onLine);
     web = started.web;
     worker = await startedWorker({
       MONGODB_URI: db.uri(),
@@ -99,10 +101,12 @@ describe('a wake-up wave of closed Android phones', () => {
     );
     const report = fleet.report(expected);
     fleet.stop();
+    const logins = (await counter.read(web.child, 30_000))['POST /login'];
     const { notShown, answers, ...figures } = report;
     console.log(
       `wake wave of ${PHONES}: pushed ${pushedAll()}, ${JSON.stringify(figures)}\n` +
-        `answers: ${JSON.stringify(answers)}\nnot shown: ${notShown.length} (${notShown.slice(0, 3).join(', ')})`,
+        `answers: ${JSON.stringify(answers)}\nnot shown: ${notShown.length} (${notShown.slice(0, 3).join(', ')})\n` +
+        `database commands of the wave's logins: ${logins?.commands} over ${logins?.requests} logins`,
     );
 
     expect({
