@@ -285,7 +285,10 @@ export const schema = z.object({
     'how long a web process keeps the send choices, receive labels and status tiers before re-reading them (0: every request); contact lists read the status tiers afresh at every request',
   ),
   CLOCK_SKEW_ALLOWANCE_MS: int(2_000, 0).describe(
-    "/receive_all also returns messages due this far ahead of the web's clock, so that a worker whose clock runs ahead never pushes a message the web would not return yet; every process warns at start when its clock is off the database's by more than half of it",
+    "/receive_all also returns messages due this far ahead of the web's clock (its answer's ts is then that far ahead too), so that a worker whose clock runs ahead never pushes a message the web would not return yet; every process warns at start when its clock is off the database's by more than half of it",
+  ),
+  WRITE_SETTLE_MS: int(6_000, 0).describe(
+    'a message stored now is due no sooner than this after the write starts, so that a /receive_all reading while it is written has not answered a ts past it (README "Exactly once"): at least CLOCK_SKEW_ALLOWANCE_MS plus the web processes\' clock skew plus the longest insert',
   ),
   SEND_RETRY_WINDOW_SECONDS: int(120, 1).describe(
     'identical sends by one user closer than this are one send (app retries); never merged beyond twice this',
@@ -455,6 +458,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       );
     }
     problems.push(...awsProblems(c));
+    if (c.WRITE_SETTLE_MS <= c.CLOCK_SKEW_ALLOWANCE_MS) {
+      // A window reaches that far ahead: a message due sooner could be passed while written.
+      problems.push('WRITE_SETTLE_MS: must be greater than CLOCK_SKEW_ALLOWANCE_MS (README "Exactly once")');
+    }
   }
   if (problems.length > 0 || !parsed.success) {
     throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`);

@@ -75,6 +75,17 @@ function notBefore(date: Date, now: Date): Date {
   return date.getTime() < now.getTime() ? now : date;
 }
 
+/**
+ * The delivery time a message gets when it is written at `writeStart`: never sooner than
+ * `settleMs` later (WRITE_SETTLE_MS), so that a /receive_all which reads while the write is
+ * under way has answered a ts before it, and the next window returns it (README "Exactly
+ * once").
+ */
+export function settledDeliveryTime(delivery: Date, writeStart: Date, settleMs: number): Date {
+  const earliest = writeStart.getTime() + settleMs;
+  return delivery.getTime() < earliest ? new Date(earliest) : delivery;
+}
+
 /** Delivery time of a send choice sent at `now`. */
 export function choiceDeliveryTime(choice: SendChoiceRule, now: Date, random: RandomSource): Date {
   if (choice.time_random) {

@@ -1,12 +1,13 @@
 /**
  * Paging of /receive_all (README "Limits"). The apps send back the answer's `ts` as the
- * next call's `?ts=`, and a window is [ts, now] by delivery time, so `ts` is the only
+ * next call's `?ts=`, and a window is [ts, until) by delivery time, so `ts` is the only
  * cursor: a page must end where a delivery time ends, or the messages sharing the cut's
  * time would be skipped (ts after them) or returned forever (ts at them, when they alone
  * fill a page).
  *
  * The server reads the window's first RECEIVE_MAX + 1 messages by delivery time:
- *  - all of them fit: answer them, ts = now (as the original did);
+ *  - all of them fit: answer them, ts = until, the window's end (answering now, as the
+ *    original did, returned the look-ahead's messages a second time);
  *  - else the page is every message before the first one left out, and ts is that one's
  *    delivery time: nothing is skipped, and nothing is returned twice;
  *  - when even that is empty (more than RECEIVE_MAX messages share the first delivery

@@ -68,7 +68,7 @@ export function messagePaths(config: Config) {
     },
     '/receive_all': {
       get: {
-        summary: `Messages delivered in [ts, now], the oldest RECEIVE_MAX (${config.RECEIVE_MAX}) of them`,
+        summary: `Messages delivered in [ts, now + CLOCK_SKEW_ALLOWANCE_MS), the oldest RECEIVE_MAX (${config.RECEIVE_MAX}) of them`,
         security: sessionCookie,
         parameters: queryParameters(forms.receive, {
           ts: 'Epoch seconds in any float form, e.g. 1412932000, 1418000000.123456, 1.418000000123E9 (blanks around ignored)',

@@ -148,7 +148,11 @@ export function messageRoutes(deps: AppDeps): Router {
 
   router.post('/send', requireLogin, sendBody, async (req, res) => {
     const userId = sessionUserId(req);
-    await sendMessages(m, userId, parseWithReasons(send, req.body));
+    const outcome = await sendMessages(m, userId, parseWithReasons(send, req.body));
+    if (outcome.late) {
+      // A window may have passed these messages: the operator raises WRITE_SETTLE_MS.
+      req.log.warn({ writeMs: outcome.writeMs }, 'a send was written slower than WRITE_SETTLE_MS allows for');
+    }
     res.status(200).end();
   });
 

@@ -103,6 +103,14 @@ export async function buildWorld(app: Express, prefix: string): Promise<World> {
   await send(rita, [`id${sam.id}`], ritaToSam.delivered, 'now');
   await send(rita, [`id${sam.id}`], ritaToSam.pending, 'later'); // a teaser for sam
   await send(bob, [`id${rita.id}`], 'bob to rita', 'now');
+  // A "now" message is due WRITE_SETTLE_MS after its send (README "Exactly once"): the
+  // world is ready once they are delivered.
+  const lastNow = await Message.findOne({ sender_id: { $in: [sam.oid, rita.oid, bob.oid] }, send_now: true })
+    .sort({ delivery_time: -1 })
+    .lean();
+  await new Promise((resolve) =>
+    setTimeout(resolve, Math.max(0, lastNow!.delivery_time.getTime() - Date.now() + 50)),
+  );
   await storeMessage({
     sender: sam.oid,
     receiver: rita.oid,

@@ -93,6 +93,7 @@ describe('a NUL character in a request', () => {
       receiver_ids: JSON.stringify([`id${receiver.id}`]),
       delivery_option: '',
     }).expect(200);
+    await new Promise((resolve) => setTimeout(resolve, t.config.WRITE_SETTLE_MS)); // due then
     const res = await receiver.agent.get(`/receive_all?ts=${since}`).expect(200);
     expect(res.body.new_messages.map((m: { message: string }) => m.message)).toEqual(['before\uFFFDafter']);
   });

@@ -10,6 +10,8 @@ import { messageWith } from '../helpers/encrypted';
 useTestDatabase();
 const clock = testClock(Date.UTC(2025, 5, 1, 9, 0, 0));
 let t: TestApp;
+/** When a bottle claimed now is due: a settle time ahead (WRITE_SETTLE_MS). */
+const settled = () => new Date(clock.now().getTime() + t.config.WRITE_SETTLE_MS);
 let sender: Client;
 const HOUR_KEY = '53b95c02edb08c3d6885041a';
 const WEEK_KEY = '53b95c02edb08c3d6885041c';
@@ -30,7 +32,7 @@ const sendTo = (phone: string, message: string, key: string) =>
 /** What define_first_phone_number does once the number is the user's. */
 async function register(phone: string): Promise<Client> {
   const user = await createTestUser({ phone });
-  await claimBottles(user.oid, phone, clock.now());
+  await claimBottles(user.oid, phone, clock.now(), t.config.WRITE_SETTLE_MS);
   return clientFor(t.app, user, await sessionCookie(user.id));
 }
 
@@ -49,7 +51,7 @@ describe('bottles', () => {
 
     const due = await messageWith({ message: 'due bottle' });
     const future = await messageWith({ message: 'future bottle' });
-    expect(due).toMatchObject({ receiver_id: owner.user.oid, delivery_time: clock.now() });
+    expect(due).toMatchObject({ receiver_id: owner.user.oid, delivery_time: settled() });
     expect(future).toMatchObject({
       receiver_id: owner.user.oid,
       delivery_time: new Date(sentAt.getTime() + 7 * 86400_000),
@@ -57,12 +59,14 @@ describe('bottles', () => {
     expect((await messageWith({ message: 'someone else' }))!.receiver_id).toBeNull();
     const jobs = (await findQueued({ user_id: owner.user.oid })).sort((a, b) => +a.due_at - +b.due_at);
     expect(jobs.map((j) => [String(j.message_id), j.due_at])).toEqual([
-      [String(due!._id), clock.now()],
+      [String(due!._id), settled()],
       [String(future!._id), future!.delivery_time],
     ]);
 
     // The app's next fetch (its last ts is before the registration) sees the due bottle.
-    const res = await owner.get(`/receive_all?ts=${clock.now().getTime() / 1000 - 60}`).expect(200);
+    const since = clock.now().getTime() / 1000 - 60;
+    clock.advance(t.config.WRITE_SETTLE_MS / 1000);
+    const res = await owner.get(`/receive_all?ts=${since}`).expect(200);
     expect(res.body.new_messages.map((m: { message: string }) => m.message)).toEqual(['due bottle']);
     // Only the future bottle is still to come: the due one is delivered (pending is the time).
     expect((await owner.get('/get_number_of_future_messages').expect(200)).text).toBe('1');
@@ -94,7 +98,7 @@ describe('bottles', () => {
     await sendTo(phone, 'once', WEEK_KEY);
     const owner = await register(phone);
     const jobs = await countQueued({ user_id: owner.user.oid });
-    expect(await claimBottles(owner.user.oid, phone, clock.now())).toBe(0);
+    expect(await claimBottles(owner.user.oid, phone, clock.now(), t.config.WRITE_SETTLE_MS)).toBe(0);
     expect(await countQueued({ user_id: owner.user.oid })).toBe(jobs);
   });
 
@@ -120,9 +124,11 @@ describe('bottles', () => {
       reg_id: 'a'.repeat(64),
     }).expect(200);
     const m = await messageWith({ message: 'via the route' });
-    expect(m).toMatchObject({ receiver_id: newcomer.user.oid, delivery_time: clock.now() });
-    expect(await countQueued({ message_id: m!._id, due_at: clock.now() })).toBe(1);
-    const res = await newcomer.get(`/receive_all?ts=${clock.now().getTime() / 1000 - 1}`).expect(200);
+    expect(m).toMatchObject({ receiver_id: newcomer.user.oid, delivery_time: settled() });
+    expect(await countQueued({ message_id: m!._id, due_at: settled() })).toBe(1);
+    const since = clock.now().getTime() / 1000 - 1;
+    clock.advance(t.config.WRITE_SETTLE_MS / 1000);
+    const res = await newcomer.get(`/receive_all?ts=${since}`).expect(200);
     expect(res.body.new_messages.map((i: { message: string }) => i.message)).toEqual(['via the route']);
   });
 });

@@ -163,6 +163,7 @@ describe('POST /block_contacts', () => {
     await send(me, pest, 'me to pest');
     await send(friend, me, 'friend to me');
     await send(pest, me, 'pest now', '');
+    clock.advance(t.config.WRITE_SETTLE_MS / 1000); // 'pest now' is due: delivered
     const delivered = await storeMessage({
       sender: pest.user.oid,
       receiver: me.user.oid,
@@ -175,8 +176,8 @@ describe('POST /block_contacts', () => {
       200,
     );
 
-    // Pending is the delivery time: a send-now message is delivered when sent, so blocking
-    // later does not take it back from the receiver's timeline.
+    // Pending is the delivery time: a send-now message is delivered a settle time after it
+    // was sent, so blocking later does not take it back from the receiver's timeline.
     // Texts are encrypted at rest: matched once read.
     const blocked = (await Message.find({ blocked: true }).lean()).filter((m) =>
       ['pest to me', 'me to pest', 'pest now'].includes(m.message),

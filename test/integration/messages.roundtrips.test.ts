@@ -217,7 +217,9 @@ describe('round trips per request', () => {
         })),
       );
       const owner = await createTestUser({ phone });
-      return measure(`claimBottles ${n}`, () => claimBottles(owner.oid, phone, clock.now()));
+      return measure(`claimBottles ${n}`, () =>
+        claimBottles(owner.oid, phone, clock.now(), t.config.WRITE_SETTLE_MS),
+      );
     };
     const small = await claim('0033650000001', 2);
     expect(await claim('0033650000002', 150)).toEqual(small);

@@ -117,7 +117,7 @@ describe('POST /send: delivery types', () => {
     expect(m!.send_now).toBe(false);
   });
 
-  it('when Android sends calendar "now" or no delivery option then the message is due now and marked send-now', async () => {
+  it('when Android sends calendar "now" or no delivery option then the message is due a settle time from now and marked send-now', async () => {
     await sendAndroid(alice.post('/send'), {
       message: 'cal-now',
       receiver_ids: JSON.stringify([`id${bob.user.id}`]),
@@ -129,10 +129,11 @@ describe('POST /send: delivery types', () => {
     }).expect(200);
     for (const text of ['cal-now', 'no-option']) {
       const m = await messageWith({ message: text });
-      expect(m!.delivery_time).toEqual(clock.now());
+      const due = new Date(clock.now().getTime() + t.config.WRITE_SETTLE_MS);
+      expect(m!.delivery_time).toEqual(due);
       expect(m!.send_now).toBe(true);
       expect(m!.receive_label).toBe('Sent just now');
-      expect(await countQueued({ message_id: m!._id, due_at: clock.now() })).toBe(1);
+      expect(await countQueued({ message_id: m!._id, due_at: due })).toBe(1);
     }
   });
 

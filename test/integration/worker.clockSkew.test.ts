@@ -55,14 +55,19 @@ describe('the clock check at start', () => {
 
 describe('a worker whose clock runs ahead of the web', () => {
   it('when it pushes a message early then /receive_all on the web already returns it', async () => {
-    const web = buildTestApp({ CLOCK_SKEW_ALLOWANCE_MS: String(SKEW_MS + 1_000) });
+    const allowance = SKEW_MS + 1_000;
+    const web = buildTestApp({
+      CLOCK_SKEW_ALLOWANCE_MS: String(allowance),
+      WRITE_SETTLE_MS: String(allowance + 2_000),
+    });
     const strict = buildTestApp({ CLOCK_SKEW_ALLOWANCE_MS: '0' });
     const token = androidToken();
     const phone = await loggedIn(web.app, { phone: '0033655500001', os: 'android', reg_id: token });
     const first = await phone.get('/receive_all?ts=0').expect(200);
     const ts = (JSON.parse(first.text) as { ts: number }).ts;
 
-    const due = new Date(Date.now() + 2_000);
+    // Due 2 s after the window the app holds ends (its ts), as a message written later is.
+    const due = new Date(ts * 1000 + 2_000);
     const id = await queueMessage(phone.user.oid, { due });
     await eventually(() => fcm.forToken(token).length > 0, 10_000, 'the early push');
     const fetched = await phone.get(`/receive_all?ts=${ts}`).expect(200);

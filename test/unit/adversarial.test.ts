@@ -38,6 +38,7 @@ import { sendSizeProblem } from '../../src/domain/sendLimits';
 import { isFounder } from '../../src/domain/status';
 import { parseEpochSeconds } from '../../src/domain/timestamps';
 import { parseQuery } from '../../src/http/form';
+import { parseRequestJson, withoutNul } from '../../src/domain/requestText';
 
 const N = 200_000;
 const BOUND_MS = 1_000;
@@ -90,6 +91,15 @@ const RECEIVER_LIMIT = 2_000;
 /** Every text reader, by the name of the export it calls. */
 const PARSERS: Record<string, (s: string) => unknown> = {
   parseForm: (s) => parseForm(s),
+  withoutNul: (s) => withoutNul(s),
+  parseRequestJson: (s) =>
+    inJson(s).map((j) => {
+      try {
+        return parseRequestJson(j);
+      } catch {
+        return undefined;
+      }
+    }),
   unquotePlus: (s) => unquotePlus(Buffer.from(s)),
   parseQuery: (s) => parseQuery(s),
   parseEpochSeconds: (s) => parseEpochSeconds(s),
@@ -144,6 +154,8 @@ const NOT_TEXT_READERS = new Set([
   'describeOption', // a parsed option
   'choiceDeliveryTime', // catalog data and dates
   'deliveryTime', // a parsed option and dates
+  'settledDeliveryTime', // dates
+  'reviveWithoutNul', // JSON.parse's values (parseRequestJson is fed)
   'receiveLabelText', // catalog labels and a delay
   'futureLabelText', // catalog labels and a delay
   'quotaDay', // dates

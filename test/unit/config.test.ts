@@ -27,6 +27,13 @@ describe('loadConfig', () => {
     );
   });
 
+  it('when WRITE_SETTLE_MS does not exceed CLOCK_SKEW_ALLOWANCE_MS then start-up refuses it', () => {
+    expect(() => loadConfig({ CLOCK_SKEW_ALLOWANCE_MS: '6000' })).toThrow(
+      /WRITE_SETTLE_MS: must be greater than CLOCK_SKEW_ALLOWANCE_MS/,
+    );
+    expect(loadConfig({ CLOCK_SKEW_ALLOWANCE_MS: '5999' }).WRITE_SETTLE_MS).toBe(6000);
+  });
+
   it('when DATA_KEYS is set then it is parsed into a keyring whose first key encrypts', () => {
     const keys = `new:${'A'.repeat(43)}=,old:${'B'.repeat(43)}=`;
     const c = loadConfig({ DATA_KEYS: keys });

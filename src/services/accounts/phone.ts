@@ -108,7 +108,10 @@ export async function defineFirstPhoneNumber(
     { $set: { 'device.phone': input.phone, 'device.os': input.os, 'device.reg_id': input.regId } },
   );
   await PhoneOwner.deleteMany({ user_id: userId, _id: { $ne: input.phone } });
-  const bottles = input.phone === first.phone ? await claimBottles(userId, input.phone, now) : 0;
+  const bottles =
+    input.phone === first.phone
+      ? await claimBottles(userId, input.phone, deps.now(), deps.config.WRITE_SETTLE_MS)
+      : 0;
   const fields = { userId: userId.toHexString(), to: phoneHint(input.phone) };
   if (change) deps.logger.info({ ...fields, from: current && phoneHint(current) }, 'phone number changed');
   else if (first.recorded && current === undefined)

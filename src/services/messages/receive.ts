@@ -1,11 +1,14 @@
 /**
- * GET /receive_all (../shared/CONTRACT.md §3): the messages for the user delivered in [ts, now] and
- * not blocked, at most RECEIVE_MAX of them (src/domain/receivePage.ts), as items whose
+ * GET /receive_all (../shared/CONTRACT.md §3): the messages for the user delivered in [ts, until)
+ * and not blocked, at most RECEIVE_MAX of them (src/domain/receivePage.ts), as items whose
  * every value is a string. Two queries whatever the number of messages: the window's first
  * RECEIVE_MAX + 1 messages by delivery time, then all their senders at once (a third only
  * when more than RECEIVE_MAX messages share one delivery time: that instant's messages, at
- * most INSTANT_PAGE_FACTOR x RECEIVE_MAX). "now" reaches CLOCK_SKEW_ALLOWANCE_MS ahead:
+ * most INSTANT_PAGE_FACTOR x RECEIVE_MAX). `until` is CLOCK_SKEW_ALLOWANCE_MS ahead of now:
  * a worker whose clock runs ahead of this one may already have pushed those (../shared/CONTRACT.md §4).
+ * The answer's ts is `until` itself, where the next window starts, so that two windows in a
+ * row never share a message (Android keeps repeats); a message being written meanwhile is
+ * due after `until` (WRITE_SETTLE_MS, README "Exactly once").
  * Nothing here writes: the account page's data export reads every page the same way.
  */
 import { Types } from 'mongoose';
@@ -81,10 +84,9 @@ const PROJECTION = { push: 0, state: 0 };
 async function readPage(deps: ReceiveDeps, userId: Types.ObjectId, from: Date, now: Date): Promise<Page> {
   const max = deps.config.RECEIVE_MAX;
   // A push may come from a worker whose clock runs ahead of this one: look that far ahead.
-  // When all fit, ts stays `now`, so the next call returns those again (the apps drop repeats).
   const until = new Date(now.getTime() + deps.config.CLOCK_SKEW_ALLOWANCE_MS);
   const found = await Message.find(
-    { receiver_id: userId, blocked: false, delivery_time: { $gte: from, $lte: until } },
+    { receiver_id: userId, blocked: false, delivery_time: { $gte: from, $lt: until } },
     PROJECTION,
   )
     .sort({ delivery_time: 1 })
@@ -93,7 +95,7 @@ async function readPage(deps: ReceiveDeps, userId: Types.ObjectId, from: Date, n
     .lean<StoredMessage[]>();
   const times = found.map((m) => m.delivery_time.getTime());
   const cut = cutPage(times, max);
-  if (cut.kind === 'all') return { messages: found, next: now, complete: true };
+  if (cut.kind === 'all') return { messages: found, next: until < from ? from : until, complete: true };
   if (cut.kind === 'before') {
     return { messages: found.slice(0, cut.count), next: new Date(cut.next), complete: false };
   }

@@ -7,6 +7,7 @@
 import type { Types } from 'mongoose';
 import { pickColor } from '../../domain/colors';
 import { receiveLabelText } from '../../domain/labels';
+import { settledDeliveryTime } from '../../domain/deliveryTime';
 import { labelLanguage } from '../../domain/language';
 import { resendDelaySeconds } from '../../domain/resend';
 import { Message } from '../../models/message';
@@ -38,8 +39,12 @@ export async function resendMessage(
     deps.random,
   );
   // An old message moved to a time still in the past would fall outside every later
-  // receive_all window: it becomes due now instead.
-  const delivery = new Date(Math.max(message.delivery_time.getTime() + added * 1000, now.getTime()));
+  // receive_all window: it becomes due now instead, a settle time ahead (WRITE_SETTLE_MS).
+  const delivery = settledDeliveryTime(
+    new Date(message.delivery_time.getTime() + added * 1000),
+    deps.now(),
+    deps.config.WRITE_SETTLE_MS,
+  );
   const label = receiveLabelText(
     catalog.receiveLabels,
     (delivery.getTime() - created) / 1000,

@@ -15,7 +15,7 @@ import { ONE_BATCH } from '../../db/queries';
 import { isOnlyDuplicateKeys } from '../../db/writeErrors';
 import type { Catalog, SendChoiceRule } from '../../domain/catalogRules';
 import { pickColor } from '../../domain/colors';
-import { deliveryTime, type DeliveryOption } from '../../domain/deliveryTime';
+import { deliveryTime, settledDeliveryTime, type DeliveryOption } from '../../domain/deliveryTime';
 import { futureLabelText, receiveLabelText, teaserText } from '../../domain/labels';
 import { labelLanguage, type Language } from '../../domain/language';
 import type { Receiver } from '../../domain/receivers';
@@ -59,6 +59,9 @@ interface Target {
 export interface SendOutcome {
   stored: number;
   duplicate: boolean;
+  /** The insert's time, and whether it outlasted what WRITE_SETTLE_MS allows for. */
+  writeMs?: number;
+  late?: boolean;
 }
 
 function choiceFor(option: DeliveryOption, catalog: Catalog): SendChoiceRule | undefined {
@@ -141,6 +144,7 @@ interface Outbox {
 }
 
 type MessageDoc = ReturnType<typeof messageDocuments>[number];
+type PushJob = ReturnType<typeof pushJobs>[number];
 
 function messageDocuments(o: Outbox, random: MessageDeps['random']) {
   const delaySeconds = (o.delivery.getTime() - o.now.getTime()) / 1000;
@@ -237,9 +241,26 @@ interface SendCharge {
   now: Date;
 }
 
-async function storeMessages(messages: MessageDoc[], charge: QuotaCharge, keys: string[]) {
+/**
+ * Writes the messages, each due no sooner than WRITE_SETTLE_MS after this write starts
+ * (domain/deliveryTime settledDeliveryTime), their push jobs with them. An insert slower
+ * than the settle time minus the look-ahead may have been passed by a /receive_all window:
+ * it is logged, for the operator to raise WRITE_SETTLE_MS.
+ */
+async function storeMessages(
+  deps: MessageDeps,
+  o: { messages: MessageDoc[]; jobs: PushJob[]; charge: QuotaCharge; keys: string[] },
+) {
+  const { messages, jobs, charge, keys } = o;
+  const writeStart = deps.now();
+  const settle = deps.config.WRITE_SETTLE_MS;
+  for (const m of messages) m.delivery_time = settledDeliveryTime(m.delivery_time, writeStart, settle);
+  for (const j of jobs)
+    if (j.kind === 'message') j.due_at = settledDeliveryTime(j.due_at, writeStart, settle);
   try {
     await Message.insertMany(messages);
+    const writeMs = deps.now().getTime() - writeStart.getTime();
+    return { writeMs, late: writeMs > settle - deps.config.CLOCK_SKEW_ALLOWANCE_MS };
   } catch (err) {
     // The bulk insert failed (validation happens before anything is written): free the
     // claim and the quota, so that the app's retry is neither a duplicate nor charged twice.
@@ -267,7 +288,7 @@ export async function sendMessages(
   const claim = await claimSend(senderId, req, now, deps.config.SEND_RETRY_WINDOW_SECONDS);
   if (!claim.won) return { stored: 0, duplicate: true };
   const charge = await chargeSend(deps, senderId, { messages, jobs, keys: claim.keys, now });
-  await storeMessages(messages, charge, claim.keys);
+  const write = await storeMessages(deps, { messages, jobs, charge, keys: claim.keys });
   await Promise.all([
     queuePushes(jobs, now),
     // Keeps the claims of this sender to the last few minutes where no TTL index does
@@ -276,5 +297,5 @@ export async function sendMessages(
       ? undefined
       : SendDedup.deleteMany({ sender_id: senderId, expires_at: { $lt: now } }).exec(),
   ]);
-  return { stored: messages.length, duplicate: false };
+  return { stored: messages.length, duplicate: false, ...write };
 }
