@@ -240,8 +240,14 @@ export const schema = z.object({
   LOGIN_LIMIT_WINDOW_MINUTES: int(15, 1).describe(
     'length of the login rate-limit window (failures older than this no longer count)',
   ),
-  BCRYPT_QUEUE_PER_CORE: int(4, 1).describe(
-    'bcrypt operations admitted per CPU core, running (one per core) or waiting; beyond them a login, signup or reset answers 503 with Retry-After',
+  PASSWORD_MAX_WAIT_MS: int(20_000, 0).describe(
+    'longest expected wait for bcrypt (the work ahead of it times the measured time of one check, over the cores) that a login, signup or reset is admitted with; beyond it 503 with Retry-After (README "The wake-up wave": under Heroku\'s 30-s router limit and iOS\'s 60-s timeout)',
+  ),
+  LOGIN_MEMORY_MINUTES: int(720, 0).describe(
+    'how long a web process lets a password it verified log the account in again without bcrypt, from its memory only (0: never; README "The wake-up wave")',
+  ),
+  LOGIN_MEMORY_ENTRIES: int(100_000, 0).describe(
+    'accounts a web process remembers verified passwords of (about 150 bytes each; the oldest go first)',
   ),
   SIGNUP_LIMIT_PER_ADDRESS: int(30, 0).describe(
     'signups allowed per client address per signup window (0: no limit)',

@@ -65,7 +65,7 @@ export async function timed(
 /**
  * Repeats a request answered 503 (at most 20 times, about a second apart, with jitter so
  * that the clients spread), as Android repeats a POST after a 503: 60 clients signing up
- * at once overfill the bcrypt queue of a 2-core machine (BCRYPT_QUEUE_PER_CORE).
+ * at once could overfill the bcrypt queue of a 2-core machine (PASSWORD_MAX_WAIT_MS).
  */
 async function repeatAfter503(fn: () => Promise<Answer>): Promise<Answer> {
   for (let attempt = 1; ; attempt++) {

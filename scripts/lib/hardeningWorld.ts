@@ -31,7 +31,6 @@ export async function startFuzzApp(env: Record<string, string> = {}): Promise<Fu
     NODE_ENV: 'test',
     BCRYPT_COST: '4',
     // The bcrypt queue's 503 is load shedding, not what the fuzz looks for: room for every racer.
-    BCRYPT_QUEUE_PER_CORE: '64',
     LOG_LEVEL: 'debug',
     SESSION_SECRET: TEST_SESSION_SECRET, // sessionCookie signs with it
     DATA_KEYS: stackDataKeys(), // the run's keys, never the local ones

@@ -12,6 +12,7 @@ import { Passport } from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
 import type { AppDeps } from '../deps';
 import { normaliseEmail } from '../domain/email';
+import { normaliseRegId } from '../domain/phone';
 import type { LoginUser } from '../services/accounts/accounts';
 import { passwordLogin } from '../services/accounts/login';
 import { clientAddress } from './edge';
@@ -56,12 +57,19 @@ function localStrategy(deps: Pick<AppDeps, 'config' | 'now'>): LocalStrategy {
         password,
         address: clientAddress(req),
         session: userId ? { userId, id: req.sessionID } : undefined,
+        // The form was checked (routes/accounts loginForm) before this runs.
+        regId: normaliseRegId(formText((req.body as Record<string, unknown>).reg_id)),
       }).then(
         (user) => done(null, user ?? false),
         (err: unknown) => done(err),
       );
     },
   );
+}
+
+/** A form value as text (the form parser makes only strings; anything else is none). */
+function formText(value: unknown): string {
+  return typeof value === 'string' ? value : '';
 }
 
 /** The user when the form's email and password are right, else null. */

@@ -35,6 +35,10 @@ const userSchema = new Schema(
      * refuses such an account, and the worker finishes a deletion left unfinished.
      */
     deleting_at: { type: Date },
+    /** When an operator last ended every session (the login's memory forgets with it). */
+    sessions_revoked_at: { type: Date },
+    /** The last failed login from the owner's phone (its push token): its count is read then. */
+    phone_failed_at: { type: Date },
   },
   {
     collection: 'users',

@@ -85,6 +85,7 @@ function signInHandler(deps: AppDeps): Handler {
       password: form.password,
       address,
       session: userId ? { userId, id: req.sessionID } : undefined,
+      regId: '', // a browser is never the owner's phone
     });
     if (!user) throw AppError.unauthorized('wrong email or password');
     const id = new Types.ObjectId(user.id);

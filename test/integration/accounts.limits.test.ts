@@ -5,7 +5,7 @@
  */
 import request from 'supertest';
 import { RateHit, User } from '../../src/models';
-import { passwordQueueCapacity, passwordWork } from '../../src/services/accounts/passwords';
+import { passwordWork } from '../../src/services/accounts/passwords';
 import { buildTestApp } from '../helpers/app';
 import { useTestDatabase } from '../helpers/db';
 import { androidBody, createUser, iosBody, sha256Hex } from '../helpers/factories';
@@ -54,7 +54,7 @@ describe('login failure limits', () => {
   });
 
   it('when wrong passwords race past the limit then no more than the limit are checked or kept', async () => {
-    const limited = buildTestApp({ LOGIN_FAILURES_PER_ACCOUNT_ADDRESS: '4', BCRYPT_QUEUE_PER_CORE: '64' });
+    const limited = buildTestApp({ LOGIN_FAILURES_PER_ACCOUNT_ADDRESS: '4' });
     const a = await createUser();
     const checksBefore = passwordWork.completed;
     const results = await Promise.all(
@@ -120,13 +120,15 @@ describe('login failure limits', () => {
 describe('bcrypt work', () => {
   beforeEach(() => RateHit.deleteMany({}));
 
-  it('when the bcrypt queue is full then a login answers 503 with Retry-After and counts nothing; after, it works', async () => {
-    const t = buildTestApp({ BCRYPT_QUEUE_PER_CORE: '1' });
+  it('when the expected wait for bcrypt is over PASSWORD_MAX_WAIT_MS then a login answers 503 with Retry-After and counts nothing; after, it works', async () => {
+    // A bound of 0: any wait is too long, so holding every core is enough.
+    const t = buildTestApp({ PASSWORD_MAX_WAIT_MS: '0' });
     const a = await createUser();
-    const capacity = passwordQueueCapacity(t.config);
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const held = Array.from({ length: capacity }, () => passwordWork.run(capacity, () => gate));
+    const held = Array.from({ length: passwordWork.concurrency }, (_, i) =>
+      passwordWork.run(`held ${i}`, Number.MAX_SAFE_INTEGER, () => gate),
+    );
     const res = await login(t.app, a.email, a.password);
     expect(res.status).toBe(503);
     expect(res.headers['retry-after']).toBe('1');

@@ -42,7 +42,7 @@ export async function signup(deps: AccountDeps, input: SignupInput): Promise<voi
   );
   // Cheap early answer; the unique index below is what decides a race.
   if (await User.exists({ email: { $eq: input.email } })) throw AppError.notAcceptable('email already used');
-  const password = await hashPassword(deps.config, input.password);
+  const password = await hashPassword(deps.config, input.email, input.password);
   try {
     await User.create({ email: input.email, password, country_code: input.countryCode, created_at: now });
   } catch (err) {
@@ -63,7 +63,18 @@ export interface LoginUser {
   upgradedPassword?: string;
   /** The account is being deleted (services/privacy/deletion.ts): never logged in. */
   deleting?: boolean;
+  /** What the account holds now, when the login read it: an unchanged login writes nothing. */
+  recorded?: {
+    os?: string;
+    regId?: string;
+    appVersion?: string;
+    countryCode?: string;
+    lastLogin?: Date;
+  };
 }
+
+/** A login that changes nothing rewrites last_login only once it is older than this. */
+export const LAST_LOGIN_PRECISION_MS = 3600_000;
 
 export interface LoginDevice {
   os: string;
@@ -75,7 +86,8 @@ export interface LoginDevice {
 /**
  * After a successful login, in one update: last-login time, country, the current device's
  * fields (only a device that exists: it is created with its phone number), and the bcrypt
- * hash of an accepted legacy password.
+ * hash of an accepted legacy password. Nothing when nothing would change but a last-login
+ * time less than LAST_LOGIN_PRECISION_MS old (a phone woken by a push logs in each time).
  */
 export async function recordLogin(
   deps: Pick<AccountDeps, 'now' | 'logger'>,
@@ -90,9 +102,22 @@ export async function recordLogin(
     if (d.appVersion !== undefined) set['device.app_version'] = d.appVersion;
   }
   if (user.upgradedPassword) set.password = user.upgradedPassword;
+  if (unchanged(user, set, deps.now())) return;
   const unset = user.upgradedPassword ? { $unset: { legacy_password: 1 } } : {};
   await User.updateOne({ _id: new Types.ObjectId(user.id) }, { $set: set, ...unset });
   if (user.upgradedPassword) deps.logger.info({ userId: user.id }, 'legacy password upgraded to bcrypt');
+}
+
+function unchanged(user: LoginUser, set: Record<string, unknown>, now: Date): boolean {
+  const r = user.recorded;
+  if (!r?.lastLogin || now.getTime() - r.lastLogin.getTime() >= LAST_LOGIN_PRECISION_MS) return false;
+  const held: Record<string, unknown> = {
+    country_code: r.countryCode,
+    'device.os': r.os,
+    'device.reg_id': r.regId,
+    'device.app_version': r.appVersion,
+  };
+  return Object.keys(set).every((k) => k === 'last_login' || set[k] === held[k]);
 }
 
 /**

@@ -1,23 +1,28 @@
 /**
  * Password login (../shared/CONTRACT.md §2, §3 login) and its limits, which slow guessing without
  * locking owners out (OWASP "device cookies"; README "Accounts"). Only failed attempts
- * count, on four keys (see rateLimit.beginAttempt):
- *   account + client address     LOGIN_FAILURES_PER_ACCOUNT_ADDRESS
- *   client address, any account  LOGIN_FAILURES_PER_ADDRESS
- *   account, any address         LOGIN_FAILURES_PER_ACCOUNT (the higher cap)
- *   account + device session     LOGIN_FAILURES_PER_ACCOUNT_ADDRESS
- * Every failure is counted on all of them; which ones can refuse depends on what the
- * request proves about its origin:
+ * count. Which keys can refuse depends on what the request proves about its origin:
  *   - it carries a live session of this very account (the device cookie): only its own
- *     device key; failures elsewhere, even from its address, never block it;
+ *     device key (account + session);
+ *   - it carries the push token stored for the account (`reg_id`): the owner's phone,
+ *     which Android never sends a cookie from at login: only its own key (account + token);
  *   - it comes from an address group where the account has a live session (it logged in
  *     there recently): only the account + address key;
- *   - otherwise all three account and address keys.
+ *   - otherwise the account + address, address and account keys.
  * Client addresses are groups (an IPv6 /64, domain/clientAddress).
  *
- * Every check costs one bcrypt comparison at the configured cost, whether the account is
- * real, legacy or unknown (services/passwords), so timing tells nothing about accounts.
+ * The limits come first, always. Then a password this process verified recently lets the
+ * account in without bcrypt (services/accounts/verifiedLogins); otherwise every check costs
+ * one bcrypt comparison at the configured cost, whether the account is real, legacy or
+ * unknown (services/accounts/passwords), so timing tells nothing about accounts. (Were the
+ * memory asked before the limits, a locked account would still answer its right password:
+ * guessing would go on at the speed of an HMAC.)
+ *
+ * What a successful login of a known phone costs (README "The wake-up wave"): the user
+ * read, the failure count of its key (not when remembered), the session write, and the
+ * login record when something changed (services/accounts/accounts recordLogin).
  */
+import bcrypt from 'bcrypt';
 import { Types } from 'mongoose';
 import type { AppDeps } from '../../deps';
 import type { Config } from '../../config';
@@ -26,8 +31,18 @@ import { constantTimeEqual } from '../../domain/password';
 import { SessionRecord } from '../../models/session';
 import { User } from '../../models/user';
 import type { LoginUser } from './accounts';
-import { comparedWithNothing, hashPassword, passwordMatches } from './passwords';
-import { beginAttempt, hitRateLimits, rateRules, type AttemptKey } from './rateLimit';
+import { comparedWithNothing, dummyHash, hashPassword, passwordMatches, passwordTask } from './passwords';
+import { PhoneFailures } from './phoneFailures';
+import {
+  beginAttempt,
+  countFailures,
+  failureRefusal,
+  hitRateLimits,
+  rateRules,
+  recordFailure,
+  type AttemptKey,
+} from './rateLimit';
+import { VerifiedLogins, type VerifiedState } from './verifiedLogins';
 
 export interface PasswordLoginInput {
   /** Normalised (domain/email). */
@@ -37,17 +52,56 @@ export interface PasswordLoginInput {
   address: string;
   /** The logged-in session the request carried, if any. */
   session?: { userId: string; id: string };
+  /** The push token the login carries (domain/phone normaliseRegId); '' for none. */
+  regId: string;
 }
 
 interface StoredCredentials {
   _id: Types.ObjectId;
   password?: string;
   legacy_password?: string;
-  device?: { phone?: string };
+  device?: { phone?: string; os?: string; reg_id?: string; app_version?: string };
+  country_code?: string;
+  last_login?: Date;
   deleting_at?: Date;
+  sessions_revoked_at?: Date;
+  phone_failed_at?: Date;
 }
 
-type Origin = 'device' | 'known address' | 'unknown';
+type Origin = 'device' | 'owner phone' | 'known address' | 'unknown';
+
+const memories = new WeakMap<Config, VerifiedLogins>();
+const phoneFailures = new WeakMap<Config, PhoneFailures>();
+
+/** This app's memory of verified passwords (one per configuration: one per app). */
+export function verifiedLoginsOf(config: Config): VerifiedLogins {
+  let memory = memories.get(config);
+  if (!memory) {
+    memory = new VerifiedLogins(config.LOGIN_MEMORY_ENTRIES, config.LOGIN_MEMORY_MINUTES * 60_000);
+    memories.set(config, memory);
+  }
+  return memory;
+}
+
+function phoneFailuresOf(config: Config): PhoneFailures {
+  let failures = phoneFailures.get(config);
+  if (!failures) {
+    failures = new PhoneFailures(config.LOGIN_LIMIT_WINDOW_MINUTES * 60_000);
+    phoneFailures.set(config, failures);
+  }
+  return failures;
+}
+
+const PROJECTION = {
+  password: 1,
+  legacy_password: 1,
+  device: 1,
+  country_code: 1,
+  last_login: 1,
+  deleting_at: 1,
+  sessions_revoked_at: 1,
+  phone_failed_at: 1,
+};
 
 /**
  * The user when the password is right, else null; 429 over a limit, 503 when bcrypt is busy.
@@ -59,23 +113,25 @@ export async function passwordLogin(
   input: PasswordLoginInput,
 ): Promise<LoginUser | null> {
   const now = deps.now();
-  const user = await User.findOne(
-    { email: { $eq: input.email } },
-    { password: 1, legacy_password: 1, 'device.phone': 1, deleting_at: 1 },
-  )
+  const user = await User.findOne({ email: { $eq: input.email } }, PROJECTION)
     .select('+password +legacy_password')
     .lean<StoredCredentials>();
+  const memory = verifiedLoginsOf(deps.config);
+  const state = user ? verifiedState(user) : undefined;
+  const remembered = () => !!state && memory.has(state, input.password, now.getTime());
   const origin = await originOf(deps.config, user, input, now);
-  const attempt = await beginAttempt(attemptKeys(deps.config, input, origin), now);
-  let found: LoginUser | null;
-  try {
-    found = await checkPassword(deps.config, user, input.password);
-  } catch (err) {
-    await attempt.discard(); // not judged (bcrypt busy): no failure to count
-    throw err;
-  }
-  await (found ? attempt.discard() : attempt.failed());
+  const found =
+    origin === 'owner phone'
+      ? await ownerPhoneLogin(deps.config, user!, input, remembered, now)
+      : await limitedLogin(deps.config, user, input, { origin, remembered }, now);
+  if (found && state && !found.upgradedPassword) memory.remember(state, input.password, now.getTime());
   return found;
+}
+
+function verifiedState(user: StoredCredentials): VerifiedState | undefined {
+  const storedHash = user.password ?? user.legacy_password;
+  if (!storedHash) return undefined;
+  return { userId: user._id.toHexString(), storedHash, revokedAt: user.sessions_revoked_at };
 }
 
 async function originOf(
@@ -87,6 +143,7 @@ async function originOf(
   if (!user) return 'unknown';
   const userId = user._id.toHexString();
   if (input.session?.userId === userId) return 'device';
+  if (input.regId !== '' && input.regId === user.device?.reg_id) return 'owner phone';
   const lifetimeMs = config.SESSION_MAX_AGE_DAYS * 24 * 3600_000;
   const known = await SessionRecord.exists({
     user_id: userId,
@@ -94,6 +151,78 @@ async function originOf(
     login_at: { $gt: new Date(now.getTime() - lifetimeMs) },
   });
   return known ? 'known address' : 'unknown';
+}
+
+/** Every origin but the owner's phone: failures counted before the check (rateLimit). */
+async function limitedLogin(
+  config: Config,
+  user: StoredCredentials | null,
+  input: PasswordLoginInput,
+  o: { origin: Origin; remembered: () => boolean },
+  now: Date,
+): Promise<LoginUser | null> {
+  const attempt = await beginAttempt(attemptKeys(config, input, o.origin), now);
+  let found: LoginUser | null;
+  try {
+    found = o.remembered() ? loginUser(user!) : await checkPassword(config, user, input);
+  } catch (err) {
+    await attempt.discard(); // not judged (bcrypt busy): no failure to count
+    throw err;
+  }
+  await (found ? attempt.discard() : attempt.failed());
+  return found;
+}
+
+/**
+ * The owner's phone: one key, account + token. Its failures are read before the queue
+ * (only when the user read shows one within the window: a phone's login then costs no
+ * count) and judged again in the account's turn, where this process's failures since that
+ * read are added (the queue never runs two checks of one account at once), so no two
+ * checks of this process pass on one count; the failure and its mark are stored after.
+ */
+async function ownerPhoneLogin(
+  config: Config,
+  user: StoredCredentials,
+  input: PasswordLoginInput,
+  remembered: () => boolean,
+  now: Date,
+): Promise<LoginUser | null> {
+  const rule = rateRules(config).loginFailPhone;
+  const value = `${user._id.toHexString()} ${input.regId}`;
+  const failures = phoneFailuresOf(config);
+  const readAt = Date.now();
+  const failedLately =
+    !!user.phone_failed_at && now.getTime() - user.phone_failed_at.getTime() < rule.windowMs;
+  const counted = rule.limit > 0 && failedLately ? await countFailures(rule, value, now) : 0;
+  const over = () => rule.limit > 0 && counted + failures.since(value, readAt) >= rule.limit;
+  if (over()) throw await failureRefusal(rule, value, now);
+  if (remembered()) return loginUser(user);
+  let refused = false;
+  const matched = await passwordTask(config, input.email, async () => {
+    if (over()) {
+      refused = true;
+      return false;
+    }
+    const ok = await comparedAgainst(config, user, input.password);
+    if (!ok) failures.add(value, Date.now());
+    return ok;
+  });
+  if (refused) throw await failureRefusal(rule, value, now);
+  if (!matched) {
+    if (rule.limit > 0) {
+      await recordFailure(rule, value, now);
+      await User.updateOne({ _id: user._id }, { $set: { phone_failed_at: now } });
+    }
+    return null;
+  }
+  return withUpgrade(config, user, input);
+}
+
+/** One bcrypt comparison (run inside a queue task): the stored hash, else a dummy one. */
+async function comparedAgainst(config: Config, user: StoredCredentials, password: string): Promise<boolean> {
+  if (user.password) return bcrypt.compare(password, user.password);
+  await bcrypt.compare(password, await dummyHash(config.BCRYPT_COST));
+  return !!user.legacy_password && constantTimeEqual(password, user.legacy_password);
 }
 
 function attemptKeys(config: Config, input: PasswordLoginInput, origin: Origin): AttemptKey[] {
@@ -117,22 +246,43 @@ function attemptKeys(config: Config, input: PasswordLoginInput, origin: Origin):
 async function checkPassword(
   config: Config,
   user: StoredCredentials | null,
-  password: string,
+  input: PasswordLoginInput,
 ): Promise<LoginUser | null> {
+  const { email, password } = input;
   if (!user?.password) {
     // Unknown, legacy (raw hex, compared in constant time below) or password-less accounts.
-    await comparedWithNothing(config, password);
+    await comparedWithNothing(config, email, password);
     if (!user?.legacy_password || !constantTimeEqual(password, user.legacy_password)) return null;
-  } else if (!(await passwordMatches(config, password, user.password))) {
+  } else if (!(await passwordMatches(config, email, password, user.password))) {
     return null;
   }
-  const found: LoginUser = {
+  return withUpgrade(config, user, input);
+}
+
+/** The logged-in user; a legacy password gets its bcrypt hash here. */
+async function withUpgrade(
+  config: Config,
+  user: StoredCredentials,
+  input: PasswordLoginInput,
+): Promise<LoginUser> {
+  const found = loginUser(user);
+  if (user.password) return found;
+  return { ...found, upgradedPassword: await hashPassword(config, input.email, input.password) };
+}
+
+function loginUser(user: StoredCredentials): LoginUser {
+  return {
     id: user._id.toHexString(),
     hasDevice: !!user.device?.phone,
     ...(user.deleting_at ? { deleting: true } : {}),
+    recorded: {
+      os: user.device?.os,
+      regId: user.device?.reg_id,
+      appVersion: user.device?.app_version,
+      countryCode: user.country_code,
+      lastLogin: user.last_login,
+    },
   };
-  if (user.password) return found;
-  return { ...found, upgradedPassword: await hashPassword(config, password) };
 }
 
 /** A legacy Facebook login proves nothing: each counts against its address like a failure. */

@@ -31,6 +31,7 @@ import type { AccountDeps } from './accounts';
 import { sendAccountMail } from './mail';
 import { hashPassword } from './passwords';
 import { beginAttempt, hitRateLimits, rateRules } from './rateLimit';
+import { verifiedLoginsOf } from './login';
 
 function pepper(config: Config): string {
   return `reset-code:${config.SESSION_SECRET}`;
@@ -125,6 +126,8 @@ export async function defineNewPassword(deps: AccountDeps, input: NewPasswordInp
   }
   await attempt.discard();
   await User.updateOne({ _id: user._id }, { $set: { password }, $unset: { legacy_password: 1 } });
+  // Other processes stop matching the old password with the hash; this one forgets it now.
+  verifiedLoginsOf(deps.config).forget(userId);
   const ended = await SessionRecord.deleteMany({ user_id: userId });
   deps.logger.info({ userId, sessionsEnded: ended.deletedCount }, 'password reset');
   void sendAccountMail(deps, 'password_changed', emailLanguage(user.country_code), user.email, {
@@ -150,7 +153,7 @@ async function checkedNewPassword(
   if (!(await attemptAllowed(deps.config, code._id, now))) throw wrongCode();
   if (!resetCodeMatches(pepper(deps.config), code._id.toHexString(), input.code, code.code_hash))
     throw wrongCode();
-  const password = await hashPassword(deps.config, input.newPassword);
+  const password = await hashPassword(deps.config, userId.toHexString(), input.newPassword);
   await useCode(code._id, now);
   return password;
 }

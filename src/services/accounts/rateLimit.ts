@@ -35,6 +35,7 @@ export type RateRuleName =
   | 'loginFailAddress'
   | 'loginFailAccount'
   | 'loginFailDevice'
+  | 'loginFailPhone'
   | 'facebookLoginAddress'
   | 'signupAddress'
   | 'signupAccount'
@@ -60,6 +61,12 @@ export function rateRules(config: Config): Record<RateRuleName, RateRule> {
     loginFailAccount: { scope: 'login:fail:acct', limit: config.LOGIN_FAILURES_PER_ACCOUNT, windowMs: login },
     loginFailDevice: {
       scope: 'login:fail:device',
+      limit: config.LOGIN_FAILURES_PER_ACCOUNT_ADDRESS,
+      windowMs: login,
+    },
+    // The owner's phone (its stored push token): as many failures as the device cookie gets.
+    loginFailPhone: {
+      scope: 'login:fail:phone',
       limit: config.LOGIN_FAILURES_PER_ACCOUNT_ADDRESS,
       windowMs: login,
     },
@@ -168,6 +175,30 @@ export async function beginAttempt(keys: AttemptKey[], now: Date): Promise<Attem
     failed: () => remove(hits.filter((_, i) => over[i]).map((h) => h._id)),
     discard: () => remove(all),
   };
+}
+
+/**
+ * The failures counted on one key in its window: for a key whose checks the caller
+ * judges itself (the owner's phone, services/accounts/login), read before the check and
+ * stored after a failure with recordFailure.
+ */
+export async function countFailures(rule: RateRule, value: string, now: Date): Promise<number> {
+  return RateHit.countDocuments({ key: keyOf(rule, value), at: { $gt: sinceOf(rule, now) } });
+}
+
+export async function recordFailure(rule: RateRule, value: string, now: Date): Promise<void> {
+  await RateHit.create({ key: keyOf(rule, value), at: now, until: untilOf(rule, now) });
+}
+
+/** The 429 of a key at its limit, with the Retry-After of its hits. */
+export async function failureRefusal(rule: RateRule, value: string, now: Date): Promise<AppError> {
+  const key = keyOf(rule, value);
+  const left = await RateHit.countDocuments({ key, at: { $gt: sinceOf(rule, now) } });
+  return AppError.tooManyRequests(
+    'too many failed attempts, try again later',
+    await retryAfter([{ rule, key, left }], now),
+    [policyOf(rule)],
+  );
 }
 
 /** A rule as the `RateLimit` headers of its 429 name it. */

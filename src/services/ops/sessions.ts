@@ -11,6 +11,7 @@ import { MINUTE_MS } from '../../domain/time';
 import { AppError } from '../../errors';
 import { OpsSession } from '../../models/opsSession';
 import { SessionRecord } from '../../models/session';
+import { User } from '../../models/user';
 import { beginAttempt, type RateRule } from '../accounts/rateLimit';
 import { findAccount } from '../privacy/summary';
 import { recordAction, type Actor } from './actions';
@@ -101,6 +102,8 @@ export async function revokeUserSessions(
   const account = await findAccount(ref);
   if (!account) throw AppError.notFound(`no account with the email or id ${ref}`);
   const userId = account.id.toHexString();
+  // First the mark, which every web process's memory of verified logins keys on, then the sessions.
+  await User.updateOne({ _id: account.id }, { $set: { sessions_revoked_at: now } });
   const { deletedCount } = await SessionRecord.deleteMany({ user_id: userId });
   await recordAction({
     at: now,
