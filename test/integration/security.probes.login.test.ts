@@ -192,7 +192,9 @@ describe('the lockout case', () => {
     // 100 from one address: 10 are checked, the other 90 refused without a check or a hit.
     const fromX = [];
     for (let i = 0; i < 100; i++)
-      fromX.push((await androidLogin(owner.email, wrong('x'), '198.51.100.66', undefined, 'attacker')).status);
+      fromX.push(
+        (await androidLogin(owner.email, wrong('x'), '198.51.100.66', undefined, 'attacker')).status,
+      );
     expect(fromX.filter((s) => s === 401)).toHaveLength(10);
     expect(fromX.filter((s) => s === 429)).toHaveLength(90);
     await iosLogin(owner.email, owner.password, home).expect(200);
