@@ -332,6 +332,14 @@ export const schema = z.object({
   WORKER_TARGET_RATE: int(1_000, 1, 100_000).describe(
     'pushes per second one worker sizes its send slots for: with providers answering in 40 ms, 1,000/s needs 40 pushes in flight; one look at the queue reads four times the slots',
   ),
+  PUSH_PACING_SHARE: z.coerce
+    .number()
+    .min(0)
+    .max(1)
+    .default(0.8)
+    .describe(
+      'share of the web processes\' published login capacity that the workers push to Android phones at (each push wakes a closed app into a login; README "The wake-up wave"); 0: no pacing; iOS pushes are never paced',
+    ),
   WORKER_LEASE_MS: int(30_000, 200).describe(
     'how long a claimed push belongs to a worker before another may take it over; must exceed twice WORKER_SEND_TIMEOUT_MS',
   ),

@@ -11,6 +11,8 @@ import { answerClientError } from './http/errors';
 import { createLogger, type Logger } from './logger';
 import { createMailer } from './mail';
 import { guardProcess } from './processGuards';
+import { calibratePasswordWork } from './services/accounts/passwords';
+import { startWebState } from './services/ops/webState';
 import { startupTasks } from './startup';
 import './models';
 
@@ -37,6 +39,10 @@ async function main(): Promise<void> {
   await requireIndexes(connection, config, logger);
   await checkClock(connection, logger, config.CLOCK_SKEW_ALLOWANCE_MS);
   await startupTasks({ logger });
+  const bcryptMs = await calibratePasswordWork(config);
+  logger.info({ bcryptMs: Math.round(bcryptMs), cost: config.BCRYPT_COST }, 'bcrypt timed');
+  const webState = startWebState({ logger, dyno: config.DYNO, now: () => new Date() });
+  await webState.publish();
   const mailer = createMailer(config, logger);
   const app = createApp({ config, logger, connection, mailer, now: () => new Date(), random: Math.random });
   // Express 5 hands a failed listen (a port in use, no permission) to this callback: a web
@@ -62,6 +68,7 @@ async function main(): Promise<void> {
       server.closeAllConnections();
     }, config.SHUTDOWN_TIMEOUT_MS);
     force.unref();
+    webState.stop();
     server.close(() => {
       clearTimeout(force);
       disconnectDatabase()

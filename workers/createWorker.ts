@@ -22,6 +22,7 @@ import '../src/models';
 import { startHeartbeat, type Heartbeat } from './heartbeat';
 import { startMetricsServer, type MetricsServer } from './metricsServer';
 import { NotifierLoop, type LoopDeps } from './delivery/loop';
+import { AndroidPacer } from './delivery/pacing';
 import { promoteDue } from './delivery/promote';
 import { countDatabaseCommands, createWorkerMetrics } from './metrics';
 
@@ -114,6 +115,10 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
   // and they include the owner's own commands.
   if (!ownConnection) connection.getClient().on('commandStarted', countCommand);
   const mailer = createMailer(config, logger);
+  const pacer = new AndroidPacer(
+    { share: config.PUSH_PACING_SHARE, staleMs: Math.max(15_000, 2_000 * config.WORKER_HEARTBEAT_S) },
+    now,
+  );
   const loop = new NotifierLoop({
     sender,
     logger,
@@ -122,6 +127,7 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     now,
     random: deps.random ?? Math.random,
     settings,
+    pacer,
   });
   let periodic: PeriodicJobs | undefined;
   let server: MetricsServer | undefined;

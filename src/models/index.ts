@@ -19,3 +19,4 @@ export * from './opsAction';
 export * from './opsSession';
 export * from './opsSwitch';
 export * from './pushRequeue';
+export * from './webState';

@@ -43,6 +43,7 @@ describe('declaredIndexes', () => {
       'reset_codes {expires_at: 1} TTL 0 s',
       'send_dedup {expires_at: 1} TTL 0 s',
       'sessions {expires: 1} TTL 0 s',
+      'web_states {at: 1} TTL 3600 s',
       'worker_beats {at: 1} TTL 93600 s',
       'worker_states {at: 1} TTL 93600 s',
     ]);
@@ -129,12 +130,13 @@ describe('sweeps and TTL indexes', () => {
       'reset_attempts',
       'reset_codes',
       'sessions',
+      'web_states',
       'worker_beats',
       'worker_states',
     ]);
     const onEmbedded = plannedSweeps(config, ttlIndexNames(embedded));
     expect(onEmbedded.skipped).toEqual([]);
-    expect(onEmbedded.run).toHaveLength(14);
+    expect(onEmbedded.run).toHaveLength(15);
   });
 });
 

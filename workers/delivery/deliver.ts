@@ -17,6 +17,7 @@ import {
   type PushTarget,
 } from '../../src/push';
 import { rescheduleJob } from './claims';
+import { HOLD_MS, type AndroidPacer } from './pacing';
 import { legacyLabel, type Device } from './load';
 import type { DeliveryMetrics, Outcome } from './metrics';
 import type { OutcomeRecorder } from './recorder';
@@ -45,6 +46,8 @@ export interface DeliveryDeps {
   observeSend: (ms: number) => void;
   /** Gives an unsent claim back (the loop batches these). */
   release: (claim: Claim) => Promise<void>;
+  /** Paces Android pushes to the web processes' logins (pacing.ts); none: no pacing. */
+  pacer?: Pick<AndroidPacer, 'slotFor'>;
 }
 
 type Plan =
@@ -214,6 +217,22 @@ export async function deliver(
   if (attempts >= deps.settings.maxAttempts) {
     const reason = `gave up after ${attempts} attempts: lease taken over`;
     return finish(claim, { outcome: 'failed', reason, attempts }, deps);
+  }
+  if (plan.target.platform === 'android' && deps.pacer) {
+    const slot = await deps.pacer.slotFor(claim.job._id.toHexString());
+    const waitMs = slot - deps.now();
+    // Held only while the lease still covers the send after the wait (see below).
+    const { sendTimeoutMs, leaseMarginMs } = deps.settings;
+    const holdMs = Math.min(HOLD_MS, claim.leaseUntil - deps.now() - sendTimeoutMs - leaseMarginMs - 100);
+    if (waitMs > holdMs) {
+      // Back to the queue until just before its slot (the same one then): no attempt spent.
+      await rescheduleJob(claim, attempts, slot - HOLD_MS / 2);
+      return logDelivery(deps, claim, 'paced', { reason: `paced: slot in ${Math.round(waitMs)} ms` });
+    }
+    if (waitMs > 0) {
+      deps.metrics.count('paced', '');
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+    }
   }
   const { sendTimeoutMs, leaseMarginMs } = deps.settings;
   // The lease must outlast the send (timeout plus a clock margin): then no other worker

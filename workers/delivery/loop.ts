@@ -31,6 +31,7 @@ import { deliver, type DeliverySettings } from './deliver';
 import { findDue, readyAt } from './find';
 import { loadDevices, type Devices } from './load';
 import type { DeliveryMetrics } from './metrics';
+import type { AndroidPacer } from './pacing';
 import { PauseSwitch } from './pause';
 import { OutcomeRecorder, type RecorderSettings } from './recorder';
 import type { Claim, JobRecord } from './types';
@@ -55,6 +56,8 @@ export interface LoopDeps {
   settings: LoopSettings;
   now: () => number;
   random: () => number;
+  /** Paces Android pushes (pacing.ts); none: no pacing. */
+  pacer?: AndroidPacer;
 }
 
 /** Fewest send slots, whatever the latency: a fast provider still gets batches. */
@@ -297,6 +300,7 @@ export class NotifierLoop {
         stopping: () => this.state !== 'running',
         observeSend: (ms) => (this.sendMs = 0.9 * this.sendMs + 0.1 * ms),
         release: (c) => this.release(c),
+        pacer: deps.pacer,
       });
     } catch (err) {
       await this.abandon(claim, err);

@@ -19,6 +19,7 @@ export const OUTCOMES = [
   'dropped',
   'released',
   'abandoned',
+  'paced',
 ] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 

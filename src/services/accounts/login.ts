@@ -32,6 +32,7 @@ import { SessionRecord } from '../../models/session';
 import { User } from '../../models/user';
 import type { LoginUser } from './accounts';
 import { comparedWithNothing, dummyHash, hashPassword, passwordMatches, passwordTask } from './passwords';
+import { loginLoad } from './loginLoad';
 import { PhoneFailures } from './phoneFailures';
 import {
   beginAttempt,
@@ -118,12 +119,14 @@ export async function passwordLogin(
     .lean<StoredCredentials>();
   const memory = verifiedLoginsOf(deps.config);
   const state = user ? verifiedState(user) : undefined;
-  const remembered = () => !!state && memory.has(state, input.password, now.getTime());
+  let fromMemory = false;
+  const remembered = () => (fromMemory = !!state && memory.has(state, input.password, now.getTime()));
   const origin = await originOf(deps.config, user, input, now);
   const found =
     origin === 'owner phone'
       ? await ownerPhoneLogin(deps.config, user!, input, remembered, now)
       : await limitedLogin(deps.config, user, input, { origin, remembered }, now);
+  loginLoad.observe(!fromMemory);
   if (found && state && !found.upgradedPassword) memory.remember(state, input.password, now.getTime());
   return found;
 }

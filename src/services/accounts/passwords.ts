@@ -41,6 +41,19 @@ export function passwordMatches(
   return passwordTask(config, key, () => bcrypt.compare(password, hash));
 }
 
+/**
+ * Times one bcrypt hash at the configured cost, the dummy hash that unknown accounts are
+ * compared with (made now rather than at the first such login), so that the queue's
+ * expected waits and the login capacity a web process publishes hold from its first login.
+ */
+export async function calibratePasswordWork(config: Pick<Config, 'BCRYPT_COST'>): Promise<number> {
+  const began = performance.now();
+  await dummyHash(config.BCRYPT_COST);
+  const ms = performance.now() - began;
+  passwordWork.calibrate(ms);
+  return ms;
+}
+
 // Made once per cost (its first use pays one more bcrypt); it matches no password sent.
 const dummyHashes = new Map<number, Promise<string>>();
 export function dummyHash(cost: number): Promise<string> {

@@ -11,6 +11,7 @@ import { OpsAction } from '../../models/opsAction';
 import { OpsSession } from '../../models/opsSession';
 import { PushRequeue } from '../../models/pushRequeue';
 import { BEAT_RETENTION_S, WorkerBeat, WorkerState } from '../../models/workerBeat';
+import { WEB_STATE_RETENTION_S, WebState } from '../../models/webState';
 
 const ago = (now: Date, ms: number) => new Date(now.getTime() - ms);
 
@@ -27,6 +28,12 @@ export function opsSweeps(config: Config): Sweep[] {
       ttl: 'worker_states.at',
       run: async (now) =>
         (await WorkerState.deleteMany({ at: { $lt: ago(now, BEAT_RETENTION_S * 1000) } })).deletedCount,
+    },
+    {
+      name: 'web_states',
+      ttl: 'web_states.at',
+      run: async (now) =>
+        (await WebState.deleteMany({ at: { $lt: ago(now, WEB_STATE_RETENTION_S * 1000) } })).deletedCount,
     },
     {
       name: 'ops_sessions',
