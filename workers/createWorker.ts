@@ -168,6 +168,7 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
       metrics,
       jobs: () => periodic?.report() ?? [],
       paused: () => loop.pause.paused,
+      pacedRate: () => pacer.current.rate,
       logger,
       now,
     });

@@ -25,6 +25,8 @@ export interface HeartbeatDeps {
   metrics: DeliveryMetrics;
   jobs: () => JobReport[];
   paused: () => boolean;
+  /** Android pushes a second this worker allows (delivery/pacing.ts); undefined: unpaced. */
+  pacedRate?: () => number | undefined;
   logger: Logger;
   now: () => number;
 }
@@ -90,7 +92,13 @@ export function startHeartbeat(deps: HeartbeatDeps): Heartbeat {
       }),
       WorkerState.collection.replaceOne(
         { _id: deps.workerId as never },
-        { ...who, paused, figures: storable(deps.metrics.snapshot()), jobs: deps.jobs() },
+        {
+          ...who,
+          paused,
+          android_rate: deps.pacedRate?.() ?? null,
+          figures: storable(deps.metrics.snapshot()),
+          jobs: deps.jobs(),
+        },
         { upsert: true },
       ),
     ]);

@@ -53,6 +53,8 @@ const workerStateSchema = new Schema(
     started_at: { type: Date, required: true },
     interval_s: { type: Number, required: true },
     paused: { type: Boolean, default: false },
+    /** Android pushes a second it paces to (the web processes' logins); null: unpaced. */
+    android_rate: { type: Number },
     figures: { type: Schema.Types.Mixed },
     jobs: { type: Schema.Types.Mixed },
   },

@@ -12,6 +12,7 @@ import bcrypt from 'bcrypt';
 import mongoose, { Types } from 'mongoose';
 import { startWeb, type ProcessHandle } from '../../scripts/lib/stack';
 import { Message, PushJob, User, WebState } from '../../src/models';
+import { queueStatus } from '../../src/services/ops/status';
 import { createWorker, type Worker } from '../../workers/createWorker';
 import { captureLogger, testConfig } from '../helpers/app';
 import { useTestDatabase } from '../helpers/db';
@@ -114,5 +115,10 @@ describe('pushes paced to the logins of the web processes', () => {
     // Spread: at ~6 logins a second most of the 40 waited for their slot.
     expect(worker.metrics.deliveries.paced).toBeGreaterThan(PHONES / 2);
     expect(worker.metrics.deliveries.sent).toBe(2 * PHONES);
+    // The console's heartbeat table shows the rate this worker paces to.
+    await worker.beat();
+    const [view] = (await queueStatus(new Date())).workers;
+    expect(view!.android_rate).toBeGreaterThan(0);
+    expect(view!.android_rate).toBeLessThan(state!.login_capacity);
   });
 });

@@ -269,6 +269,7 @@ function workersSection(s: QueueStatus): Html {
               { title: 'Last heartbeat' },
               { title: 'Started' },
               { title: 'In flight', class: 'num' },
+              { title: 'Android pushes paced to', class: 'num' },
             ],
             s.workers.map((w) => [
               html`${w.dyno ? `${w.dyno} ` : ''}<span class="id">${w.worker}</span>`,
@@ -276,6 +277,7 @@ function workersSection(s: QueueStatus): Html {
               utc(w.last_beat, true),
               utc(w.started_at),
               w.in_flight,
+              w.android_rate === undefined ? 'not paced' : `${w.android_rate}/s`,
             ]),
           )
     }

@@ -38,6 +38,8 @@ export interface WorkerView {
   started_at: Date;
   paused: boolean;
   in_flight: number;
+  /** Android pushes a second it paces to (README "The wake-up wave"); absent: unpaced. */
+  android_rate?: number;
 }
 
 export interface QueueStatus {
@@ -134,6 +136,7 @@ export async function queueStatus(now: Date): Promise<QueueStatus> {
       started_at: beat.started_at,
       paused: beat.paused ?? false,
       in_flight: (beat.figures as { inFlight?: number } | undefined)?.inFlight ?? 0,
+      ...(typeof beat.android_rate === 'number' && { android_rate: Math.round(beat.android_rate * 10) / 10 }),
     })),
     jobs: jobViews(states),
   };
