@@ -74,11 +74,16 @@ export async function runIndexScenario(baseUrl: string, _dbUri: string): Promise
   expectStatus(await dave.login(daveEmail, 'pw', ''), 200, 'dave login');
   expectStatus(await dave.definePhone(bottlePhone, ''), 200, 'dave claims the bottle');
 
-  await new Promise((r) => setTimeout(r, 2_500)); // let the worker push what is due
-  const inbox = JSON.parse(expectStatus(await b.receiveAll(0), 200, 'receive_all').text) as {
-    new_messages: { message_id: string }[];
-  };
-  const first = inbox.new_messages[0];
+  // A "now" message is due WRITE_SETTLE_MS (6 s) after its send (README "Exactly once"):
+  // read until it is there, which also lets the worker push what is due.
+  let first: { message_id: string } | undefined;
+  for (let i = 0; i < 40 && !first; i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    const inbox = JSON.parse(expectStatus(await b.receiveAll(0), 200, 'receive_all').text) as {
+      new_messages: { message_id: string }[];
+    };
+    first = inbox.new_messages[0];
+  }
   if (!first) throw new Error('bob received nothing: the scenario cannot resend');
   expectStatus(await b.post('/resend', { message_id: first.message_id }), 200, 'resend');
   expectStatus(
