@@ -1,15 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
-import { createInterface } from 'node:readline';
 import request from 'supertest';
 import { PhoneHistory, PhoneOwner, User } from '../../src/models';
 import { buildTestApp, type TestApp } from '../helpers/app';
 import { useTestDatabase } from '../helpers/db';
+import { startWebChild, type WebChild } from '../helpers/webChildProcess';
 import { androidBody, createUser, sessionCookieOf } from '../helpers/factories';
 
 const db = useTestDatabase();
 let t: TestApp;
-let child: ChildProcess;
+let child: WebChild;
 let childUrl: string;
 
 /** Both processes: the claim race below moves each account through many numbers. */
@@ -18,22 +16,11 @@ const SETTINGS = { PHONE_CHANGES_PER_30_DAYS: String(CHANGES) };
 
 beforeAll(async () => {
   t = buildTestApp(SETTINGS);
-  const script = path.join(__dirname, '..', 'helpers', 'webChild.ts');
-  child = spawn(process.execPath, ['--import', 'tsx', script, db.uri(), JSON.stringify(SETTINGS)], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const port = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`web child exited with ${code}`)));
-  });
-  childUrl = `http://127.0.0.1:${port.trim()}`;
+  child = await startWebChild(db.uri(), SETTINGS);
+  childUrl = child.url;
 }, 60_000);
 
-afterAll(async () => {
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.stdin!.end();
-  await exited;
-});
+afterAll(() => child.stop());
 
 async function loginCookie(email: string, password: string): Promise<string> {
   const res = await androidBody(request(t.app).post('/login'), {

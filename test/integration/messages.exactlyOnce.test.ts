@@ -5,12 +5,10 @@
  * the default settings. The original answered ts = now: the look-ahead's messages came twice,
  * and a "now" message written while a read ran was skipped for good.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
-import { createInterface } from 'node:readline';
 import request from 'supertest';
 import { buildTestApp, type TestApp } from '../helpers/app';
 import { useTestDatabase } from '../helpers/db';
+import { startWebChild, type WebChild } from '../helpers/webChildProcess';
 import { androidBody } from '../helpers/factories';
 import { loggedIn, type Client } from '../helpers/session';
 
@@ -20,27 +18,16 @@ const db = useTestDatabase();
 const SENDERS = 6;
 const SENDS_EACH = 20;
 let t: TestApp;
-let child: ChildProcess;
+let child: WebChild;
 let childUrl: string;
 
 beforeAll(async () => {
   t = buildTestApp();
-  const script = path.join(__dirname, '..', 'helpers', 'webChild.ts');
-  child = spawn(process.execPath, ['--import', 'tsx', script, db.uri()], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const port = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`web child exited with ${code}`)));
-  });
-  childUrl = `http://127.0.0.1:${port.trim()}`;
+  child = await startWebChild(db.uri());
+  childUrl = child.url;
 }, 60_000);
 
-afterAll(async () => {
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.stdin!.end();
-  await exited;
-});
+afterAll(() => child.stop());
 
 /** "now", or a calendar time 1 to 3 s ahead (within the look-ahead once sent). */
 function option(i: number): string {

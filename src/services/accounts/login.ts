@@ -22,16 +22,14 @@
  * read, the failure count of its key (not when remembered), the session write, and the
  * login record when something changed (services/accounts/accounts recordLogin).
  */
-import bcrypt from 'bcrypt';
 import { Types } from 'mongoose';
 import type { AppDeps } from '../../deps';
 import type { Config } from '../../config';
 import { addressTag } from '../../domain/clientAddress';
-import { constantTimeEqual } from '../../domain/password';
 import { SessionRecord } from '../../models/session';
 import { User } from '../../models/user';
 import type { LoginUser } from './accounts';
-import { comparedWithNothing, dummyHash, hashPassword, passwordMatches, passwordTask } from './passwords';
+import { hashPassword, passwordTask, storedPasswordMatches } from './passwords';
 import { loginLoad } from './loginLoad';
 import { PhoneFailures } from './phoneFailures';
 import {
@@ -71,27 +69,22 @@ interface StoredCredentials {
 
 type Origin = 'device' | 'owner phone' | 'known address' | 'unknown';
 
-const memories = new WeakMap<Config, VerifiedLogins>();
-const phoneFailures = new WeakMap<Config, PhoneFailures>();
-
-/** This app's memory of verified passwords (one per configuration: one per app). */
-export function verifiedLoginsOf(config: Config): VerifiedLogins {
-  let memory = memories.get(config);
-  if (!memory) {
-    memory = new VerifiedLogins(config.LOGIN_MEMORY_ENTRIES, config.LOGIN_MEMORY_MINUTES * 60_000);
-    memories.set(config, memory);
-  }
-  return memory;
+/** One `make(config)` per configuration, i.e. per app (tests build several in a process). */
+function perApp<T extends object>(make: (config: Config) => T): (config: Config) => T {
+  const made = new WeakMap<Config, T>();
+  return (config) => {
+    let value = made.get(config);
+    if (!value) made.set(config, (value = make(config)));
+    return value;
+  };
 }
 
-function phoneFailuresOf(config: Config): PhoneFailures {
-  let failures = phoneFailures.get(config);
-  if (!failures) {
-    failures = new PhoneFailures(config.LOGIN_LIMIT_WINDOW_MINUTES * 60_000);
-    phoneFailures.set(config, failures);
-  }
-  return failures;
-}
+/** This app's memory of verified passwords. */
+export const verifiedLoginsOf = perApp(
+  (config) => new VerifiedLogins(config.LOGIN_MEMORY_ENTRIES, config.LOGIN_MEMORY_MINUTES * 60_000),
+);
+
+const phoneFailuresOf = perApp((config) => new PhoneFailures(config.LOGIN_LIMIT_WINDOW_MINUTES * 60_000));
 
 const PROJECTION = {
   password: 1,
@@ -206,7 +199,7 @@ async function ownerPhoneLogin(
       refused = true;
       return false;
     }
-    const ok = await comparedAgainst(config, user, input.password);
+    const ok = await storedPasswordMatches(config.BCRYPT_COST, input.password, user);
     if (!ok) failures.add(value, Date.now());
     return ok;
   });
@@ -219,13 +212,6 @@ async function ownerPhoneLogin(
     return null;
   }
   return withUpgrade(config, user, input);
-}
-
-/** One bcrypt comparison (run inside a queue task): the stored hash, else a dummy one. */
-async function comparedAgainst(config: Config, user: StoredCredentials, password: string): Promise<boolean> {
-  if (user.password) return bcrypt.compare(password, user.password);
-  await bcrypt.compare(password, await dummyHash(config.BCRYPT_COST));
-  return !!user.legacy_password && constantTimeEqual(password, user.legacy_password);
 }
 
 function attemptKeys(config: Config, input: PasswordLoginInput, origin: Origin): AttemptKey[] {
@@ -251,15 +237,10 @@ async function checkPassword(
   user: StoredCredentials | null,
   input: PasswordLoginInput,
 ): Promise<LoginUser | null> {
-  const { email, password } = input;
-  if (!user?.password) {
-    // Unknown, legacy (raw hex, compared in constant time below) or password-less accounts.
-    await comparedWithNothing(config, email, password);
-    if (!user?.legacy_password || !constantTimeEqual(password, user.legacy_password)) return null;
-  } else if (!(await passwordMatches(config, email, password, user.password))) {
-    return null;
-  }
-  return withUpgrade(config, user, input);
+  const matched = await passwordTask(config, input.email, () =>
+    storedPasswordMatches(config.BCRYPT_COST, input.password, user),
+  );
+  return matched ? withUpgrade(config, user!, input) : null;
 }
 
 /** The logged-in user; a legacy password gets its bcrypt hash here. */

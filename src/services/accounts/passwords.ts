@@ -11,6 +11,7 @@
 import { availableParallelism } from 'node:os';
 import bcrypt from 'bcrypt';
 import type { Config } from '../../config';
+import { constantTimeEqual } from '../../domain/password';
 import { PasswordQueue } from './passwordQueue';
 
 const cores = Math.max(1, availableParallelism());
@@ -32,15 +33,6 @@ export function hashPassword(config: HashConfig, key: string, password: string):
   return passwordTask(config, key, () => bcrypt.hash(password, config.BCRYPT_COST));
 }
 
-export function passwordMatches(
-  config: HashConfig,
-  key: string,
-  password: string,
-  hash: string,
-): Promise<boolean> {
-  return passwordTask(config, key, () => bcrypt.compare(password, hash));
-}
-
 /**
  * Times one bcrypt hash at the configured cost, the dummy hash that unknown accounts are
  * compared with (made now rather than at the first such login), so that the queue's
@@ -56,7 +48,7 @@ export async function calibratePasswordWork(config: Pick<Config, 'BCRYPT_COST'>)
 
 // Made once per cost (its first use pays one more bcrypt); it matches no password sent.
 const dummyHashes = new Map<number, Promise<string>>();
-export function dummyHash(cost: number): Promise<string> {
+function dummyHash(cost: number): Promise<string> {
   let h = dummyHashes.get(cost);
   if (!h) {
     h = bcrypt.hash(`no such account ${Math.random()}`, cost);
@@ -65,12 +57,23 @@ export function dummyHash(cost: number): Promise<string> {
   return h;
 }
 
+/** What a login reads of an account's password: a bcrypt hash, or the legacy raw hex. */
+export interface StoredPassword {
+  password?: string;
+  legacy_password?: string;
+}
+
 /**
- * One bcrypt comparison that always fails: what a login for an unknown account, or a
- * legacy one (whose raw hex is compared in constant time), costs instead of the real one.
+ * One bcrypt comparison whatever the account (run it inside a queue task): against the
+ * stored hash, else against a dummy one, which is what an unknown, a legacy (its raw hex
+ * then compared in constant time) or a password-less account costs instead.
  */
-export async function comparedWithNothing(config: HashConfig, key: string, password: string): Promise<false> {
-  const hash = await dummyHash(config.BCRYPT_COST);
-  await passwordTask(config, key, () => bcrypt.compare(password, hash));
-  return false;
+export async function storedPasswordMatches(
+  cost: number,
+  password: string,
+  stored: StoredPassword | null,
+): Promise<boolean> {
+  if (stored?.password) return bcrypt.compare(password, stored.password);
+  await bcrypt.compare(password, await dummyHash(cost));
+  return !!stored?.legacy_password && constantTimeEqual(password, stored.legacy_password);
 }
